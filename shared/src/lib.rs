@@ -1,0 +1,16 @@
+//! Upstream Pay's session core: domain types, pure rules, the QRIS engine and the DynamoDB store,
+//! shared by every Lambda function and the operator CLI.
+
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod manager;
+pub mod rules;
+pub mod store;
+
+pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use config::Policy;
+pub use manager::{
+    AccessCheck, CloseOutcome, CreateOutcome, Origin, PayOutcome, SessionKey, SessionManager,
+};
+pub use store::{Store, StoreError};

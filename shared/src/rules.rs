@@ -1,0 +1,213 @@
+//! Pure rules: functions of a session, the policy and *now*. No I/O.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::config::Policy;
+use crate::domain::{Amount, PaymentSession, SessionId, Status, StreamId, TrxId, UserId};
+
+/// A new pending session, payable until `now + pending_validity`.
+pub fn new_pending(
+    user_id: UserId,
+    stream_id: StreamId,
+    trx_id: TrxId,
+    amount: Amount,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> PaymentSession {
+    PaymentSession {
+        session_id: SessionId::generate(),
+        user_id,
+        stream_id,
+        trx_id,
+        amount,
+        status: Status::Pending,
+        created_at: now,
+        paid_at: None,
+        expires_at: now + policy.pending_validity,
+    }
+}
+
+/// Why a transition is not allowed from the session's stored status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Already paid: nothing changes (no second access window).
+    AlreadyPaid,
+    /// Failed or revoked: it can no longer be paid.
+    Closed(Status),
+}
+
+/// Pending → paid at `now`, with access for `access_duration` counted from the payment.
+///
+/// A pending session whose payable window has passed is still accepted: money that arrived late is
+/// honoured, never lost. The caller decides about duplicates (another live paid session).
+pub fn pay(
+    session: &PaymentSession,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Result<PaymentSession, Refusal> {
+    match session.status {
+        Status::Pending => Ok(PaymentSession {
+            status: Status::Paid,
+            paid_at: Some(now),
+            expires_at: now + policy.access_duration,
+            ..session.clone()
+        }),
+        Status::Paid => Err(Refusal::AlreadyPaid),
+        other => Err(Refusal::Closed(other)),
+    }
+}
+
+/// Pending → failed (the gateway reported a failed payment).
+pub fn fail(session: &PaymentSession) -> Result<PaymentSession, Refusal> {
+    match session.status {
+        Status::Pending => Ok(PaymentSession {
+            status: Status::Failed,
+            ..session.clone()
+        }),
+        Status::Paid => Err(Refusal::AlreadyPaid),
+        other => Err(Refusal::Closed(other)),
+    }
+}
+
+/// Pending or paid → expired now (an operator revokes it); `expires_at` moves to `now` if later.
+pub fn expire(session: &PaymentSession, now: DateTime<Utc>) -> Result<PaymentSession, Refusal> {
+    match session.status {
+        Status::Pending | Status::Paid => Ok(PaymentSession {
+            status: Status::Expired,
+            expires_at: session.expires_at.min(now),
+            ..session.clone()
+        }),
+        other => Err(Refusal::Closed(other)),
+    }
+}
+
+/// The answer to "may this viewer watch this stream with this session?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Access {
+    pub granted: bool,
+    /// Time left when granted, zero otherwise.
+    pub remaining: TimeDelta,
+}
+
+impl Access {
+    /// No access.
+    pub const DENIED: Access = Access {
+        granted: false,
+        remaining: TimeDelta::zero(),
+    };
+}
+
+/// Access requires: status paid, the same stream, the same user when one is given, `expires_at > now`.
+pub fn access(
+    session: &PaymentSession,
+    stream_id: &StreamId,
+    user_id: Option<&UserId>,
+    now: DateTime<Utc>,
+) -> Access {
+    let granted = session.is_live_paid(now)
+        && &session.stream_id == stream_id
+        && user_id.is_none_or(|u| u == &session.user_id);
+    if granted {
+        Access {
+            granted,
+            remaining: session.remaining_at(now),
+        }
+    } else {
+        Access::DENIED
+    }
+}
+
+/// The DynamoDB TTL value (epoch **seconds**) for an item whose session expires at `expires_at`.
+pub fn ttl_epoch_seconds(expires_at: DateTime<Utc>, policy: &Policy) -> i64 {
+    (expires_at + policy.ttl_grace).timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(1_756_577_775_508).unwrap()
+    }
+
+    fn pending() -> PaymentSession {
+        new_pending(
+            UserId::parse("demo-user").unwrap(),
+            StreamId::parse("4").unwrap(),
+            TrxId::parse("UP-1").unwrap(),
+            Amount::new(1000).unwrap(),
+            t0(),
+            &Policy::default(),
+        )
+    }
+
+    #[test]
+    fn pending_is_payable_for_two_hours() {
+        let s = pending();
+        assert_eq!(s.status, Status::Pending);
+        assert_eq!(s.expires_at - s.created_at, TimeDelta::hours(2));
+    }
+
+    #[test]
+    fn access_window_counts_from_payment() {
+        let paid_at = t0() + TimeDelta::minutes(90);
+        let paid = pay(&pending(), paid_at, &Policy::default()).unwrap();
+        assert_eq!(paid.paid_at, Some(paid_at));
+        assert_eq!(paid.expires_at, paid_at + TimeDelta::hours(2));
+        assert_eq!(
+            pay(&paid, paid_at, &Policy::default()),
+            Err(Refusal::AlreadyPaid)
+        );
+    }
+
+    #[test]
+    fn late_payment_is_honoured_with_a_fresh_window() {
+        let late = t0() + TimeDelta::hours(3);
+        let paid = pay(&pending(), late, &Policy::default()).unwrap();
+        assert!(paid.is_live_paid(late));
+    }
+
+    #[test]
+    fn failed_and_expired_cannot_be_paid() {
+        let failed = fail(&pending()).unwrap();
+        assert_eq!(
+            pay(&failed, t0(), &Policy::default()),
+            Err(Refusal::Closed(Status::Failed))
+        );
+        let revoked = expire(&pending(), t0()).unwrap();
+        assert_eq!(revoked.expires_at, t0());
+        assert_eq!(
+            pay(&revoked, t0(), &Policy::default()),
+            Err(Refusal::Closed(Status::Expired))
+        );
+    }
+
+    #[test]
+    fn access_checks_status_stream_user_and_time() {
+        let policy = Policy::default();
+        let s = pending();
+        let stream = s.stream_id.clone();
+        let user = s.user_id.clone();
+        assert_eq!(
+            access(&s, &stream, None, t0()),
+            Access::DENIED,
+            "pending grants nothing"
+        );
+        let paid = pay(&s, t0(), &policy).unwrap();
+        let a = access(&paid, &stream, Some(&user), t0() + TimeDelta::hours(1));
+        assert!(a.granted);
+        assert_eq!(a.remaining, TimeDelta::hours(1));
+        assert!(!access(&paid, &StreamId::parse("2").unwrap(), None, t0()).granted);
+        assert!(!access(&paid, &stream, Some(&UserId::parse("other").unwrap()), t0()).granted);
+        assert!(!access(&paid, &stream, None, t0() + TimeDelta::hours(2)).granted);
+    }
+
+    #[test]
+    fn ttl_is_expiry_plus_grace_in_seconds() {
+        let s = pending();
+        assert_eq!(
+            ttl_epoch_seconds(s.expires_at, &Policy::default()),
+            (t0() + TimeDelta::hours(26)).timestamp()
+        );
+    }
+}

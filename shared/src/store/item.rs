@@ -1,0 +1,254 @@
+//! How sessions, mirrors and events are laid out as DynamoDB items.
+//!
+//! | item | pk | sk |
+//! |---|---|---|
+//! | session (canonical, in index `byUser`) | `SESSION#<sessionId>` | `SESSION` |
+//! | trx mirror (lookup by trxId) | `TRX#<trxId>` | `TRX` |
+//! | guard (the live session of a user+stream) | `GUARD#<streamId>#<userId>` | `GUARD` |
+//! | audit event | `SESSION#<sessionId>` | `EVENT#<ms>#<n>` |
+//!
+//! Mirrors and the guard carry a full copy of the session, written in the same transaction as the
+//! canonical item, so each lookup is one strongly consistent GetItem.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+
+use super::StoreError;
+use super::table::{PK, SK, TTL, USER_PK, USER_SK};
+use crate::clock::from_millis;
+use crate::domain::{
+    Amount, AuditEvent, PaymentSession, SessionId, Status, StreamId, TrxId, UserId,
+};
+
+/// A DynamoDB item.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// The three places a session is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Copy {
+    Canonical,
+    TrxMirror,
+    Guard,
+}
+
+pub fn session_key(id: &SessionId) -> Item {
+    key(format!("SESSION#{id}"), "SESSION")
+}
+
+pub fn trx_key(trx: &TrxId) -> Item {
+    key(format!("TRX#{trx}"), "TRX")
+}
+
+/// Stream ids cannot contain `#`, so the stream first keeps the key unambiguous for any user id.
+pub fn guard_key(user: &UserId, stream: &StreamId) -> Item {
+    key(format!("GUARD#{stream}#{user}"), "GUARD")
+}
+
+pub fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([
+        (PK.to_owned(), AttributeValue::S(pk)),
+        (SK.to_owned(), AttributeValue::S(sk.to_owned())),
+    ])
+}
+
+/// The item for one copy of a session, with its TTL.
+pub fn session_item(s: &PaymentSession, copy: Copy, ttl: i64) -> Item {
+    let mut item = match copy {
+        Copy::Canonical => session_key(&s.session_id),
+        Copy::TrxMirror => trx_key(&s.trx_id),
+        Copy::Guard => guard_key(&s.user_id, &s.stream_id),
+    };
+    let mut put = |k: &str, v: AttributeValue| {
+        item.insert(k.to_owned(), v);
+    };
+    put(
+        "kind",
+        s_attr(match copy {
+            Copy::Canonical => "session",
+            Copy::TrxMirror => "trx",
+            Copy::Guard => "guard",
+        }),
+    );
+    put("sessionId", s_attr(s.session_id.as_str()));
+    put("userId", s_attr(s.user_id.as_str()));
+    put("streamId", s_attr(s.stream_id.as_str()));
+    put("trxId", s_attr(s.trx_id.as_str()));
+    put("amount", n_attr(s.amount.rupiah()));
+    put("status", s_attr(s.status.as_str()));
+    put("createdAt", n_attr(s.created_at.timestamp_millis()));
+    if let Some(paid_at) = s.paid_at {
+        put("paidAt", n_attr(paid_at.timestamp_millis()));
+    }
+    put("expiresAt", n_attr(s.expires_at.timestamp_millis()));
+    put(TTL, n_attr(ttl));
+    if copy == Copy::Canonical {
+        put(USER_PK, s_attr(s.user_id.as_str()));
+        put(USER_SK, n_attr(s.expires_at.timestamp_millis()));
+    }
+    item
+}
+
+/// Reads a session back from any of its copies.
+pub fn parse_session(item: &Item) -> Result<PaymentSession, StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("session item: {what}"));
+    Ok(PaymentSession {
+        session_id: SessionId::parse(get_s(item, "sessionId")?)
+            .map_err(|e| corrupt(&e.to_string()))?,
+        user_id: UserId::parse(get_s(item, "userId")?).map_err(|e| corrupt(&e.to_string()))?,
+        stream_id: StreamId::parse(get_s(item, "streamId")?)
+            .map_err(|e| corrupt(&e.to_string()))?,
+        trx_id: TrxId::parse(get_s(item, "trxId")?).map_err(|e| corrupt(&e.to_string()))?,
+        amount: Amount::new(get_n(item, "amount")?).map_err(|e| corrupt(&e.to_string()))?,
+        status: Status::parse(get_s(item, "status")?).ok_or_else(|| corrupt("unknown status"))?,
+        created_at: get_time(item, "createdAt")?,
+        paid_at: match item.get("paidAt") {
+            Some(_) => Some(get_time(item, "paidAt")?),
+            None => None,
+        },
+        expires_at: get_time(item, "expiresAt")?,
+    })
+}
+
+/// The item of an audit event; `nonce` keeps events written in the same millisecond apart.
+pub fn event_item(session: &SessionId, event: &AuditEvent, nonce: u32, ttl: i64) -> Item {
+    let mut item = key(
+        format!("SESSION#{session}"),
+        &format!("EVENT#{:015}#{nonce:08x}", event.at.timestamp_millis()),
+    );
+    item.insert("kind".into(), s_attr("event"));
+    item.insert("at".into(), n_attr(event.at.timestamp_millis()));
+    item.insert("action".into(), s_attr(&event.action));
+    item.insert("source".into(), s_attr(&event.source));
+    for (name, value) in [
+        ("actor", &event.actor),
+        ("note", &event.note),
+        ("providerRef", &event.provider_ref),
+    ] {
+        if let Some(v) = value {
+            item.insert(name.into(), s_attr(v));
+        }
+    }
+    if let Some(amount) = event.amount {
+        item.insert("amount".into(), n_attr(amount.rupiah()));
+    }
+    item.insert(TTL.into(), n_attr(ttl));
+    item
+}
+
+/// Reads an audit event back.
+pub fn parse_event(item: &Item) -> Result<AuditEvent, StoreError> {
+    let opt = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+    Ok(AuditEvent {
+        at: get_time(item, "at")?,
+        action: get_s(item, "action")?.to_owned(),
+        source: get_s(item, "source")?.to_owned(),
+        actor: opt("actor"),
+        note: opt("note"),
+        provider_ref: opt("providerRef"),
+        amount: match item.get("amount") {
+            Some(_) => Some(
+                Amount::new(get_n(item, "amount")?)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            ),
+            None => None,
+        },
+    })
+}
+
+pub fn s_attr(v: &str) -> AttributeValue {
+    AttributeValue::S(v.to_owned())
+}
+
+pub fn n_attr(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+pub fn get_s<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+        .ok_or_else(|| StoreError::Corrupt(format!("missing string attribute {name}")))
+}
+
+pub fn get_n<T: std::str::FromStr>(item: &Item, name: &str) -> Result<T, StoreError> {
+    item.get(name)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| StoreError::Corrupt(format!("missing number attribute {name}")))
+}
+
+fn get_time(item: &Item, name: &str) -> Result<DateTime<Utc>, StoreError> {
+    Ok(from_millis(get_n(item, name)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Policy;
+    use crate::rules;
+
+    fn session() -> PaymentSession {
+        let now = DateTime::from_timestamp_millis(1_756_577_775_508).unwrap();
+        let s = rules::new_pending(
+            UserId::parse("user#with#hashes").unwrap(),
+            StreamId::parse("4").unwrap(),
+            TrxId::parse("UP-9").unwrap(),
+            Amount::new(1000).unwrap(),
+            now,
+            &Policy::default(),
+        );
+        rules::pay(&s, now, &Policy::default()).unwrap()
+    }
+
+    #[test]
+    fn every_copy_round_trips() {
+        let s = session();
+        for copy in [Copy::Canonical, Copy::TrxMirror, Copy::Guard] {
+            let item = session_item(&s, copy, 42);
+            assert_eq!(parse_session(&item).unwrap(), s);
+            assert_eq!(item[TTL], AttributeValue::N("42".into()));
+            assert_eq!(
+                item.contains_key(USER_PK),
+                copy == Copy::Canonical,
+                "only the canonical copy is indexed"
+            );
+        }
+    }
+
+    #[test]
+    fn guard_key_is_unambiguous() {
+        let k = guard_key(
+            &UserId::parse("a#b").unwrap(),
+            &StreamId::parse("c").unwrap(),
+        );
+        assert_eq!(k[PK], AttributeValue::S("GUARD#c#a#b".into()));
+    }
+
+    #[test]
+    fn corrupt_items_are_errors_not_panics() {
+        let mut item = session_item(&session(), Copy::Canonical, 1);
+        item.insert("status".into(), s_attr("weird"));
+        assert!(matches!(parse_session(&item), Err(StoreError::Corrupt(_))));
+        item.remove("amount");
+        assert!(parse_session(&item).is_err());
+    }
+
+    #[test]
+    fn events_round_trip() {
+        let mut e = AuditEvent::new(
+            DateTime::from_timestamp_millis(5).unwrap(),
+            "paid",
+            "webhook",
+        );
+        e.provider_ref = Some("GW-1".into());
+        e.amount = Some(Amount::new(1000).unwrap());
+        let item = event_item(&SessionId::generate(), &e, 0xab, 9);
+        assert_eq!(
+            item[SK],
+            AttributeValue::S("EVENT#000000000000005#000000ab".into())
+        );
+        assert_eq!(parse_event(&item).unwrap(), e);
+    }
+}

@@ -1,0 +1,174 @@
+//! The one definition of the DynamoDB table: keys, indexes and TTL. Tests, the local stack and the SAM
+//! template all follow it (a test compares the template with it).
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+};
+
+use super::{StoreError, classify};
+
+/// Partition key attribute of every item.
+pub const PK: &str = "pk";
+/// Sort key attribute of every item.
+pub const SK: &str = "sk";
+/// The TTL attribute (epoch seconds).
+pub const TTL: &str = "ttl";
+/// Index of a user's sessions ordered by expiry: partition `userPk`, sort `userSk` (expiresAt, ms).
+pub const BY_USER_INDEX: &str = "byUser";
+pub const USER_PK: &str = "userPk";
+pub const USER_SK: &str = "userSk";
+
+/// A key attribute: name and scalar type (`S` or `N`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyAttr {
+    pub name: &'static str,
+    pub kind: &'static str,
+}
+
+/// A global secondary index (projection ALL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexDef {
+    pub name: &'static str,
+    pub hash: KeyAttr,
+    pub range: KeyAttr,
+}
+
+/// The table's shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableDef {
+    pub hash: KeyAttr,
+    pub range: KeyAttr,
+    pub indexes: &'static [IndexDef],
+    pub ttl_attribute: &'static str,
+}
+
+/// The table every part of Upstream Pay uses.
+pub const TABLE: TableDef = TableDef {
+    hash: KeyAttr {
+        name: PK,
+        kind: "S",
+    },
+    range: KeyAttr {
+        name: SK,
+        kind: "S",
+    },
+    indexes: &[IndexDef {
+        name: BY_USER_INDEX,
+        hash: KeyAttr {
+            name: USER_PK,
+            kind: "S",
+        },
+        range: KeyAttr {
+            name: USER_SK,
+            kind: "N",
+        },
+    }],
+    ttl_attribute: TTL,
+};
+
+impl TableDef {
+    /// Every key attribute of the table and its indexes, each once.
+    pub fn attribute_definitions(&self) -> Vec<KeyAttr> {
+        let mut attrs = vec![self.hash, self.range];
+        for index in self.indexes {
+            for attr in [index.hash, index.range] {
+                if !attrs.contains(&attr) {
+                    attrs.push(attr);
+                }
+            }
+        }
+        attrs
+    }
+
+    /// Creates the table (PAY_PER_REQUEST) and enables TTL; an existing table is left as it is.
+    pub async fn create(&self, client: &Client, table_name: &str) -> Result<(), StoreError> {
+        let mut req = client
+            .create_table()
+            .table_name(table_name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(key(self.hash.name, KeyType::Hash))
+            .key_schema(key(self.range.name, KeyType::Range));
+        for attr in self.attribute_definitions() {
+            req = req.attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(attr.name)
+                    .attribute_type(scalar(attr.kind))
+                    .build()
+                    .map_err(|e| StoreError::Backend(e.to_string()))?,
+            );
+        }
+        for index in self.indexes {
+            req = req.global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(index.name)
+                    .key_schema(key(index.hash.name, KeyType::Hash))
+                    .key_schema(key(index.range.name, KeyType::Range))
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::All)
+                            .build(),
+                    )
+                    .build()
+                    .map_err(|e| StoreError::Backend(e.to_string()))?,
+            );
+        }
+        match req.send().await {
+            Ok(_) => {}
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_in_use_exception()) =>
+            {
+                return Ok(());
+            }
+            Err(err) => return Err(classify(err)),
+        }
+        client
+            .update_time_to_live()
+            .table_name(table_name)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(self.ttl_attribute)
+                    .enabled(true)
+                    .build()
+                    .map_err(|e| StoreError::Backend(e.to_string()))?,
+            )
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+}
+
+fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()
+        .expect("name and key type are set")
+}
+
+fn scalar(kind: &str) -> ScalarAttributeType {
+    match kind {
+        "N" => ScalarAttributeType::N,
+        "B" => ScalarAttributeType::B,
+        _ => ScalarAttributeType::S,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attribute_definitions_cover_every_key_once() {
+        let names: Vec<_> = TABLE
+            .attribute_definitions()
+            .iter()
+            .map(|a| a.name)
+            .collect();
+        assert_eq!(names, vec![PK, SK, USER_PK, USER_SK]);
+    }
+}

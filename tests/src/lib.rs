@@ -1,0 +1,92 @@
+//! Test harness: one DynamoDB Local per test binary (started on first use, killed when the binary
+//! ends) and a fresh table per test.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, Utc};
+use upstream_local::{DynamoLocal, Storage};
+use upstream_session::store::{TABLE, local_client};
+use upstream_session::{ManualClock, Policy, SessionManager, Store};
+
+/// The DynamoDB Local of this test binary.
+pub fn dynamo() -> &'static DynamoLocal {
+    static INSTANCE: OnceLock<DynamoLocal> = OnceLock::new();
+    INSTANCE.get_or_init(|| DynamoLocal::start(Storage::InMemory).expect("DynamoDB Local starts"))
+}
+
+/// A client for this binary's DynamoDB Local (build one per test: clients hold a runtime's connections).
+pub fn client() -> Client {
+    local_client(&dynamo().endpoint())
+}
+
+/// A new, empty table with the production definition.
+pub async fn fresh_table(client: &Client) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "t{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    );
+    TABLE.create(client, &name).await.expect("create table");
+    name
+}
+
+/// A fixed start time for tests: 2025-08-30 18:16:15.508 UTC (seed 001's example, minus 2 h).
+pub fn t0() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(1_756_577_775_508).expect("valid time")
+}
+
+/// Everything a session test needs.
+pub struct Harness {
+    pub client: Client,
+    pub table: String,
+    pub store: Store,
+    pub clock: ManualClock,
+    pub manager: SessionManager,
+}
+
+/// A manager on a fresh table with the default policy and a manual clock at [`t0`].
+pub async fn harness() -> Harness {
+    harness_with(Policy::default()).await
+}
+
+/// A manager on a fresh table with `policy` and a manual clock at [`t0`].
+pub async fn harness_with(policy: Policy) -> Harness {
+    let client = client();
+    let table = fresh_table(&client).await;
+    let store = Store::new(client.clone(), table.clone(), policy);
+    let clock = ManualClock::at(t0());
+    let manager = SessionManager::new(store.clone(), std::sync::Arc::new(clock.clone()));
+    Harness {
+        client,
+        table,
+        store,
+        clock,
+        manager,
+    }
+}
+
+/// Every item of a table. Tests only: production code never scans.
+pub async fn scan_all(
+    client: &Client,
+    table: &str,
+) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let out = client
+            .scan()
+            .table_name(table)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("scan");
+        items.extend(out.items().iter().cloned());
+        match out.last_evaluated_key() {
+            Some(k) if !k.is_empty() => start = Some(k.clone()),
+            _ => return items,
+        }
+    }
+}

@@ -1,0 +1,475 @@
+//! SessionManager against the official DynamoDB Local.
+
+use std::collections::HashSet;
+
+use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveStatus};
+use chrono::TimeDelta;
+use upstream_session::domain::{Amount, Status, StreamId, TrxId, UserId};
+use upstream_session::store::local_client;
+use upstream_session::{
+    CloseOutcome, CreateOutcome, Origin, PayOutcome, SessionKey, Store, StoreError,
+};
+use upstream_tests::{Harness, harness, scan_all, t0};
+
+fn user(u: &str) -> UserId {
+    UserId::parse(u).unwrap()
+}
+fn stream(s: &str) -> StreamId {
+    StreamId::parse(s).unwrap()
+}
+fn rp(n: u64) -> Amount {
+    Amount::new(n).unwrap()
+}
+fn trx() -> TrxId {
+    TrxId::generate(t0())
+}
+fn webhook() -> Origin {
+    Origin::new("webhook")
+}
+
+async fn create(h: &Harness, u: &str, s: &str) -> CreateOutcome {
+    h.manager
+        .create_payment_session(user(u), stream(s), trx(), rp(1000))
+        .await
+        .unwrap()
+}
+
+async fn created(h: &Harness, u: &str, s: &str) -> upstream_session::domain::PaymentSession {
+    match create(h, u, s).await {
+        CreateOutcome::Created(s) => s,
+        other => panic!("expected Created, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn create_then_get_by_id_and_trx() {
+    let h = harness().await;
+    let s = created(&h, "demo-user", "4").await;
+    assert_eq!(s.status, Status::Pending);
+    assert_eq!(s.expires_at, t0() + TimeDelta::hours(2));
+    assert_eq!(
+        h.manager.get_payment_session(&s.session_id).await.unwrap(),
+        Some(s.clone())
+    );
+    assert_eq!(
+        h.manager.get_by_trx(&s.trx_id).await.unwrap(),
+        Some(s.clone())
+    );
+    let unknown = upstream_session::domain::SessionId::generate();
+    assert_eq!(h.manager.get_payment_session(&unknown).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_double_tap_returns_the_same_pending_session() {
+    let h = harness().await;
+    let first = created(&h, "demo-user", "4").await;
+    h.clock.advance(TimeDelta::minutes(5));
+    match create(&h, "demo-user", "4").await {
+        CreateOutcome::ExistingPending(again) => assert_eq!(again, first),
+        other => panic!("expected ExistingPending, got {other:?}"),
+    }
+    // Another stream or another user is independent.
+    created(&h, "demo-user", "2").await;
+    created(&h, "other-user", "4").await;
+}
+
+#[tokio::test]
+async fn mark_paid_once_then_access_for_two_hours_from_payment() {
+    let h = harness().await;
+    let s = created(&h, "demo-user", "4").await;
+    h.clock.advance(TimeDelta::minutes(30));
+    let paid_at = t0() + TimeDelta::minutes(30);
+    let paid = match h
+        .manager
+        .mark_paid(&SessionKey::Trx(s.trx_id.clone()), &webhook())
+        .await
+        .unwrap()
+    {
+        PayOutcome::Paid {
+            session,
+            late: false,
+        } => session,
+        other => panic!("expected Paid, got {other:?}"),
+    };
+    assert_eq!(paid.paid_at, Some(paid_at));
+    assert_eq!(paid.expires_at, paid_at + TimeDelta::hours(2));
+
+    // A second confirmation changes nothing: no second window.
+    h.clock.advance(TimeDelta::minutes(10));
+    match h
+        .manager
+        .mark_paid(&SessionKey::Session(s.session_id.clone()), &webhook())
+        .await
+        .unwrap()
+    {
+        PayOutcome::AlreadyPaid(again) => assert_eq!(again, paid),
+        other => panic!("expected AlreadyPaid, got {other:?}"),
+    }
+    assert_eq!(
+        h.manager.get_by_trx(&s.trx_id).await.unwrap(),
+        Some(paid.clone()),
+        "trx mirror follows"
+    );
+
+    let check = h
+        .manager
+        .has_paid_access(&s.session_id, &stream("4"), Some(&user("demo-user")))
+        .await
+        .unwrap();
+    assert!(check.access.granted);
+    assert_eq!(check.access.remaining, TimeDelta::minutes(110));
+    assert!(
+        !h.manager
+            .has_paid_access(&s.session_id, &stream("2"), None)
+            .await
+            .unwrap()
+            .access
+            .granted
+    );
+    assert!(
+        !h.manager
+            .has_paid_access(&s.session_id, &stream("4"), Some(&user("x")))
+            .await
+            .unwrap()
+            .access
+            .granted
+    );
+
+    match create(&h, "demo-user", "4").await {
+        CreateOutcome::AlreadyPaid { session, remaining } => {
+            assert_eq!(session.session_id, s.session_id);
+            assert_eq!(remaining, TimeDelta::minutes(110));
+        }
+        other => panic!("expected AlreadyPaid, got {other:?}"),
+    }
+
+    // Time moves; access ends exactly at expires_at, whatever TTL has or has not deleted.
+    h.clock.set(paid.expires_at - TimeDelta::milliseconds(1));
+    assert!(
+        h.manager
+            .has_paid_access(&s.session_id, &stream("4"), None)
+            .await
+            .unwrap()
+            .access
+            .granted
+    );
+    h.clock.set(paid.expires_at);
+    let check = h
+        .manager
+        .has_paid_access(&s.session_id, &stream("4"), None)
+        .await
+        .unwrap();
+    assert!(!check.access.granted);
+    assert_eq!(check.access.remaining, TimeDelta::zero());
+    assert_eq!(
+        check.session.unwrap().status_at(h.manager.now()),
+        Status::Expired
+    );
+    assert_eq!(
+        h.manager
+            .has_active_session_for_stream(&user("demo-user"), &stream("4"))
+            .await
+            .unwrap(),
+        None
+    );
+
+    // After paid access expires, a new session for the same user+stream can be created.
+    let next = created(&h, "demo-user", "4").await;
+    assert_ne!(next.session_id, s.session_id);
+}
+
+#[tokio::test]
+async fn an_expired_pending_session_frees_the_pair_and_a_late_payment_is_honoured() {
+    let h = harness().await;
+    let old = created(&h, "demo-user", "4").await;
+    h.clock.advance(TimeDelta::hours(2));
+    let fresh = created(&h, "demo-user", "4").await;
+    assert_ne!(fresh.session_id, old.session_id);
+
+    // The viewer paid the old QR late: honoured with a fresh window.
+    h.clock.advance(TimeDelta::minutes(1));
+    let paid = match h
+        .manager
+        .mark_paid(&SessionKey::Trx(old.trx_id.clone()), &webhook())
+        .await
+        .unwrap()
+    {
+        PayOutcome::Paid {
+            session,
+            late: true,
+        } => session,
+        other => panic!("expected a late Paid, got {other:?}"),
+    };
+    assert!(
+        h.manager
+            .has_paid_access(&old.session_id, &stream("4"), None)
+            .await
+            .unwrap()
+            .access
+            .granted
+    );
+    assert_eq!(
+        h.manager
+            .has_active_session_for_stream(&user("demo-user"), &stream("4"))
+            .await
+            .unwrap(),
+        Some(paid.clone())
+    );
+
+    // Paying the other pending session as well is a duplicate: recorded, not granted, not lost.
+    match h
+        .manager
+        .mark_paid(&SessionKey::Trx(fresh.trx_id.clone()), &webhook())
+        .await
+        .unwrap()
+    {
+        PayOutcome::Duplicate { session, holder } => {
+            assert_eq!(session.session_id, fresh.session_id);
+            assert_eq!(holder.session_id, old.session_id);
+        }
+        other => panic!("expected Duplicate, got {other:?}"),
+    }
+    let stored = h
+        .manager
+        .get_payment_session(&fresh.session_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, Status::Pending);
+    let events = h.manager.events(&fresh.session_id).await.unwrap();
+    assert!(
+        events.iter().any(|e| e.action == "duplicate_payment"),
+        "{events:?}"
+    );
+}
+
+#[tokio::test]
+async fn failed_and_revoked_sessions_release_the_pair() {
+    let h = harness().await;
+    let s = created(&h, "demo-user", "4").await;
+    match h
+        .manager
+        .mark_failed(&SessionKey::Trx(s.trx_id.clone()), &webhook())
+        .await
+        .unwrap()
+    {
+        CloseOutcome::Closed(c) => assert_eq!(c.status, Status::Failed),
+        other => panic!("expected Closed, got {other:?}"),
+    }
+    assert!(matches!(
+        h.manager
+            .mark_paid(&SessionKey::Trx(s.trx_id.clone()), &webhook())
+            .await
+            .unwrap(),
+        PayOutcome::NotPayable(_)
+    ));
+    let next = created(&h, "demo-user", "4").await;
+    h.manager
+        .mark_paid(&SessionKey::Session(next.session_id.clone()), &webhook())
+        .await
+        .unwrap();
+    assert!(matches!(
+        h.manager
+            .mark_failed(&SessionKey::Session(next.session_id.clone()), &webhook())
+            .await
+            .unwrap(),
+        CloseOutcome::AlreadyPaid(_)
+    ));
+    match h
+        .manager
+        .mark_expired(
+            &SessionKey::Session(next.session_id.clone()),
+            &Origin::new("admin"),
+        )
+        .await
+        .unwrap()
+    {
+        CloseOutcome::Closed(c) => assert_eq!(c.status, Status::Expired),
+        other => panic!("expected Closed, got {other:?}"),
+    }
+    assert!(
+        !h.manager
+            .has_paid_access(&next.session_id, &stream("4"), None)
+            .await
+            .unwrap()
+            .access
+            .granted
+    );
+    created(&h, "demo-user", "4").await;
+    let unknown = SessionKey::Trx(TrxId::parse("UP-NOPE").unwrap());
+    assert_eq!(
+        h.manager.mark_failed(&unknown, &webhook()).await.unwrap(),
+        CloseOutcome::NotFound
+    );
+    assert_eq!(
+        h.manager.mark_paid(&unknown, &webhook()).await.unwrap(),
+        PayOutcome::NotFound
+    );
+}
+
+#[tokio::test]
+async fn user_sessions_lists_live_sessions_only() {
+    let h = harness().await;
+    let a = created(&h, "demo-user", "2").await;
+    let b = created(&h, "demo-user", "4").await;
+    let c = created(&h, "demo-user", "5").await;
+    created(&h, "someone-else", "2").await;
+    h.clock.advance(TimeDelta::minutes(1));
+    h.manager
+        .mark_paid(&SessionKey::Session(b.session_id.clone()), &webhook())
+        .await
+        .unwrap();
+    h.manager
+        .mark_failed(&SessionKey::Session(c.session_id.clone()), &webhook())
+        .await
+        .unwrap();
+    let live = h
+        .manager
+        .get_user_sessions(&user("demo-user"))
+        .await
+        .unwrap();
+    let ids: Vec<_> = live.iter().map(|s| s.session_id.clone()).collect();
+    assert_eq!(ids, vec![a.session_id.clone(), b.session_id.clone()]);
+    h.clock.advance(TimeDelta::hours(2));
+    let live = h
+        .manager
+        .get_user_sessions(&user("demo-user"))
+        .await
+        .unwrap();
+    assert!(live.is_empty(), "{live:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_creates_yield_one_session() {
+    let h = harness().await;
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let m = h.manager.clone();
+            tokio::spawn(async move {
+                m.create_payment_session(user("demo-user"), stream("4"), trx(), rp(1000))
+                    .await
+            })
+        })
+        .collect();
+    let mut created_ids = Vec::new();
+    let mut pending_ids = HashSet::new();
+    for t in tasks {
+        match t.await.unwrap().unwrap() {
+            CreateOutcome::Created(s) => created_ids.push(s.session_id),
+            CreateOutcome::ExistingPending(s) => {
+                pending_ids.insert(s.session_id);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(created_ids.len(), 1, "exactly one Created");
+    assert_eq!(
+        pending_ids,
+        HashSet::from([created_ids[0].clone()]),
+        "all others see that one"
+    );
+    let sessions = scan_all(&h.client, &h.table)
+        .await
+        .into_iter()
+        .filter(|i| i.get("kind") == Some(&AttributeValue::S("session".into())))
+        .count();
+    assert_eq!(sessions, 1, "exactly one session item for the pair");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_payments_transition_once() {
+    let h = harness().await;
+    let s = created(&h, "demo-user", "4").await;
+    h.clock.advance(TimeDelta::minutes(1));
+    let tasks: Vec<_> = (0..50)
+        .map(|i| {
+            let m = h.manager.clone();
+            let key = if i % 2 == 0 {
+                SessionKey::Trx(s.trx_id.clone())
+            } else {
+                SessionKey::Session(s.session_id.clone())
+            };
+            tokio::spawn(async move { m.mark_paid(&key, &Origin::new("webhook")).await })
+        })
+        .collect();
+    let mut paid = 0;
+    let mut paid_ats = HashSet::new();
+    for t in tasks {
+        match t.await.unwrap().unwrap() {
+            PayOutcome::Paid { session, .. } => {
+                paid += 1;
+                paid_ats.insert(session.paid_at);
+            }
+            PayOutcome::AlreadyPaid(session) => {
+                paid_ats.insert(session.paid_at);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(paid, 1, "exactly one transition");
+    assert_eq!(paid_ats.len(), 1, "one paid_at");
+    let events = h.manager.events(&s.session_id).await.unwrap();
+    assert_eq!(events.iter().filter(|e| e.action == "paid").count(), 1);
+    assert_eq!(events.iter().filter(|e| e.action == "created").count(), 1);
+}
+
+#[tokio::test]
+async fn every_item_carries_ttl_and_ttl_is_enabled() {
+    let h = harness().await;
+    let s = created(&h, "demo-user", "4").await;
+    created(&h, "demo-user", "2").await;
+    h.clock.advance(TimeDelta::minutes(3));
+    h.manager
+        .mark_paid(&SessionKey::Session(s.session_id.clone()), &webhook())
+        .await
+        .unwrap();
+
+    let ttl = h
+        .client
+        .describe_time_to_live()
+        .table_name(&h.table)
+        .send()
+        .await
+        .unwrap();
+    let desc = ttl.time_to_live_description().unwrap();
+    assert_eq!(desc.attribute_name(), Some("ttl"));
+    assert_eq!(desc.time_to_live_status(), Some(&TimeToLiveStatus::Enabled));
+
+    let items = scan_all(&h.client, &h.table).await;
+    assert!(
+        items.len() >= 8,
+        "sessions, mirrors, guards and events: {}",
+        items.len()
+    );
+    let paid_ttl =
+        (t0() + TimeDelta::minutes(3) + TimeDelta::hours(2) + TimeDelta::hours(24)).timestamp();
+    for item in &items {
+        let ttl: i64 = item["ttl"]
+            .as_n()
+            .expect("ttl is a number")
+            .parse()
+            .unwrap();
+        let kind = item["kind"].as_s().unwrap();
+        if kind != "event" && item["sessionId"].as_s().unwrap() == s.session_id.as_str() {
+            assert_eq!(ttl, paid_ttl, "{kind} copy of the paid session");
+        }
+        assert!(ttl > t0().timestamp(), "ttl is epoch seconds in the future");
+        assert!(ttl < 10_000_000_000, "ttl is seconds, not milliseconds");
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_dynamodb_is_unavailable_not_a_panic() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = local_client(&format!("http://127.0.0.1:{port}"));
+    let store = Store::new(client, "nowhere", Default::default());
+    let err = store
+        .get_session(&upstream_session::domain::SessionId::generate())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+}
