@@ -5,6 +5,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod manager;
+pub mod qris;
 pub mod rules;
 pub mod store;
 
