@@ -74,12 +74,16 @@ pub enum PayOutcome {
     },
     /// It was paid before; nothing changed.
     AlreadyPaid(PaymentSession),
-    /// The user already holds live paid access through `holder`; this payment is recorded for refund
-    /// and the session stays unpaid.
+    /// The user already holds live paid access through `holder`: this payment is now recorded as a
+    /// refund owed (`refund_due`) and the session stays unpaid.
     Duplicate {
         session: PaymentSession,
         holder: PaymentSession,
     },
+    /// The pending window ended longer ago than the TTL grace: recorded as a refund owed.
+    TooLate(PaymentSession),
+    /// A refund was already recorded for this session; nothing changed.
+    RefundAlreadyRecorded(PaymentSession),
     /// Failed or revoked: it can no longer be paid.
     NotPayable(PaymentSession),
     NotFound,
@@ -125,6 +129,11 @@ impl SessionManager {
     /// The policy in force.
     pub fn policy(&self) -> &Policy {
         self.store.policy()
+    }
+
+    /// The injected clock.
+    pub fn clock(&self) -> SharedClock {
+        self.clock.clone()
     }
 
     /// The current time of the injected clock.
@@ -203,28 +212,77 @@ impl SessionManager {
                 Ok(paid) => paid,
                 Err(Refusal::AlreadyPaid) => return Ok(PayOutcome::AlreadyPaid(session)),
                 Err(Refusal::Closed(_)) => return Ok(PayOutcome::NotPayable(session)),
+                Err(Refusal::RefundDue) => return Ok(PayOutcome::RefundAlreadyRecorded(session)),
+                Err(Refusal::TooLate) => {
+                    if let Some(owed) = self
+                        .record_refund(&session, "payment_too_late", origin)
+                        .await?
+                    {
+                        return Ok(PayOutcome::TooLate(owed));
+                    }
+                    match self.store.get_session(&session.session_id).await? {
+                        Some(current) => {
+                            session = current;
+                            continue;
+                        }
+                        None => return Ok(PayOutcome::NotFound),
+                    }
+                }
             };
             let late = session.expires_at <= now;
             let event = origin.event(if late { "paid_late" } else { "paid" }, &paid, now);
-            match self
-                .store
-                .transition(&session, &paid, now, GuardRule::Claim, Some(&event))
-                .await?
-            {
+            let transition =
+                self.store
+                    .transition(&session, &paid, now, GuardRule::Claim, Some(&event));
+            session = match transition.await? {
                 Transition::Done => {
                     return Ok(PayOutcome::Paid {
                         session: paid,
                         late,
                     });
                 }
-                Transition::Stale(Some(current)) => session = current,
+                Transition::Stale(Some(current)) => current,
                 Transition::Stale(None) => return Ok(PayOutcome::NotFound),
                 Transition::GuardHeld(holder) => {
-                    let event = origin.event("duplicate_payment", &session, now);
-                    self.store.put_event(&session.session_id, &event).await?;
-                    return Ok(PayOutcome::Duplicate { session, holder });
+                    if let Some(owed) = self
+                        .record_refund(&session, "duplicate_payment", origin)
+                        .await?
+                    {
+                        return Ok(PayOutcome::Duplicate {
+                            session: owed,
+                            holder,
+                        });
+                    }
+                    match self.store.get_session(&session.session_id).await? {
+                        Some(current) => current,
+                        None => return Ok(PayOutcome::NotFound),
+                    }
                 }
-            }
+            };
+        }
+    }
+
+    /// Flags a pending session as owed back (one conditional transaction with its event). `None`
+    /// when the session changed meanwhile: the caller re-reads and decides again.
+    async fn record_refund(
+        &self,
+        session: &PaymentSession,
+        action: &str,
+        origin: &Origin,
+    ) -> Result<Option<PaymentSession>, StoreError> {
+        let now = self.clock.now();
+        let owed = PaymentSession {
+            refund_due: true,
+            ..session.clone()
+        };
+        let event = origin.event(action, &owed, now);
+        match self
+            .store
+            .transition(session, &owed, now, GuardRule::Untouched, Some(&event))
+            .await?
+        {
+            Transition::Done => Ok(Some(owed)),
+            _ => Ok(None),
         }
     }
 
@@ -234,7 +292,19 @@ impl SessionManager {
         key: &SessionKey,
         origin: &Origin,
     ) -> Result<CloseOutcome, StoreError> {
-        self.close(key, origin, "failed", |s, _| rules::fail(s))
+        match self.find(key).await? {
+            Some(session) => self.fail(session, origin).await,
+            None => Ok(CloseOutcome::NotFound),
+        }
+    }
+
+    /// [`SessionManager::mark_failed`] for a session already read by the caller.
+    pub async fn fail(
+        &self,
+        session: PaymentSession,
+        origin: &Origin,
+    ) -> Result<CloseOutcome, StoreError> {
+        self.close(session, origin, "failed", |s, _| rules::fail(s))
             .await
     }
 
@@ -244,43 +314,57 @@ impl SessionManager {
         key: &SessionKey,
         origin: &Origin,
     ) -> Result<CloseOutcome, StoreError> {
-        self.close(key, origin, "expired", rules::expire).await
+        match self.find(key).await? {
+            Some(session) => self.close(session, origin, "expired", rules::expire).await,
+            None => Ok(CloseOutcome::NotFound),
+        }
+    }
+
+    /// Records an audit event on a session without changing it.
+    pub async fn record(
+        &self,
+        session: &PaymentSession,
+        action: &str,
+        origin: &Origin,
+    ) -> Result<(), StoreError> {
+        let event = origin.event(action, session, self.clock.now());
+        self.store.put_event(&session.session_id, &event).await
     }
 
     async fn close(
         &self,
-        key: &SessionKey,
+        mut session: PaymentSession,
         origin: &Origin,
         action: &str,
         rule: impl Fn(&PaymentSession, chrono::DateTime<chrono::Utc>) -> Result<PaymentSession, Refusal>,
     ) -> Result<CloseOutcome, StoreError> {
-        let Some(mut session) = self.find(key).await? else {
-            return Ok(CloseOutcome::NotFound);
-        };
         loop {
             let now = self.clock.now();
             let closed = match rule(&session, now) {
                 Ok(closed) => closed,
                 Err(Refusal::AlreadyPaid) => return Ok(CloseOutcome::AlreadyPaid(session)),
-                Err(Refusal::Closed(_)) => return Ok(CloseOutcome::NotOpen(session)),
+                Err(_) => return Ok(CloseOutcome::NotOpen(session)),
             };
             let event = origin.event(action, &closed, now);
-            match self
-                .store
-                .transition(
-                    &session,
-                    &closed,
-                    now,
-                    GuardRule::ReleaseIfOwned,
-                    Some(&event),
-                )
-                .await?
-            {
+            let transition = self.store.transition(
+                &session,
+                &closed,
+                now,
+                GuardRule::ReleaseIfOwned,
+                Some(&event),
+            );
+            session = match transition.await? {
                 Transition::Done => return Ok(CloseOutcome::Closed(closed)),
-                Transition::Stale(Some(current)) => session = current,
+                Transition::Stale(Some(current)) => current,
+                // Releasing never reports a held guard; re-read rather than trust another session.
+                Transition::GuardHeld(_) => {
+                    match self.store.get_session(&session.session_id).await? {
+                        Some(current) => current,
+                        None => return Ok(CloseOutcome::NotFound),
+                    }
+                }
                 Transition::Stale(None) => return Ok(CloseOutcome::NotFound),
-                Transition::GuardHeld(_) => unreachable!("releasing never reports a held guard"),
-            }
+            };
         }
     }
 

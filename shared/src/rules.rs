@@ -24,6 +24,7 @@ pub fn new_pending(
         created_at: now,
         paid_at: None,
         expires_at: now + policy.pending_validity,
+        refund_due: false,
     }
 }
 
@@ -34,6 +35,10 @@ pub enum Refusal {
     AlreadyPaid,
     /// Failed or revoked: it can no longer be paid.
     Closed(Status),
+    /// The pending window ended longer ago than the TTL grace: too late to honour automatically.
+    TooLate,
+    /// Already recorded as a duplicate payment owed back.
+    RefundDue,
 }
 
 /// Pending → paid at `now`, with access for `access_duration` counted from the payment.
@@ -165,6 +170,19 @@ mod tests {
         let late = t0() + TimeDelta::hours(3);
         let paid = pay(&pending(), late, &Policy::default()).unwrap();
         assert!(paid.is_live_paid(late));
+    }
+
+    #[test]
+    fn payment_after_the_grace_is_too_late() {
+        let policy = Policy::default();
+        let limit = pending().expires_at + policy.ttl_grace;
+        assert!(pay(&pending(), limit - TimeDelta::milliseconds(1), &policy).is_ok());
+        assert_eq!(pay(&pending(), limit, &policy), Err(Refusal::TooLate));
+        let owed = PaymentSession {
+            refund_due: true,
+            ..pending()
+        };
+        assert_eq!(pay(&owed, t0(), &policy), Err(Refusal::RefundDue));
     }
 
     #[test]

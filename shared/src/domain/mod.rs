@@ -4,11 +4,13 @@ mod amount;
 mod event;
 mod ids;
 mod session;
+mod stream;
 
 pub use amount::Amount;
 pub use event::AuditEvent;
 pub use ids::{SessionId, StreamId, TrxId, UserId};
 pub use session::{PaymentSession, Status};
+pub use stream::Stream;
 
 /// Why a value was refused when parsing a domain type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -55,6 +55,10 @@ pub struct PaymentSession {
     pub paid_at: Option<DateTime<Utc>>,
     /// End of the pending validity, or of the access window once paid.
     pub expires_at: DateTime<Utc>,
+    /// Money arrived for this session while the user already held access through another one: the
+    /// operator owes a refund. The session itself stays unpaid.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refund_due: bool,
 }
 
 impl PaymentSession {
@@ -97,6 +101,7 @@ mod tests {
             created_at: DateTime::from_timestamp_millis(0).unwrap(),
             paid_at: None,
             expires_at: DateTime::from_timestamp_millis(expires_ms).unwrap(),
+            refund_due: false,
         }
     }
 

@@ -13,7 +13,11 @@ pub async fn client_from_env() -> Client {
     {
         loader = loader.endpoint_url(endpoint);
     }
-    Client::new(&loader.load().await)
+    let sdk = loader.load().await;
+    let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
+        .interceptor(crate::api::CallCounter)
+        .build();
+    Client::from_conf(config)
 }
 
 /// A client for DynamoDB Local at `endpoint`, with fixed dummy credentials and region: it never
@@ -30,6 +34,7 @@ pub fn local_client(endpoint: &str) -> Client {
             "upstream-local",
         ))
         .endpoint_url(endpoint)
+        .interceptor(crate::api::CallCounter)
         .build();
     Client::from_conf(config)
 }

@@ -19,7 +19,7 @@ use super::StoreError;
 use super::table::{PK, SK, TTL, USER_PK, USER_SK};
 use crate::clock::from_millis;
 use crate::domain::{
-    Amount, AuditEvent, PaymentSession, SessionId, Status, StreamId, TrxId, UserId,
+    Amount, AuditEvent, PaymentSession, SessionId, Status, Stream, StreamId, TrxId, UserId,
 };
 
 /// A DynamoDB item.
@@ -82,6 +82,9 @@ pub fn session_item(s: &PaymentSession, copy: Copy, ttl: i64) -> Item {
         put("paidAt", n_attr(paid_at.timestamp_millis()));
     }
     put("expiresAt", n_attr(s.expires_at.timestamp_millis()));
+    if s.refund_due {
+        put("refundDue", AttributeValue::Bool(true));
+    }
     put(TTL, n_attr(ttl));
     if copy == Copy::Canonical {
         put(USER_PK, s_attr(s.user_id.as_str()));
@@ -108,6 +111,36 @@ pub fn parse_session(item: &Item) -> Result<PaymentSession, StoreError> {
             None => None,
         },
         expires_at: get_time(item, "expiresAt")?,
+        refund_due: matches!(item.get("refundDue"), Some(AttributeValue::Bool(true))),
+    })
+}
+
+/// The key of a catalog entry; all entries share one partition so one Query lists them.
+pub fn stream_key(id: &StreamId) -> Item {
+    key(CATALOG_PK.to_owned(), &format!("STREAM#{id}"))
+}
+
+pub const CATALOG_PK: &str = "CATALOG";
+
+/// The item of a catalog entry.
+pub fn stream_item(stream: &Stream) -> Item {
+    let mut item = stream_key(&stream.stream_id);
+    item.insert("kind".into(), s_attr("stream"));
+    item.insert("streamId".into(), s_attr(stream.stream_id.as_str()));
+    item.insert("title".into(), s_attr(&stream.title));
+    item.insert("price".into(), n_attr(stream.price.rupiah()));
+    item.insert("active".into(), AttributeValue::Bool(stream.active));
+    item
+}
+
+/// Reads a catalog entry back.
+pub fn parse_stream(item: &Item) -> Result<Stream, StoreError> {
+    let corrupt = |e: crate::domain::ParseError| StoreError::Corrupt(format!("stream item: {e}"));
+    Ok(Stream {
+        stream_id: StreamId::parse(get_s(item, "streamId")?).map_err(corrupt)?,
+        title: get_s(item, "title")?.to_owned(),
+        price: Amount::new(get_n(item, "price")?).map_err(corrupt)?,
+        active: !matches!(item.get("active"), Some(AttributeValue::Bool(false))),
     })
 }
 

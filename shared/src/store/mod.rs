@@ -21,7 +21,9 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::config::Policy;
-use crate::domain::{AuditEvent, PaymentSession, SessionId, Status, StreamId, TrxId, UserId};
+use crate::domain::{
+    AuditEvent, PaymentSession, SessionId, Status, Stream, StreamId, TrxId, UserId,
+};
 use crate::rules;
 use item::{Copy, Item, n_attr, s_attr};
 pub use table::TABLE;
@@ -58,6 +60,8 @@ pub enum GuardRule {
     Claim,
     /// Release the guard if this session holds it (failure, revoke).
     ReleaseIfOwned,
+    /// Leave the guard alone (recording a refund owed).
+    Untouched,
 }
 
 /// Result of a conditional transition.
@@ -195,17 +199,26 @@ impl Store {
         event: Option<&AuditEvent>,
     ) -> Result<Transition, StoreError> {
         let ttl = rules::ttl_epoch_seconds(to.expires_at, &self.policy);
+        let canonical_condition = if from.refund_due {
+            "#status = :from AND refundDue = :true"
+        } else {
+            "#status = :from AND attribute_not_exists(refundDue)"
+        };
         let base = |with_guard: bool| {
+            let mut values = vec![(":from", s_attr(from.status.as_str()))];
+            if from.refund_due {
+                values.push((":true", AttributeValue::Bool(true)));
+            }
             let mut items = vec![
                 self.put(
                     item::session_item(to, Copy::Canonical, ttl),
-                    Some("#status = :from"),
+                    Some(canonical_condition),
                     &[("#status", "status")],
-                    &[(":from", s_attr(from.status.as_str()))],
+                    &values,
                 ),
                 self.put(item::session_item(to, Copy::TrxMirror, ttl), None, &[], &[]),
             ];
-            if with_guard {
+            if with_guard && guard != GuardRule::Untouched {
                 items.push(match guard {
                     GuardRule::Claim => self.put(
                         item::session_item(to, Copy::Guard, ttl),
@@ -217,7 +230,7 @@ impl Store {
                             (":now", n_attr(now.timestamp_millis())),
                         ],
                     ),
-                    GuardRule::ReleaseIfOwned => self.put(
+                    GuardRule::ReleaseIfOwned | GuardRule::Untouched => self.put(
                         item::session_item(to, Copy::Guard, ttl),
                         Some("sessionId = :sid"),
                         &[],
@@ -239,7 +252,7 @@ impl Store {
             };
             return Ok(Transition::Stale(current));
         }
-        if failed(&reasons, 2) {
+        if failed(&reasons, 2) && guard != GuardRule::Untouched {
             return match guard {
                 GuardRule::Claim => match reason_item(&reasons, 2) {
                     Some(old) => Ok(Transition::GuardHeld(item::parse_session(old)?)),
@@ -251,13 +264,15 @@ impl Store {
                     },
                 },
                 // Someone else holds the guard: nothing of ours to release.
-                GuardRule::ReleaseIfOwned => match self.transact(base(false)).await? {
-                    None => Ok(Transition::Done),
-                    Some(reasons) if failed(&reasons, 0) => {
-                        Ok(Transition::Stale(self.get_session(&to.session_id).await?))
+                GuardRule::ReleaseIfOwned | GuardRule::Untouched => {
+                    match self.transact(base(false)).await? {
+                        None => Ok(Transition::Done),
+                        Some(reasons) if failed(&reasons, 0) => {
+                            Ok(Transition::Stale(self.get_session(&to.session_id).await?))
+                        }
+                        Some(reasons) => Err(StoreError::Backend(describe(&reasons))),
                     }
-                    Some(reasons) => Err(StoreError::Backend(describe(&reasons))),
-                },
+                }
             };
         }
         Err(StoreError::Backend(format!(
@@ -299,6 +314,58 @@ impl Store {
             }
         }
         Ok(sessions)
+    }
+
+    /// A catalog entry (strongly consistent).
+    pub async fn get_stream(&self, id: &StreamId) -> Result<Option<Stream>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(item::stream_key(id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        out.item().map(item::parse_stream).transpose()
+    }
+
+    /// Every catalog entry, active or not, ordered by id (one Query a page).
+    pub async fn list_streams(&self) -> Result<Vec<Stream>, StoreError> {
+        let mut streams = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s_attr(item::CATALOG_PK))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(classify)?;
+            for it in out.items() {
+                streams.push(item::parse_stream(it)?);
+            }
+            match out.last_evaluated_key() {
+                Some(key) if !key.is_empty() => start = Some(key.clone()),
+                _ => break,
+            }
+        }
+        Ok(streams)
+    }
+
+    /// Creates or replaces a catalog entry.
+    pub async fn put_stream(&self, stream: &Stream) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item::stream_item(stream)))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
     }
 
     /// Appends an audit event on its own (for outcomes that change no session).

@@ -1,0 +1,61 @@
+//! `GET /api/check-access?sessionId=…&streamId=…[&userId=…]`: may this session watch this stream?
+//! One GetItem.
+
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+use upstream_session::SessionManager;
+use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors, iso, remaining_ms};
+use upstream_session::domain::{SessionId, StreamId, UserId};
+
+/// Built once per container.
+pub struct State {
+    pub manager: SessionManager,
+    pub cors: Cors,
+}
+
+impl State {
+    /// From the environment (`TABLE_NAME`, `ALLOWED_ORIGINS`, policy variables).
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            manager: api::manager_from_env().await?,
+            cors: Cors::from_env(),
+        })
+    }
+}
+
+/// The route this function serves.
+pub const ROUTES: &[(&str, &str)] = &[("GET", "/api/check-access")];
+
+/// The handler: never panics, always answers with the envelope.
+pub async fn handler(state: &State, req: Request) -> Response<Body> {
+    api::serve("check-access", &state.cors, req, |req| check(state, req)).await
+}
+
+async fn check(state: &State, req: Request) -> ApiResult {
+    if req.method() != "GET" {
+        return Err(ApiError::method_not_allowed());
+    }
+    let session_id = api::require_query(&req, "sessionId", SessionId::parse)?;
+    let stream_id = api::require_query(&req, "streamId", StreamId::parse)?;
+    let user_id = match api::query(&req, "userId").filter(|u| !u.is_empty()) {
+        Some(u) => Some(UserId::parse(u).map_err(|_| ApiError::invalid("userId"))?),
+        None => None,
+    };
+    let check = state
+        .manager
+        .has_paid_access(&session_id, &stream_id, user_id.as_ref())
+        .await
+        .map_err(ApiError::from)?;
+    let expires_at = check
+        .session
+        .as_ref()
+        .filter(|_| check.access.granted)
+        .map(|s| iso(s.expires_at));
+    api::ok(json!({
+        "hasAccess": check.access.granted,
+        "streamId": stream_id,
+        "sessionId": session_id,
+        "remainingTime": remaining_ms(check.access.remaining),
+        "expiresAt": expires_at,
+    }))
+}

@@ -1,0 +1,46 @@
+//! `GET /api/streams`: the active streams and their prices. One Query.
+
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors};
+use upstream_session::{SessionManager, Store};
+
+/// Built once per container.
+pub struct State {
+    pub store: Store,
+    pub cors: Cors,
+}
+
+impl State {
+    /// From the environment (`TABLE_NAME`, `ALLOWED_ORIGINS`).
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let manager: SessionManager = api::manager_from_env().await?;
+        Ok(Self {
+            store: manager.store().clone(),
+            cors: Cors::from_env(),
+        })
+    }
+}
+
+/// The route this function serves.
+pub const ROUTES: &[(&str, &str)] = &[("GET", "/api/streams")];
+
+/// The handler: never panics, always answers with the envelope.
+pub async fn handler(state: &State, req: Request) -> Response<Body> {
+    api::serve("streams", &state.cors, req, |req| list(state, req)).await
+}
+
+async fn list(state: &State, req: Request) -> ApiResult {
+    if req.method() != "GET" {
+        return Err(ApiError::method_not_allowed());
+    }
+    let streams: Vec<_> = state
+        .store
+        .list_streams()
+        .await?
+        .into_iter()
+        .filter(|s| s.active)
+        .map(|s| json!({"id": s.stream_id, "title": s.title, "price": s.price, "priceDisplay": s.price.display_idr()}))
+        .collect();
+    api::ok(json!({"streams": streams}))
+}

@@ -1,0 +1,19 @@
+//! HTTP plumbing shared by the Lambda functions: the JSON envelope and stable error codes, request
+//! parsing, CORS, the per-request log line with its DynamoDB call count, webhook signatures, and
+//! API Gateway v2 events for tests and the local stack.
+
+mod calls;
+mod config;
+mod cors;
+mod envelope;
+pub mod event;
+mod request;
+mod serve;
+pub mod signature;
+
+pub use calls::{CallCounter, count_calls};
+pub use config::{ConfigError, env_required, manager_from_env};
+pub use cors::Cors;
+pub use envelope::{ApiError, ApiResult, iso, json_response, ok, remaining_ms};
+pub use request::{MAX_BODY_BYTES, json_body, query, raw_body, require, require_query};
+pub use serve::{DynamoCalls, init_logging, serve};

@@ -1,0 +1,98 @@
+//! The frame around every handler: preflight, errors to responses, CORS, one JSON log line.
+
+use std::future::Future;
+use std::time::Instant;
+
+use lambda_http::{Body, Request, RequestExt, Response};
+
+use super::{ApiError, Cors, count_calls};
+
+/// Structured JSON logs to stdout, level from `LOG_LEVEL` / `RUST_LOG` (default `info`).
+pub fn init_logging() {
+    let filter = std::env::var("RUST_LOG")
+        .or_else(|_| std::env::var("LOG_LEVEL"))
+        .unwrap_or_else(|_| "info".into())
+        .to_lowercase();
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_current_span(false)
+        .with_span_list(false)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}
+
+/// The number of DynamoDB requests made while handling a request, attached to its response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DynamoCalls(pub u32);
+
+/// Runs `handle` for `req` on `route`: answers CORS preflights, turns errors into the envelope, adds
+/// CORS headers and logs `request_id, route, method, status, code, latency_ms, dynamodb_calls`.
+pub async fn serve<F, Fut>(
+    route: &'static str,
+    cors: &Cors,
+    req: Request,
+    handle: F,
+) -> Response<Body>
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = Result<Response<Body>, ApiError>>,
+{
+    if Cors::is_preflight(&req) {
+        return cors.preflight(&req);
+    }
+    let started = Instant::now();
+    let request_id = req
+        .request_context_ref()
+        .map(request_id)
+        .unwrap_or_default();
+    let method = req.method().to_string();
+    let origin_req = Request::from_parts(clone_parts(&req), Body::Empty);
+    let (result, calls) = count_calls(handle(req)).await;
+    let (mut resp, code) = match result {
+        Ok(resp) => (resp, "OK"),
+        Err(err) => {
+            let code = err.code;
+            (err.into_response(), code)
+        }
+    };
+    cors.decorate(&origin_req, &mut resp);
+    resp.extensions_mut().insert(DynamoCalls(calls));
+    tracing::info!(
+        request_id = %request_id,
+        route,
+        method = %method,
+        status = resp.status().as_u16(),
+        code,
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        dynamodb_calls = calls,
+        "request"
+    );
+    resp
+}
+
+fn request_id(ctx: &lambda_http::request::RequestContext) -> String {
+    match ctx {
+        lambda_http::request::RequestContext::ApiGatewayV2(c) => {
+            c.request_id.clone().unwrap_or_default()
+        }
+        #[allow(unreachable_patterns)]
+        _ => String::new(),
+    }
+}
+
+/// Headers and extensions needed after the body is consumed (CORS needs the Origin).
+fn clone_parts(req: &Request) -> lambda_http::http::request::Parts {
+    let mut builder = lambda_http::http::Request::builder()
+        .method(req.method())
+        .uri(req.uri());
+    if let Some(h) = builder.headers_mut() {
+        *h = req.headers().clone();
+    }
+    builder
+        .body(())
+        .expect("copied parts are valid")
+        .into_parts()
+        .0
+}
