@@ -17,12 +17,15 @@ pub fn parse_catalog(json: &str) -> Result<Vec<Stream>, serde_json::Error> {
 /// How long a warm container may serve a cached catalog entry.
 pub const CACHE_TTL: TimeDelta = TimeDelta::seconds(60);
 
+/// A cached lookup: when it was read, and what (nothing when the stream does not exist).
+type Cached = (DateTime<Utc>, Option<Stream>);
+
 /// Catalog lookups with a cache of at most [`CACHE_TTL`] per entry.
 pub struct Catalog {
     store: Store,
     clock: SharedClock,
     ttl: TimeDelta,
-    cache: Mutex<HashMap<StreamId, (DateTime<Utc>, Option<Stream>)>>,
+    cache: Mutex<HashMap<StreamId, Cached>>,
 }
 
 impl Catalog {

@@ -43,14 +43,17 @@ pub enum Refusal {
 
 /// Pending → paid at `now`, with access for `access_duration` counted from the payment.
 ///
-/// A pending session whose payable window has passed is still accepted: money that arrived late is
-/// honoured, never lost. The caller decides about duplicates (another live paid session).
+/// A pending session whose payable window has passed is still accepted within the TTL grace: money
+/// that arrived late is honoured. Later than that it is refused (the caller records a refund owed),
+/// whether or not TTL has deleted the item yet. The caller decides about duplicates.
 pub fn pay(
     session: &PaymentSession,
     now: DateTime<Utc>,
     policy: &Policy,
 ) -> Result<PaymentSession, Refusal> {
     match session.status {
+        Status::Pending if session.refund_due => Err(Refusal::RefundDue),
+        Status::Pending if now >= session.expires_at + policy.ttl_grace => Err(Refusal::TooLate),
         Status::Pending => Ok(PaymentSession {
             status: Status::Paid,
             paid_at: Some(now),

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 use upstream_local::{DynamoLocal, Storage};
 use upstream_session::store::{TABLE, local_client};
-use upstream_session::{ManualClock, Policy, SessionManager, Store};
+use upstream_session::{Clock, ManualClock, Policy, SessionManager, Store};
 
 /// The DynamoDB Local of this test binary.
 pub fn dynamo() -> &'static DynamoLocal {
@@ -88,5 +88,159 @@ pub async fn scan_all(
             Some(k) if !k.is_empty() => start = Some(k.clone()),
             _ => return items,
         }
+    }
+}
+
+/// The webhook secret of the test functions.
+pub const SECRET: &str = "test-webhook-secret-0123456789";
+
+/// The public API's functions on a fresh table loaded with `infra/streams.sample.json`.
+pub struct Api {
+    pub h: Harness,
+    pub generate: generate_qris::State,
+    pub callback: payment_callback::State,
+    pub check: check_access::State,
+    pub sessions: user_sessions::State,
+    pub streams: streams::State,
+}
+
+/// A handler's answer, decoded.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: serde_json::Value,
+    pub calls: u32,
+    pub headers: lambda_http::http::HeaderMap,
+}
+
+impl Reply {
+    /// `data` of a success envelope.
+    pub fn data(&self) -> &serde_json::Value {
+        &self.body["data"]
+    }
+
+    /// `code` of an error envelope.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+}
+
+/// The functions with a given catalog cache lifetime.
+pub async fn api() -> Api {
+    let h = harness().await;
+    let catalog = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../infra/streams.sample.json"
+    ))
+    .unwrap();
+    for stream in upstream_session::catalog::parse_catalog(&catalog).unwrap() {
+        h.store.put_stream(&stream).await.unwrap();
+    }
+    let cors = upstream_session::api::Cors::new("http://127.0.0.1:3001");
+    let qris = upstream_session::qris::Qris::parse(upstream_session::qris::DEMO_STATIC).unwrap();
+    Api {
+        generate: generate_qris::State::new(
+            h.manager.clone(),
+            qris,
+            chrono::TimeDelta::seconds(60),
+            cors.clone(),
+        ),
+        callback: payment_callback::State {
+            manager: h.manager.clone(),
+            cors: cors.clone(),
+            secret: SECRET.as_bytes().to_vec(),
+        },
+        check: check_access::State {
+            manager: h.manager.clone(),
+            cors: cors.clone(),
+        },
+        sessions: user_sessions::State {
+            manager: h.manager.clone(),
+            cors: cors.clone(),
+        },
+        streams: streams::State {
+            store: h.store.clone(),
+            cors,
+        },
+        h,
+    }
+}
+
+impl Api {
+    /// Runs the named function's handler on an API Gateway v2 event.
+    pub async fn call(&self, function: &str, event: &serde_json::Value) -> Reply {
+        let req =
+            upstream_session::api::event::request_from_event(event).expect("a valid v2 event");
+        let resp = match function {
+            "generate-qris" => generate_qris::handler(&self.generate, req).await,
+            "payment-callback" => payment_callback::handler(&self.callback, req).await,
+            "check-access" => check_access::handler(&self.check, req).await,
+            "user-sessions" => user_sessions::handler(&self.sessions, req).await,
+            "streams" => streams::handler(&self.streams, req).await,
+            other => panic!("unknown function {other}"),
+        };
+        let calls = resp
+            .extensions()
+            .get::<upstream_session::api::DynamoCalls>()
+            .map_or(0, |c| c.0);
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let bytes: &[u8] = resp.body().as_ref();
+        let body = if bytes.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(bytes).expect("JSON body")
+        };
+        Reply {
+            status,
+            body,
+            calls,
+            headers,
+        }
+    }
+
+    /// A request to a function built from parts.
+    pub async fn request(
+        &self,
+        function: &str,
+        method: &str,
+        path: &str,
+        query: &str,
+        body: Option<serde_json::Value>,
+    ) -> Reply {
+        let body = body.map(|b| b.to_string());
+        let headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+        let event = upstream_session::api::event::http_v2_event(
+            method,
+            path,
+            query,
+            &headers,
+            body.as_deref(),
+        );
+        self.call(function, &event).await
+    }
+
+    /// A webhook delivery signed with [`SECRET`] at the clock's current time (or a given header).
+    pub async fn webhook(&self, body: &serde_json::Value, signature: Option<String>) -> Reply {
+        let raw = body.to_string();
+        let sig = signature.unwrap_or_else(|| {
+            upstream_session::api::signature::sign(
+                SECRET.as_bytes(),
+                self.h.clock.now().timestamp(),
+                raw.as_bytes(),
+            )
+        });
+        let headers = vec![
+            ("content-type".to_owned(), "application/json".to_owned()),
+            ("x-upstream-signature".to_owned(), sig),
+        ];
+        let event = upstream_session::api::event::http_v2_event(
+            "POST",
+            "/api/payment-callback",
+            "",
+            &headers,
+            Some(&raw),
+        );
+        self.call("payment-callback", &event).await
     }
 }

@@ -236,6 +236,7 @@ async fn an_expired_pending_session_frees_the_pair_and_a_late_payment_is_honoure
         .unwrap()
         .unwrap();
     assert_eq!(stored.status, Status::Pending);
+    assert!(stored.refund_due, "the duplicate is owed back");
     let events = h.manager.events(&fresh.session_id).await.unwrap();
     assert!(
         events.iter().any(|e| e.action == "duplicate_payment"),

@@ -1,0 +1,496 @@
+//! The public API end to end, in-process on DynamoDB Local: the full payment flow, every webhook
+//! outcome, the request budgets and the bearer-secret rule.
+
+use std::collections::HashSet;
+
+use chrono::TimeDelta;
+use serde_json::{Value, json};
+use upstream_session::Clock;
+use upstream_session::api::signature;
+use upstream_tests::{Api, Reply, SECRET, api};
+
+async fn generate(api: &Api, user: &str, stream: &str) -> Reply {
+    api.request(
+        "generate-qris",
+        "POST",
+        "/api/generate-qris",
+        "",
+        Some(json!({"streamId": stream, "userId": user})),
+    )
+    .await
+}
+
+async fn status(api: &Api, trx: &str, session: &str) -> Reply {
+    api.request(
+        "payment-callback",
+        "GET",
+        "/api/payment-callback",
+        &format!("trxId={trx}&sessionId={session}"),
+        None,
+    )
+    .await
+}
+
+async fn check(api: &Api, session: &str, stream: &str) -> Reply {
+    api.request(
+        "check-access",
+        "GET",
+        "/api/check-access",
+        &format!("sessionId={session}&streamId={stream}"),
+        None,
+    )
+    .await
+}
+
+fn ids(r: &Reply) -> (String, String) {
+    (
+        r.data()["trxId"].as_str().unwrap().to_owned(),
+        r.data()["sessionId"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn full_flow_generate_pay_watch_expire() {
+    let api = api().await;
+    let r = generate(&api, "demo-user", "2").await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert!(
+        r.calls <= 2,
+        "generate-qris: 1 read + 1 transaction, got {}",
+        r.calls
+    );
+    let (trx, session) = ids(&r);
+    let payload = r.data()["qrisData"].as_str().unwrap();
+    let q = upstream_session::qris::Qris::parse(payload).unwrap();
+    assert_eq!(q.get("54").unwrap().value, "1000");
+    assert_eq!(q.inspect().reference_label.as_deref(), Some(trx.as_str()));
+
+    let s = status(&api, &trx, &session).await;
+    assert_eq!(
+        (
+            s.status,
+            s.data()["status"].clone(),
+            s.data()["hasAccess"].clone()
+        ),
+        (200, json!("pending"), json!(false))
+    );
+    assert_eq!(s.calls, 1, "payment-callback GET: one GetItem");
+
+    api.h.clock.advance(TimeDelta::minutes(5));
+    let w = api
+        .webhook(
+            &json!({"trxId": trx, "amount": 1000, "status": "paid", "providerRef": "GW-123"}),
+            None,
+        )
+        .await;
+    assert_eq!(w.status, 200, "{:?}", w.body);
+    assert_eq!(w.data()["outcome"], "paid");
+    assert_eq!(w.data()["alreadyProcessed"], false);
+    assert!(
+        w.calls <= 2,
+        "webhook: 1 read + 1 transaction, got {}",
+        w.calls
+    );
+
+    let s = status(&api, &trx, &session).await;
+    assert_eq!(s.data()["status"], "paid");
+    assert_eq!(s.data()["hasAccess"], true);
+    assert_eq!(s.data()["remainingTime"], 2 * 3600 * 1000);
+
+    let c = check(&api, &session, "2").await;
+    assert_eq!(c.data()["hasAccess"], true);
+    assert_eq!(c.calls, 1, "check-access: one GetItem");
+    assert!(c.data()["expiresAt"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(
+        check(&api, &session, "4").await.data()["hasAccess"],
+        false,
+        "another stream"
+    );
+    let wrong_user = api
+        .request(
+            "check-access",
+            "GET",
+            "/api/check-access",
+            &format!("sessionId={session}&streamId=2&userId=mallory"),
+            None,
+        )
+        .await;
+    assert_eq!(wrong_user.data()["hasAccess"], false);
+
+    // A replay of the same delivery changes nothing.
+    let again = api
+        .webhook(
+            &json!({"trxId": trx, "amount": 1000, "status": "paid"}),
+            None,
+        )
+        .await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.data()["alreadyProcessed"], true);
+
+    // Another Bayar while access is live: 409.
+    let dup = generate(&api, "demo-user", "2").await;
+    assert_eq!((dup.status, dup.code()), (409, "ALREADY_HAS_ACCESS"));
+    assert_eq!(
+        dup.body["error"],
+        "Anda sudah memiliki akses untuk stream ini"
+    );
+
+    api.h.clock.advance(TimeDelta::hours(2));
+    let c = check(&api, &session, "2").await;
+    assert_eq!(c.data()["hasAccess"], false);
+    assert_eq!(c.data()["remainingTime"], 0);
+    assert_eq!(
+        generate(&api, "demo-user", "2").await.status,
+        200,
+        "after expiry a new purchase works"
+    );
+
+    let events = api
+        .h
+        .manager
+        .events(&upstream_session::domain::SessionId::parse(session).unwrap())
+        .await
+        .unwrap();
+    let actions: Vec<_> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, vec!["created", "paid", "repeat_delivery"]);
+    assert_eq!(events[1].provider_ref.as_deref(), Some("GW-123"));
+    assert_eq!(events[1].source, "webhook");
+}
+
+#[tokio::test]
+async fn a_double_tap_returns_the_same_qr_without_leaking_the_session_id() {
+    let api = api().await;
+    let first = generate(&api, "demo-user", "4").await;
+    let (trx, session) = ids(&first);
+    let second = generate(&api, "demo-user", "4").await;
+    assert_eq!(second.status, 200);
+    assert_eq!(second.data()["reused"], true);
+    assert_eq!(second.data()["trxId"], trx.as_str());
+    assert_eq!(second.data()["qrisData"], first.data()["qrisData"]);
+    assert!(
+        second.data()["sessionId"].is_null(),
+        "a caller presenting only a userId gets no sessionId"
+    );
+    let owner = api
+        .request(
+            "generate-qris",
+            "POST",
+            "/api/generate-qris",
+            "",
+            Some(json!({"streamId": "4", "userId": "demo-user", "sessionId": session})),
+        )
+        .await;
+    assert_eq!(
+        owner.data()["sessionId"],
+        session.as_str(),
+        "the holder of the secret gets it back"
+    );
+}
+
+#[tokio::test]
+async fn user_sessions_never_contain_a_session_id() {
+    let api = api().await;
+    let (trx, _) = ids(&generate(&api, "demo-user", "2").await);
+    generate(&api, "demo-user", "4").await;
+    api.webhook(
+        &json!({"trxId": trx, "amount": 1000, "status": "paid"}),
+        None,
+    )
+    .await;
+    let list = api
+        .request(
+            "user-sessions",
+            "GET",
+            "/api/user-sessions",
+            "userId=demo-user",
+            None,
+        )
+        .await;
+    assert_eq!(list.status, 200);
+    assert_eq!(list.calls, 1, "user-sessions: one Query");
+    assert_eq!(list.data()["totalActive"], 2);
+    let post = api
+        .request(
+            "user-sessions",
+            "POST",
+            "/api/user-sessions",
+            "",
+            Some(json!({"userId": "demo-user", "streamId": "2"})),
+        )
+        .await;
+    assert_eq!(post.calls, 1);
+    assert_eq!(post.data()["hasAccess"], true);
+    assert!(post.data()["remainingTime"].as_i64().unwrap() > 0);
+    let post4 = api
+        .request(
+            "user-sessions",
+            "POST",
+            "/api/user-sessions",
+            "",
+            Some(json!({"userId": "demo-user", "streamId": "4"})),
+        )
+        .await;
+    assert_eq!(post4.data()["hasAccess"], false, "pending is not access");
+    for reply in [&list, &post, &post4] {
+        assert!(
+            !reply.body.to_string().contains("session_"),
+            "{}",
+            reply.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn webhook_refusals_and_records() {
+    let api = api().await;
+    let (trx, session) = ids(&generate(&api, "demo-user", "2").await);
+    let body = json!({"trxId": trx, "amount": 1000, "status": "paid"});
+
+    let forged = api
+        .webhook(
+            &body,
+            Some(signature::sign(
+                b"not-the-secret-at-all",
+                api.h.clock.now().timestamp(),
+                body.to_string().as_bytes(),
+            )),
+        )
+        .await;
+    assert_eq!((forged.status, forged.code()), (401, "INVALID_SIGNATURE"));
+    let stale = api
+        .webhook(
+            &body,
+            Some(signature::sign(
+                SECRET.as_bytes(),
+                api.h.clock.now().timestamp() - 301,
+                body.to_string().as_bytes(),
+            )),
+        )
+        .await;
+    assert_eq!((stale.status, stale.code()), (401, "INVALID_SIGNATURE"));
+    let tampered_sig = signature::sign(
+        SECRET.as_bytes(),
+        api.h.clock.now().timestamp(),
+        body.to_string().as_bytes(),
+    );
+    let tampered = api
+        .webhook(
+            &json!({"trxId": trx, "amount": 1, "status": "paid"}),
+            Some(tampered_sig),
+        )
+        .await;
+    assert_eq!(tampered.status, 401, "the signature covers the raw body");
+
+    let wrong = api
+        .webhook(
+            &json!({"trxId": trx, "amount": 999, "status": "paid"}),
+            None,
+        )
+        .await;
+    assert_eq!((wrong.status, wrong.code()), (409, "AMOUNT_MISMATCH"));
+    assert_eq!(
+        status(&api, &trx, &session).await.data()["status"],
+        "pending",
+        "nothing changed"
+    );
+
+    let unknown = api
+        .webhook(
+            &json!({"trxId": "UP-NOPE", "amount": 1000, "status": "paid"}),
+            None,
+        )
+        .await;
+    assert_eq!((unknown.status, unknown.code()), (404, "SESSION_NOT_FOUND"));
+    let bad = api
+        .webhook(
+            &json!({"trxId": trx, "amount": 1000, "status": "maybe"}),
+            None,
+        )
+        .await;
+    assert_eq!((bad.status, bad.code()), (400, "INVALID_FIELD"));
+    let bad_amount = api
+        .webhook(
+            &json!({"trxId": trx, "amount": "1000", "status": "paid"}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (bad_amount.status, bad_amount.code()),
+        (400, "INVALID_FIELD")
+    );
+
+    let events = api
+        .h
+        .manager
+        .events(&upstream_session::domain::SessionId::parse(&session).unwrap())
+        .await
+        .unwrap();
+    let mismatch = events
+        .iter()
+        .find(|e| e.action == "amount_mismatch")
+        .expect("the mismatch is recorded");
+    assert!(mismatch.note.as_deref().unwrap().contains("999"));
+}
+
+#[tokio::test]
+async fn failed_report_closes_the_session_and_frees_the_pair() {
+    let api = api().await;
+    let (trx, session) = ids(&generate(&api, "demo-user", "2").await);
+    let f = api
+        .webhook(
+            &json!({"trxId": trx, "amount": 1000, "status": "failed"}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (f.status, f.data()["outcome"].clone()),
+        (200, json!("failed"))
+    );
+    assert_eq!(
+        status(&api, &trx, &session).await.data()["status"],
+        "failed"
+    );
+    let again = generate(&api, "demo-user", "2").await;
+    assert_eq!(again.data()["reused"], false);
+    assert_ne!(again.data()["trxId"], trx.as_str());
+    let paid_after = api
+        .webhook(
+            &json!({"trxId": trx, "amount": 1000, "status": "paid"}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (paid_after.status, paid_after.code()),
+        (409, "SESSION_CLOSED")
+    );
+}
+
+#[tokio::test]
+async fn late_payment_is_honoured_and_a_duplicate_is_recorded_for_refund() {
+    let api = api().await;
+    let (old_trx, old_session) = ids(&generate(&api, "demo-user", "2").await);
+    api.h.clock.advance(TimeDelta::hours(3));
+    let s = status(&api, &old_trx, &old_session).await;
+    assert_eq!(s.data()["status"], "expired");
+    let new = generate(&api, "demo-user", "2").await;
+    assert_eq!(new.data()["reused"], false);
+    let (new_trx, new_session) = ids(&new);
+
+    let late = api
+        .webhook(
+            &json!({"trxId": old_trx, "amount": 1000, "status": "paid"}),
+            None,
+        )
+        .await;
+    assert_eq!(late.data()["outcome"], "paid_late");
+    assert_eq!(
+        check(&api, &old_session, "2").await.data()["hasAccess"],
+        true,
+        "fresh window from payment"
+    );
+
+    let dup = api
+        .webhook(
+            &json!({"trxId": new_trx, "amount": 1000, "status": "paid"}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        dup.status, 200,
+        "the gateway must not retry: the money is recorded"
+    );
+    assert_eq!(dup.data()["outcome"], "duplicate_payment");
+    assert_eq!(dup.data()["refundDue"], true);
+    let st = status(&api, &new_trx, &new_session).await;
+    assert_eq!(st.data()["refundDue"], true);
+    assert_eq!(st.data()["hasAccess"], false);
+    let replay = api
+        .webhook(
+            &json!({"trxId": new_trx, "amount": 1000, "status": "paid"}),
+            None,
+        )
+        .await;
+    assert_eq!(replay.data()["alreadyProcessed"], true);
+    let events = api
+        .h
+        .manager
+        .events(&upstream_session::domain::SessionId::parse(&new_session).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.action == "duplicate_payment")
+            .count(),
+        1
+    );
+
+    // Beyond the TTL grace it is too late to grant access automatically: recorded for refund.
+    let (trx3, s3) = ids(&generate(&api, "demo-user", "4").await);
+    api.h.clock.advance(TimeDelta::hours(2 + 24));
+    let too_late = api
+        .webhook(
+            &json!({"trxId": trx3, "amount": 1000, "status": "paid"}),
+            None,
+        )
+        .await;
+    assert_eq!(too_late.data()["outcome"], "payment_too_late");
+    assert_eq!(status(&api, &trx3, &s3).await.data()["refundDue"], true);
+}
+
+#[tokio::test]
+async fn catalog_reads_are_cached_per_container() {
+    let api = api().await;
+    let first = generate(&api, "u1", "2").await;
+    assert_eq!(first.calls, 2, "catalog GetItem + transaction");
+    let second = generate(&api, "u2", "2").await;
+    assert_eq!(second.calls, 1, "cached catalog: the transaction only");
+    api.h.clock.advance(TimeDelta::seconds(61));
+    assert_eq!(
+        generate(&api, "u3", "2").await.calls,
+        2,
+        "the cache lives at most 60 s"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_parallel_generates_make_one_session() {
+    let api = std::sync::Arc::new(api().await);
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let api = api.clone();
+            tokio::spawn(async move { generate(&api, "demo-user", "2").await })
+        })
+        .collect();
+    let mut trxs = HashSet::new();
+    let mut fresh = 0;
+    for t in tasks {
+        let r = t.await.unwrap();
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        trxs.insert(r.data()["trxId"].as_str().unwrap().to_owned());
+        if r.data()["reused"] == Value::Bool(false) {
+            fresh += 1;
+        }
+    }
+    assert_eq!(trxs.len(), 1, "one payable QR");
+    assert_eq!(fresh, 1);
+}
+
+#[tokio::test]
+async fn unavailable_dynamodb_is_503_with_retry_after() {
+    let mut api = api().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dead = upstream_session::Store::new(
+        upstream_session::store::local_client(&format!("http://127.0.0.1:{port}")),
+        "gone",
+        Default::default(),
+    );
+    api.check.manager = upstream_session::SessionManager::new(dead, api.h.manager.clock());
+    let r = check(&api, "session_00000000000000000000000000000000", "2").await;
+    assert_eq!((r.status, r.code()), (503, "SERVICE_UNAVAILABLE"));
+    assert_eq!(r.headers["retry-after"], "1");
+}
