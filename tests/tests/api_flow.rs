@@ -494,3 +494,28 @@ async fn unavailable_dynamodb_is_503_with_retry_after() {
     assert_eq!((r.status, r.code()), (503, "SERVICE_UNAVAILABLE"));
     assert_eq!(r.headers["retry-after"], "1");
 }
+
+#[tokio::test]
+async fn status_requires_both_ids_of_the_same_session() {
+    let api = api().await;
+    let (trx_a, session_a) = ids(&generate(&api, "alice", "2").await);
+    let (trx_b, _) = ids(&generate(&api, "bob", "2").await);
+    assert_eq!(status(&api, &trx_a, &session_a).await.status, 200);
+    let crossed = status(&api, &trx_b, &session_a).await;
+    assert_eq!((crossed.status, crossed.code()), (404, "SESSION_NOT_FOUND"));
+}
+
+#[test]
+fn a_bad_static_qris_refuses_the_start() {
+    assert!(generate_qris::static_qris(upstream_session::qris::DEMO_STATIC).is_ok());
+    let broken = format!(
+        "{}0000",
+        &upstream_session::qris::DEMO_STATIC[..upstream_session::qris::DEMO_STATIC.len() - 4]
+    );
+    let err = generate_qris::static_qris(&broken).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("QRIS_STATIC_PAYLOAD is invalid: CRC mismatch"),
+        "{err}"
+    );
+}

@@ -28,9 +28,7 @@ impl State {
     /// From the environment (`TABLE_NAME`, `QRIS_STATIC_PAYLOAD`, `QRIS_MAX_AMOUNT`, `ALLOWED_ORIGINS`).
     /// A missing or invalid static QRIS refuses the start.
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let payload = env_required("QRIS_STATIC_PAYLOAD")?;
-        let qris = Qris::parse(payload.trim())
-            .map_err(|e| ConfigError(format!("QRIS_STATIC_PAYLOAD is invalid: {e}")))?;
+        let qris = static_qris(&env_required("QRIS_STATIC_PAYLOAD")?)?;
         let max_amount = match std::env::var("QRIS_MAX_AMOUNT") {
             Ok(v) => v
                 .trim()
@@ -60,6 +58,18 @@ impl State {
             cors,
         }
     }
+}
+
+/// Validates the merchant's static QRIS (`QRIS_STATIC_PAYLOAD`): a bad one refuses the start.
+pub fn static_qris(payload: &str) -> Result<Qris, ConfigError> {
+    let qris = Qris::parse(payload.trim())
+        .map_err(|e| ConfigError(format!("QRIS_STATIC_PAYLOAD is invalid: {e}")))?;
+    if qris.get("58").is_none() {
+        return Err(ConfigError(
+            "QRIS_STATIC_PAYLOAD has no country code (tag 58)".into(),
+        ));
+    }
+    Ok(qris)
 }
 
 /// The route this function serves.
