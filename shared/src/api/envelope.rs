@@ -104,6 +104,7 @@ impl From<StoreError> for ApiError {
                     )
                 }
             }
+            StoreError::BadCursor => Self::invalid("cursor"),
             other => {
                 tracing::error!(error = %other, "store failure");
                 Self::internal()

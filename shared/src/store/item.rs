@@ -16,7 +16,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
-use super::table::{PK, SK, TTL, USER_PK, USER_SK};
+use super::table::{ALL_PK, PK, SK, STREAM_PK, TTL, USER_PK, USER_SK};
 use crate::clock::from_millis;
 use crate::domain::{
     Amount, AuditEvent, PaymentSession, SessionId, Status, Stream, StreamId, TrxId, UserId,
@@ -89,6 +89,8 @@ pub fn session_item(s: &PaymentSession, copy: Copy, ttl: i64) -> Item {
     if copy == Copy::Canonical {
         put(USER_PK, s_attr(s.user_id.as_str()));
         put(USER_SK, n_attr(s.expires_at.timestamp_millis()));
+        put(ALL_PK, s_attr("SESSION"));
+        put(STREAM_PK, s_attr(s.stream_id.as_str()));
     }
     item
 }
@@ -147,11 +149,16 @@ pub fn parse_stream(item: &Item) -> Result<Stream, StoreError> {
 /// The item of an audit event. Its sort key orders events by the injected clock's millisecond, then
 /// by the system clock's nanoseconds (events written in the same injected millisecond), then `nonce`.
 pub fn event_item(session: &SessionId, event: &AuditEvent, nonce: u32, ttl: i64) -> Item {
+    owned_event_item(format!("SESSION#{session}"), event, nonce, ttl)
+}
+
+/// An audit event under any owner partition (`SESSION#…` or `STREAM#…` for catalog changes).
+pub fn owned_event_item(owner: String, event: &AuditEvent, nonce: u32, ttl: i64) -> Item {
     let tiebreak = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() % 1_000_000_000_000_000_000);
     let mut item = key(
-        format!("SESSION#{session}"),
+        owner,
         &format!(
             "EVENT#{:015}#{tiebreak:018}#{nonce:08x}",
             event.at.timestamp_millis()

@@ -4,6 +4,7 @@
 //! nothing here checks and then writes.
 
 mod client;
+mod cursor;
 mod item;
 pub mod table;
 
@@ -40,6 +41,9 @@ pub enum StoreError {
     /// Any other failure reported by DynamoDB (a missing table, a validation error).
     #[error("DynamoDB request failed: {0}")]
     Backend(String),
+    /// A paging cursor that this store did not issue.
+    #[error("the paging cursor is not valid")]
+    BadCursor,
     /// A stored item could not be read back.
     #[error("stored data is malformed: {0}")]
     Corrupt(String),
@@ -51,6 +55,25 @@ pub enum Insert {
     Inserted,
     /// The user already holds a live (pending or paid) session for this stream: here it is.
     Blocked(PaymentSession),
+}
+
+/// Which sessions an operator lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListFilter {
+    pub stream: Option<StreamId>,
+    /// Status as of now (expired is derived).
+    pub status: Option<Status>,
+    /// Page size, 1–100.
+    pub limit: usize,
+    pub cursor: Option<String>,
+}
+
+/// One page of sessions, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub sessions: Vec<PaymentSession>,
+    /// Pass back to get the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// What the transition does to the user+stream guard.
@@ -383,6 +406,109 @@ impl Store {
             .await
             .map_err(classify)?;
         Ok(())
+    }
+
+    /// Records a catalog change (`STREAM#<id>` partition).
+    pub async fn put_catalog_event(
+        &self,
+        stream: &StreamId,
+        event: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let item = item::owned_event_item(
+            format!("STREAM#{stream}"),
+            event,
+            nonce(),
+            self.event_ttl(event),
+        );
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    /// Sessions newest first, optionally of one stream and one status as of `now`, `limit` at a time.
+    /// `cursor` continues where the previous page stopped. At most a few Query pages per call; never a
+    /// Scan.
+    pub async fn list_sessions(
+        &self,
+        filter: &ListFilter,
+        now: DateTime<Utc>,
+    ) -> Result<Page, StoreError> {
+        let mut sessions = Vec::new();
+        let mut start = match &filter.cursor {
+            Some(c) => Some(cursor::decode(c).ok_or(StoreError::BadCursor)?),
+            None => None,
+        };
+        for _ in 0..5 {
+            let mut q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .scan_index_forward(false)
+                .limit(filter.limit as i32);
+            q = match &filter.stream {
+                Some(stream) => q
+                    .index_name(table::BY_STREAM_INDEX)
+                    .key_condition_expression("#pk = :pk")
+                    .expression_attribute_names("#pk", table::STREAM_PK)
+                    .expression_attribute_values(":pk", s_attr(stream.as_str())),
+                None => q
+                    .index_name(table::BY_CREATED_INDEX)
+                    .key_condition_expression("#pk = :pk")
+                    .expression_attribute_names("#pk", table::ALL_PK)
+                    .expression_attribute_values(":pk", s_attr("SESSION")),
+            };
+            if let Some(status) = filter.status {
+                let (expr, uses_now) = match status {
+                    Status::Pending => ("#status = :pending AND expiresAt > :now", true),
+                    Status::Paid => ("#status = :paid AND expiresAt > :now", true),
+                    Status::Failed => ("#status = :failed", false),
+                    Status::Expired => (
+                        "#status = :expired OR ((#status = :pending OR #status = :paid) AND expiresAt <= :now)",
+                        true,
+                    ),
+                };
+                q = q
+                    .filter_expression(expr)
+                    .expression_attribute_names("#status", "status");
+                for st in [
+                    Status::Pending,
+                    Status::Paid,
+                    Status::Failed,
+                    Status::Expired,
+                ] {
+                    if expr.contains(&format!(":{}", st.as_str())) {
+                        q = q.expression_attribute_values(
+                            format!(":{}", st.as_str()),
+                            s_attr(st.as_str()),
+                        );
+                    }
+                }
+                if uses_now {
+                    q = q.expression_attribute_values(":now", n_attr(now.timestamp_millis()));
+                }
+            }
+            let out = q
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(classify)?;
+            for it in out.items() {
+                sessions.push(item::parse_session(it)?);
+            }
+            start = out.last_evaluated_key().filter(|k| !k.is_empty()).cloned();
+            if start.is_none() || sessions.len() >= filter.limit {
+                break;
+            }
+        }
+        Ok(Page {
+            sessions,
+            next_cursor: start.as_ref().map(cursor::encode),
+        })
     }
 
     /// A session's audit trail, oldest first.

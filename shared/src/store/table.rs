@@ -19,6 +19,13 @@ pub const TTL: &str = "ttl";
 pub const BY_USER_INDEX: &str = "byUser";
 pub const USER_PK: &str = "userPk";
 pub const USER_SK: &str = "userSk";
+/// Index of all sessions, newest first: partition `allPk` (always `SESSION`), sort `createdAt` (ms).
+pub const BY_CREATED_INDEX: &str = "byCreated";
+pub const ALL_PK: &str = "allPk";
+/// Index of a stream's sessions, newest first: partition `streamPk`, sort `createdAt` (ms).
+pub const BY_STREAM_INDEX: &str = "byStream";
+pub const STREAM_PK: &str = "streamPk";
+pub const CREATED_AT: &str = "createdAt";
 
 /// A key attribute: name and scalar type (`S` or `N`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,17 +61,41 @@ pub const TABLE: TableDef = TableDef {
         name: SK,
         kind: "S",
     },
-    indexes: &[IndexDef {
-        name: BY_USER_INDEX,
-        hash: KeyAttr {
-            name: USER_PK,
-            kind: "S",
+    indexes: &[
+        IndexDef {
+            name: BY_USER_INDEX,
+            hash: KeyAttr {
+                name: USER_PK,
+                kind: "S",
+            },
+            range: KeyAttr {
+                name: USER_SK,
+                kind: "N",
+            },
         },
-        range: KeyAttr {
-            name: USER_SK,
-            kind: "N",
+        IndexDef {
+            name: BY_CREATED_INDEX,
+            hash: KeyAttr {
+                name: ALL_PK,
+                kind: "S",
+            },
+            range: KeyAttr {
+                name: CREATED_AT,
+                kind: "N",
+            },
         },
-    }],
+        IndexDef {
+            name: BY_STREAM_INDEX,
+            hash: KeyAttr {
+                name: STREAM_PK,
+                kind: "S",
+            },
+            range: KeyAttr {
+                name: CREATED_AT,
+                kind: "N",
+            },
+        },
+    ],
     ttl_attribute: TTL,
 };
 
@@ -169,6 +200,9 @@ mod tests {
             .iter()
             .map(|a| a.name)
             .collect();
-        assert_eq!(names, vec![PK, SK, USER_PK, USER_SK]);
+        assert_eq!(
+            names,
+            vec![PK, SK, USER_PK, USER_SK, ALL_PK, CREATED_AT, STREAM_PK]
+        );
     }
 }

@@ -1,0 +1,354 @@
+//! The admin function, behind a Lambda Function URL with `AuthType: AWS_IAM`: approvals,
+//! complimentary grants, the session list, the audit trail, the catalog and the `/admin/approve` page.
+//! Not routed through the public API.
+
+mod page;
+
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::{Map, Value, json};
+use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors, iso, remaining_ms};
+use upstream_session::domain::{
+    Amount, AuditEvent, PaymentSession, SessionId, Status, Stream, StreamId, TrxId, UserId,
+};
+use upstream_session::store::ListFilter;
+use upstream_session::{CreateOutcome, Origin, PayOutcome, SessionKey, SessionManager};
+
+/// Built once per container.
+pub struct State {
+    pub manager: SessionManager,
+    /// Accept requests without an IAM caller (the local stack only; never set from the environment).
+    pub allow_local: bool,
+}
+
+impl State {
+    /// From the environment (`TABLE_NAME`, policy variables). IAM callers only.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            manager: api::manager_from_env().await?,
+            allow_local: false,
+        })
+    }
+}
+
+/// The routes this function serves (`{}` is a path parameter).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("POST", "/api/force-approve"),
+    ("GET", "/admin/approve"),
+    ("GET", "/admin/sessions"),
+    ("GET", "/admin/sessions/{sessionId}/events"),
+    ("GET", "/admin/streams"),
+    ("PUT", "/admin/streams/{id}"),
+];
+
+/// The handler: never panics, always answers.
+pub async fn handler(state: &State, req: Request) -> Response<Body> {
+    api::serve("admin", &Cors::default(), req, |req| route(state, req)).await
+}
+
+/// The IAM principal that signed the request, from the Function URL request context.
+pub fn principal(req: &Request) -> Option<String> {
+    match req.request_context_ref()? {
+        RequestContext::ApiGatewayV2(ctx) => {
+            let iam = ctx.authorizer.as_ref()?.iam.as_ref()?;
+            iam.user_arn
+                .clone()
+                .or_else(|| iam.caller_id.clone())
+                .filter(|a| !a.is_empty())
+        }
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}
+
+async fn route(state: &State, req: Request) -> ApiResult {
+    // Defence in depth: the Function URL already refuses unsigned requests.
+    let actor = match principal(&req) {
+        Some(arn) => arn,
+        None if state.allow_local => "local".to_owned(),
+        None => {
+            return Err(ApiError::new(
+                403,
+                "FORBIDDEN",
+                "Akses admin memerlukan identitas IAM yang sah",
+            ));
+        }
+    };
+    let path = req.uri().path().trim_end_matches('/').to_owned();
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match (req.method().as_str(), segments.as_slice()) {
+        ("POST", ["api", "force-approve"]) => force_approve(state, &req, &actor).await,
+        ("GET", ["admin", "approve"]) => approve_page(state).await,
+        ("GET", ["admin", "sessions"]) => list_sessions(state, &req).await,
+        ("GET", ["admin", "sessions", id, "events"]) => events(state, id).await,
+        ("GET", ["admin", "streams"]) => list_streams(state).await,
+        ("PUT", ["admin", "streams", id]) => put_stream(state, &req, id, &actor).await,
+        (_, ["api", "force-approve"] | ["admin", ..]) => Err(ApiError::method_not_allowed()),
+        _ => Err(ApiError::not_found_route()),
+    }
+}
+
+/// A session as the admin sees it: with its sessionId and derived status.
+pub fn session_json(s: &PaymentSession, now: chrono::DateTime<chrono::Utc>) -> Value {
+    json!({
+        "sessionId": s.session_id,
+        "trxId": s.trx_id,
+        "userId": s.user_id,
+        "streamId": s.stream_id,
+        "status": s.status_at(now),
+        "amount": s.amount,
+        "amountDisplay": s.amount.display_idr(),
+        "createdAt": iso(s.created_at),
+        "paidAt": s.paid_at.map(iso),
+        "expiresAt": iso(s.expires_at),
+        "remainingTime": remaining_ms(s.remaining_at(now)),
+        "refundDue": s.refund_due,
+    })
+}
+
+fn optional<T, E>(
+    body: &Map<String, Value>,
+    name: &str,
+    parse: impl FnOnce(String) -> Result<T, E>,
+) -> Result<Option<T>, ApiError> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(_) => api::require(body, name, parse).map(Some),
+    }
+}
+
+async fn force_approve(state: &State, req: &Request, actor: &str) -> ApiResult {
+    let body = api::json_body(req)?;
+    let note = match body.get("note") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(n))
+            if n.chars().count() <= 500 && !n.chars().any(|c| c.is_control() && c != '\n') =>
+        {
+            Some(n.clone()).filter(|n| !n.is_empty())
+        }
+        Some(_) => return Err(ApiError::invalid("note")),
+    };
+    let origin = Origin {
+        source: "admin".into(),
+        actor: Some(actor.to_owned()),
+        note,
+        provider_ref: None,
+    };
+    let key = match (
+        optional(&body, "sessionId", SessionId::parse)?,
+        optional(&body, "trxId", TrxId::parse)?,
+    ) {
+        (Some(id), _) => Some(SessionKey::Session(id)),
+        (None, Some(trx)) => Some(SessionKey::Trx(trx)),
+        (None, None) => None,
+    };
+    let now = state.manager.now();
+    if let Some(key) = key {
+        return approved(state.manager.mark_paid(&key, &origin).await?, now, false);
+    }
+    let (Some(stream), Some(user)) = (
+        optional(&body, "streamId", StreamId::parse)?,
+        optional(&body, "userId", UserId::parse)?,
+    ) else {
+        return Err(ApiError::new(
+            400,
+            "MISSING_FIELD",
+            "Isi sessionId, trxId, atau streamId dan userId",
+        ));
+    };
+    match state
+        .manager
+        .has_active_session_for_stream(&user, &stream)
+        .await?
+    {
+        Some(live) if live.is_live_paid(now) => Err(ApiError::new(
+            409,
+            "ALREADY_HAS_ACCESS",
+            "Pengguna ini sudah memiliki akses untuk stream ini",
+        )),
+        Some(pending) => approved(state.manager.pay(pending, &origin).await?, now, false),
+        None => {
+            // No pending session: a complimentary grant, through the same guard and transition.
+            let price = state
+                .manager
+                .store()
+                .get_stream(&stream)
+                .await?
+                .map(|s| s.price)
+                .ok_or_else(ApiError::stream_not_found)?;
+            let trx = TrxId::generate(now);
+            let grant = Origin {
+                note: Some(
+                    origin
+                        .note
+                        .clone()
+                        .unwrap_or_else(|| "complimentary".into()),
+                ),
+                ..origin
+            };
+            match state
+                .manager
+                .create_payment_session(user, stream, trx, price)
+                .await?
+            {
+                CreateOutcome::Created(s) | CreateOutcome::ExistingPending(s) => {
+                    approved(state.manager.pay(s, &grant).await?, now, true)
+                }
+                CreateOutcome::AlreadyPaid { .. } => Err(ApiError::new(
+                    409,
+                    "ALREADY_HAS_ACCESS",
+                    "Pengguna ini sudah memiliki akses untuk stream ini",
+                )),
+            }
+        }
+    }
+}
+
+fn approved(
+    outcome: PayOutcome,
+    now: chrono::DateTime<chrono::Utc>,
+    complimentary: bool,
+) -> ApiResult {
+    let (session, already) = match outcome {
+        PayOutcome::Paid { session, .. } => (session, false),
+        PayOutcome::AlreadyPaid(session) => (session, true),
+        PayOutcome::Duplicate { .. } => {
+            return Err(ApiError::new(
+                409,
+                "ALREADY_HAS_ACCESS",
+                "Pengguna ini sudah memiliki akses untuk stream ini",
+            ));
+        }
+        PayOutcome::NotPayable(_)
+        | PayOutcome::TooLate(_)
+        | PayOutcome::RefundAlreadyRecorded(_) => {
+            return Err(ApiError::new(
+                409,
+                "SESSION_CLOSED",
+                "Sesi ini tidak dapat disetujui lagi",
+            ));
+        }
+        PayOutcome::NotFound => return Err(ApiError::session_not_found()),
+    };
+    let mut data = session_json(&session, now);
+    data["alreadyPaid"] = json!(already);
+    data["complimentary"] = json!(complimentary);
+    api::ok(data)
+}
+
+fn filter_from(req: &Request) -> Result<ListFilter, ApiError> {
+    let status = match api::query(req, "status").filter(|s| !s.is_empty()) {
+        Some(s) => {
+            Some(Status::parse(&s.to_lowercase()).ok_or_else(|| ApiError::invalid("status"))?)
+        }
+        None => None,
+    };
+    let stream = match api::query(req, "streamId").filter(|s| !s.is_empty()) {
+        Some(s) => Some(StreamId::parse(s).map_err(|_| ApiError::invalid("streamId"))?),
+        None => None,
+    };
+    let limit = match api::query(req, "limit") {
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|l| (1..=100).contains(l))
+            .ok_or_else(|| ApiError::invalid("limit"))?,
+        None => 50,
+    };
+    Ok(ListFilter {
+        stream,
+        status,
+        limit,
+        cursor: api::query(req, "cursor").filter(|c| !c.is_empty()),
+    })
+}
+
+async fn list_sessions(state: &State, req: &Request) -> ApiResult {
+    let filter = filter_from(req)?;
+    let now = state.manager.now();
+    let page = state.manager.store().list_sessions(&filter, now).await?;
+    let sessions: Vec<_> = page.sessions.iter().map(|s| session_json(s, now)).collect();
+    api::ok(json!({"sessions": sessions, "nextCursor": page.next_cursor}))
+}
+
+async fn events(state: &State, id: &str) -> ApiResult {
+    let id = SessionId::parse(id).map_err(|_| ApiError::invalid("sessionId"))?;
+    let session = state
+        .manager
+        .get_payment_session(&id)
+        .await?
+        .ok_or_else(ApiError::session_not_found)?;
+    let events = state.manager.events(&id).await?;
+    api::ok(json!({"session": session_json(&session, state.manager.now()), "events": events}))
+}
+
+async fn list_streams(state: &State) -> ApiResult {
+    let streams = state.manager.store().list_streams().await?;
+    api::ok(json!({"streams": streams}))
+}
+
+async fn put_stream(state: &State, req: &Request, id: &str, actor: &str) -> ApiResult {
+    let stream_id = StreamId::parse(id).map_err(|_| ApiError::invalid("id"))?;
+    let body = api::json_body(req)?;
+    let title = match body.get("title") {
+        Some(Value::String(t))
+            if !t.trim().is_empty()
+                && t.chars().count() <= 120
+                && !t.chars().any(char::is_control) =>
+        {
+            t.trim().to_owned()
+        }
+        None => return Err(ApiError::missing("title")),
+        Some(_) => return Err(ApiError::invalid("title")),
+    };
+    let price = match body.get("price") {
+        None => return Err(ApiError::missing("price")),
+        Some(v) => Amount::from_json(v).map_err(|_| ApiError::invalid("price"))?,
+    };
+    let active = match body.get("active") {
+        None => true,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(ApiError::invalid("active")),
+    };
+    let stream = Stream {
+        stream_id: stream_id.clone(),
+        title,
+        price,
+        active,
+    };
+    state.manager.store().put_stream(&stream).await?;
+    let event = AuditEvent {
+        actor: Some(actor.to_owned()),
+        amount: Some(price),
+        note: Some(format!("title={:?} active={active}", stream.title)),
+        ..AuditEvent::new(state.manager.now(), "catalog_updated", "admin")
+    };
+    state
+        .manager
+        .store()
+        .put_catalog_event(&stream_id, &event)
+        .await?;
+    api::ok(json!({"stream": stream}))
+}
+
+async fn approve_page(state: &State) -> ApiResult {
+    let now = state.manager.now();
+    let filter = ListFilter {
+        stream: None,
+        status: None,
+        limit: 50,
+        cursor: None,
+    };
+    let page = state.manager.store().list_sessions(&filter, now).await?;
+    let streams = state.manager.store().list_streams().await?;
+    let html = page::render(&page.sessions, &streams, now);
+    Ok(Response::builder()
+        .status(200)
+        .header("content-type", "text/html; charset=utf-8")
+        .header("cache-control", "no-store")
+        .header("content-security-policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:")
+        .header("x-frame-options", "DENY")
+        .body(Body::Text(html))
+        .expect("static headers"))
+}
