@@ -1,6 +1,14 @@
 //! `upstream`: the operator command.
 
+mod admin_cmd;
+mod dev_cmd;
+mod proxy_cmd;
 mod qris_cmd;
+mod routes;
+mod server;
+mod sigv4;
+mod target;
+mod webhook_cmd;
 
 use std::process::ExitCode;
 
@@ -15,17 +23,59 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the whole product locally on DynamoDB Local (viewer page, API, admin page).
+    Dev(dev_cmd::DevArgs),
+    /// Approve the pending payment of a stream (or grant access).
+    Approve(admin_cmd::ApproveArgs),
+    /// List sessions, newest first.
+    Sessions {
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        stream: Option<String>,
+        #[command(flatten)]
+        target: target::TargetArgs,
+    },
+    /// Manage the stream catalog.
+    Streams {
+        #[command(subcommand)]
+        command: admin_cmd::StreamsCommand,
+    },
+    /// Serve the admin page on 127.0.0.1, forwarding SigV4-signed requests to the admin Function URL.
+    AdminProxy(proxy_cmd::ProxyArgs),
+    /// Send a signed payment webhook, as a gateway would.
+    Webhook(webhook_cmd::WebhookArgs),
     /// Inspect, convert and render QRIS payloads.
     Qris {
         #[command(subcommand)]
         command: qris_cmd::QrisCommand,
     },
+    /// Print every route and its function as JSON (the list the SAM template must match).
+    Routes,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Dev(args) => dev_cmd::run(args),
+        Command::Approve(args) => admin_cmd::approve(args),
+        Command::Sessions {
+            status,
+            stream,
+            target,
+        } => admin_cmd::sessions(status, stream, target),
+        Command::Streams { command } => admin_cmd::streams(command),
+        Command::AdminProxy(args) => proxy_cmd::run(args),
+        Command::Webhook(args) => webhook_cmd::run(args),
         Command::Qris { command } => qris_cmd::run(command),
+        Command::Routes => {
+            let list: Vec<_> = routes::all()
+                .into_iter()
+                .map(|(f, m, p)| serde_json::json!({"function": f, "method": m, "path": p}))
+                .collect();
+            println!("{}", serde_json::Value::Array(list));
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

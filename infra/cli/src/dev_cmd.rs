@@ -1,0 +1,207 @@
+//! `upstream dev`: the whole product on loopback over DynamoDB Local, through the real handlers.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::TimeDelta;
+use http_body_util::Full;
+use hyper::body::Bytes;
+use upstream_local::{DynamoLocal, Storage, local_dir};
+use upstream_session::api::{Cors, event};
+use upstream_session::catalog::parse_catalog;
+use upstream_session::qris::{DEMO_STATIC, Qris};
+use upstream_session::store::{TABLE, local_client};
+use upstream_session::{Policy, SessionManager, Store, SystemClock};
+
+use crate::{routes, server};
+
+const VIEWER: &str = include_str!("../assets/index.html");
+const SAMPLE_CATALOG: &str = include_str!("../../streams.sample.json");
+
+/// `upstream dev [--port 3001] [--data DIR] [--in-memory]`.
+#[derive(clap::Args)]
+pub struct DevArgs {
+    #[arg(long, default_value_t = 3001)]
+    pub port: u16,
+    /// Where DynamoDB Local keeps its data (default: .local/dev-data); sessions survive restarts.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Keep nothing: DynamoDB Local in memory.
+    #[arg(long, conflicts_with = "data")]
+    pub in_memory: bool,
+}
+
+/// Everything the local stack serves with.
+struct Stack {
+    generate: generate_qris::State,
+    callback: payment_callback::State,
+    check: check_access::State,
+    sessions: user_sessions::State,
+    streams: streams::State,
+    admin: admin::State,
+}
+
+pub fn run(args: DevArgs) -> Result<(), String> {
+    upstream_session::api::init_logging();
+    let storage = if args.in_memory {
+        Storage::InMemory
+    } else {
+        Storage::Dir(
+            args.data
+                .clone()
+                .unwrap_or_else(|| local_dir().join("dev-data")),
+        )
+    };
+    eprintln!(
+        "Starting DynamoDB Local ({})…",
+        match &storage {
+            Storage::InMemory => "in memory".to_owned(),
+            Storage::Dir(d) => d.display().to_string(),
+        }
+    );
+    let dynamo = DynamoLocal::start(storage).map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    let result = rt.block_on(serve(args.port, &dynamo));
+    drop(rt);
+    dynamo.stop();
+    eprintln!("Stopped.");
+    result
+}
+
+async fn serve(port: u16, dynamo: &DynamoLocal) -> Result<(), String> {
+    let client = local_client(&dynamo.endpoint());
+    let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| "upstream-local".into());
+    TABLE
+        .create(&client, &table)
+        .await
+        .map_err(|e| e.to_string())?;
+    let policy = Policy::from_env().map_err(|e| e.to_string())?;
+    let store = Store::new(client, table.clone(), policy);
+    if store
+        .list_streams()
+        .await
+        .map_err(|e| e.to_string())?
+        .is_empty()
+    {
+        for stream in parse_catalog(SAMPLE_CATALOG).map_err(|e| e.to_string())? {
+            store.put_stream(&stream).await.map_err(|e| e.to_string())?;
+        }
+    }
+    let manager = SessionManager::new(store.clone(), Arc::new(SystemClock));
+    let qris = Qris::parse(
+        std::env::var("QRIS_STATIC_PAYLOAD")
+            .as_deref()
+            .unwrap_or(DEMO_STATIC)
+            .trim(),
+    )
+    .map_err(|e| format!("QRIS_STATIC_PAYLOAD is invalid: {e}"))?;
+    let secret = std::env::var("WEBHOOK_SECRET")
+        .ok()
+        .filter(|s| s.len() >= 16)
+        .unwrap_or_else(random_secret);
+    let origins = std::env::var("ALLOWED_ORIGINS")
+        .unwrap_or_else(|_| format!("http://127.0.0.1:{port},http://localhost:{port}"));
+    let cors = Cors::new(&origins);
+    let stack = Arc::new(Stack {
+        // Locally a catalog edit shows at once: no cache.
+        generate: generate_qris::State::new(manager.clone(), qris, TimeDelta::zero(), cors.clone()),
+        callback: payment_callback::State {
+            manager: manager.clone(),
+            cors: cors.clone(),
+            secret: secret.clone().into_bytes(),
+        },
+        check: check_access::State {
+            manager: manager.clone(),
+            cors: cors.clone(),
+        },
+        sessions: user_sessions::State {
+            manager: manager.clone(),
+            cors: cors.clone(),
+        },
+        streams: streams::State {
+            store: store.clone(),
+            cors,
+        },
+        admin: admin::State {
+            manager,
+            allow_local: true,
+        },
+    });
+    let listener = server::bind(port).await?;
+    let base = format!("http://127.0.0.1:{port}");
+    println!(
+        "Upstream Pay local stack (DynamoDB Local at {}, table {table})",
+        dynamo.endpoint()
+    );
+    println!("  Viewer page:  {base}/");
+    println!("  Admin page:   {base}/admin/approve");
+    println!("  API base:     {base}/api");
+    println!("  Webhook secret (WEBHOOK_SECRET): {secret}");
+    println!("Approve a payment:  upstream approve 2 --local {base} [--user USER_ID]");
+    println!(
+        "Signed webhook:     WEBHOOK_SECRET={secret} upstream webhook --api {base} --trx TRX_ID --amount 1000"
+    );
+    println!("Stop with Ctrl-C.");
+    server::serve(listener, move |req| {
+        let stack = stack.clone();
+        async move { dispatch(&stack, req).await }
+    })
+    .await;
+    Ok(())
+}
+
+async fn dispatch(stack: &Stack, req: server::Simple) -> hyper::Response<Full<Bytes>> {
+    let path = req.uri().path().to_owned();
+    if path == "/" || path == "/index.html" {
+        return server::text(200, "text/html; charset=utf-8", VIEWER.as_bytes().to_vec());
+    }
+    let Some(function) = routes::function_for(&path) else {
+        let body = serde_json::json!({"success": false, "error": "Alamat tidak ditemukan", "code": "ROUTE_NOT_FOUND"});
+        return server::text(
+            404,
+            "application/json; charset=utf-8",
+            body.to_string().into_bytes(),
+        );
+    };
+    let query = req.uri().query().unwrap_or_default().to_owned();
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let method = req.method().to_string();
+    let body = req.into_body();
+    let body = (!body.is_empty()).then(|| String::from_utf8_lossy(&body).into_owned());
+    let ev = event::http_v2_event(&method, &path, &query, &headers, body.as_deref());
+    let request = match event::request_from_event(&ev) {
+        Ok(r) => r,
+        Err(e) => return server::text(400, "text/plain; charset=utf-8", e.into_bytes()),
+    };
+    let resp = match function {
+        "generate-qris" => generate_qris::handler(&stack.generate, request).await,
+        "payment-callback" => payment_callback::handler(&stack.callback, request).await,
+        "check-access" => check_access::handler(&stack.check, request).await,
+        "user-sessions" => user_sessions::handler(&stack.sessions, request).await,
+        "streams" => streams::handler(&stack.streams, request).await,
+        _ => admin::handler(&stack.admin, request).await,
+    };
+    let (parts, body) = resp.into_parts();
+    let bytes: Vec<u8> = body.as_ref().to_vec();
+    let mut out = hyper::Response::builder().status(parts.status.as_u16());
+    for (k, v) in parts.headers.iter() {
+        out = out.header(k.as_str(), v.as_bytes());
+    }
+    out.body(Full::new(Bytes::from(bytes)))
+        .unwrap_or_else(|_| server::text(500, "text/plain", b"bad response".to_vec()))
+}
+
+fn random_secret() -> String {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).expect("random source");
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
