@@ -1,0 +1,184 @@
+//! `upstream dev` as a user runs it: the flow over HTTP, sessions surviving a restart, no orphan java.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Dev {
+    child: Child,
+    port: u16,
+}
+
+impl Dev {
+    fn start(data: &std::path::Path, port: u16) -> Dev {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_upstream"))
+            .args([
+                "dev",
+                "--port",
+                &port.to_string(),
+                "--data",
+                data.to_str().unwrap(),
+            ])
+            .env("WEBHOOK_SECRET", "dev-stack-test-secret-123")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait for the banner, then for the port.
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let deadline = Instant::now() + Duration::from_secs(90);
+        for line in lines.by_ref() {
+            if line.unwrap().starts_with("Stop with Ctrl-C") || Instant::now() > deadline {
+                break;
+            }
+        }
+        std::thread::spawn(move || for _ in lines {});
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "upstream dev did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Dev { child, port }
+    }
+
+    fn stop(mut self) {
+        unsafe {
+            libc_kill(self.child.id() as i32, 15);
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(
+                    status.success(),
+                    "upstream dev exits cleanly on SIGTERM: {status}"
+                );
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "upstream dev did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn request(&self, method: &str, path: &str, body: Option<&str>) -> (u16, serde_json::Value) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let body = body.unwrap_or("");
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).unwrap();
+        let status: u16 = raw[9..12].parse().unwrap();
+        let json = raw
+            .split("\r\n\r\n")
+            .nth(1)
+            .and_then(|b| serde_json::from_str(b).ok())
+            .unwrap_or_default();
+        (status, json)
+    }
+}
+
+unsafe extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, sig: i32) -> i32;
+}
+
+fn java_children_of(pid: u32) -> usize {
+    let out = Command::new("pgrep")
+        .args(["-P", &pid.to_string(), "java"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).lines().count()
+}
+
+#[test]
+fn paid_access_survives_a_restart_and_nothing_is_left_running() {
+    let data = std::env::temp_dir().join(format!("upstream-dev-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let port = free_port();
+
+    let dev = Dev::start(&data, port);
+    let pid = dev.child.id();
+    assert_eq!(java_children_of(pid), 1, "DynamoDB Local runs as a child");
+    let (status, streams) = dev.request("GET", "/api/streams", None);
+    assert_eq!(status, 200);
+    assert_eq!(
+        streams["data"]["streams"].as_array().unwrap().len(),
+        2,
+        "sample catalog loaded"
+    );
+    let (status, r) = dev.request(
+        "POST",
+        "/api/generate-qris",
+        Some(r#"{"streamId":"2","userId":"restart-user"}"#),
+    );
+    assert_eq!(status, 200, "{r}");
+    let session = r["data"]["sessionId"].as_str().unwrap().to_owned();
+
+    let out = Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .args([
+            "approve",
+            "2",
+            "--local",
+            &format!("http://127.0.0.1:{port}"),
+            "--user",
+            "restart-user",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        printed.contains(&format!(
+            "localStorage.setItem('currentSessionId', '{session}')"
+        )),
+        "{printed}"
+    );
+
+    let check = format!("/api/check-access?sessionId={session}&streamId=2");
+    assert_eq!(
+        dev.request("GET", &check, None).1["data"]["hasAccess"],
+        true
+    );
+    let (status, _) = dev.request("GET", "/admin/approve", None);
+    assert_eq!(status, 200, "admin page served locally");
+    dev.stop();
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(java_children_of(pid), 0);
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "the port is free again"
+    );
+
+    let dev = Dev::start(&data, port);
+    let (_, r) = dev.request("GET", &check, None);
+    assert_eq!(
+        r["data"]["hasAccess"], true,
+        "sessions survive a restart: {r}"
+    );
+    let (_, r) = dev.request("GET", "/api/streams", None);
+    assert_eq!(
+        r["data"]["streams"].as_array().unwrap().len(),
+        2,
+        "the catalog is not loaded twice"
+    );
+    dev.stop();
+    let _ = std::fs::remove_dir_all(&data);
+}
