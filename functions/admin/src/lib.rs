@@ -31,6 +31,16 @@ impl State {
     }
 }
 
+/// The DynamoDB actions this function needs and where (`table` or `index/<name>`); the SAM template
+/// grants exactly these (a test compares them). Transactions need the per-item action (`PutItem`).
+pub const DYNAMODB_ACCESS: &[(&str, &str)] = &[
+    ("dynamodb:GetItem", "table"),
+    ("dynamodb:PutItem", "table"),
+    ("dynamodb:Query", "table"),
+    ("dynamodb:Query", "index/byCreated"),
+    ("dynamodb:Query", "index/byStream"),
+];
+
 /// The routes this function serves (`{}` is a path parameter).
 pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/force-approve"),

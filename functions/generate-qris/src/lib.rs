@@ -72,6 +72,11 @@ pub fn static_qris(payload: &str) -> Result<Qris, ConfigError> {
     Ok(qris)
 }
 
+/// The DynamoDB actions this function needs and where (`table` or `index/<name>`); the SAM template
+/// grants exactly these (a test compares them). Transactions need the per-item action (`PutItem`).
+pub const DYNAMODB_ACCESS: &[(&str, &str)] =
+    &[("dynamodb:GetItem", "table"), ("dynamodb:PutItem", "table")];
+
 /// The route this function serves.
 pub const ROUTES: &[(&str, &str)] = &[("POST", "/api/generate-qris")];
 

@@ -35,6 +35,11 @@ impl State {
     }
 }
 
+/// The DynamoDB actions this function needs and where (`table` or `index/<name>`); the SAM template
+/// grants exactly these (a test compares them). Transactions need the per-item action (`PutItem`).
+pub const DYNAMODB_ACCESS: &[(&str, &str)] =
+    &[("dynamodb:GetItem", "table"), ("dynamodb:PutItem", "table")];
+
 /// The routes this function serves.
 pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/payment-callback"),

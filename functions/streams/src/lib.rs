@@ -22,6 +22,10 @@ impl State {
     }
 }
 
+/// The DynamoDB actions this function needs and where (`table` or `index/<name>`); the SAM template
+/// grants exactly these (a test compares them). Transactions need the per-item action (`PutItem`).
+pub const DYNAMODB_ACCESS: &[(&str, &str)] = &[("dynamodb:Query", "table")];
+
 /// The route this function serves.
 pub const ROUTES: &[(&str, &str)] = &[("GET", "/api/streams")];
 

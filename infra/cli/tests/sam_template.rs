@@ -1,0 +1,324 @@
+//! template.yaml is the contract with AWS: its routes, table and policies must be what the code uses.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde_yaml::Value;
+use upstream_session::store::TABLE;
+
+fn root() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+fn template() -> Value {
+    serde_yaml::from_str(&std::fs::read_to_string(root().join("template.yaml")).unwrap()).unwrap()
+}
+
+fn untag(v: &Value) -> &Value {
+    match v {
+        Value::Tagged(t) => &t.value,
+        other => other,
+    }
+}
+
+fn tag(v: &Value) -> Option<String> {
+    match v {
+        Value::Tagged(t) => Some(t.tag.to_string()),
+        _ => None,
+    }
+}
+
+fn functions(t: &Value) -> BTreeMap<String, Value> {
+    t["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function")
+        .map(|(_, r)| {
+            (
+                r["Metadata"]["BuildProperties"]["Binary"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+                r.clone(),
+            )
+        })
+        .collect()
+}
+
+fn crates() -> BTreeSet<String> {
+    std::fs::read_dir(root().join("functions"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("Cargo.toml").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+/// `upstream routes`: what the local stack serves.
+fn local_routes() -> BTreeSet<(String, String, String)> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .arg("routes")
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["function"].as_str().unwrap().into(),
+                r["method"].as_str().unwrap().into(),
+                r["path"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn functions_match_the_workspace_crates() {
+    let t = template();
+    let fns = functions(&t);
+    assert_eq!(fns.keys().cloned().collect::<BTreeSet<_>>(), crates());
+    for (name, f) in &fns {
+        assert_eq!(f["Metadata"]["BuildMethod"], "rust-cargolambda", "{name}");
+    }
+    let g = &t["Globals"]["Function"];
+    assert_eq!(g["Runtime"], "provided.al2023");
+    assert_eq!(g["Handler"], "bootstrap");
+    assert_eq!(g["MemorySize"], 128);
+    assert_eq!(g["LoggingConfig"]["LogFormat"], "JSON");
+    assert_eq!(tag(&g["Architectures"][0]).as_deref(), Some("!Ref"));
+    assert_eq!(t["Parameters"]["Architecture"]["Default"], "arm64");
+}
+
+#[test]
+fn routes_match_what_the_local_stack_serves() {
+    let t = template();
+    let mut template_routes = BTreeSet::new();
+    for (name, f) in functions(&t) {
+        if let Some(events) = f["Properties"]["Events"].as_mapping() {
+            for (_, e) in events {
+                assert_eq!(e["Type"], "HttpApi");
+                let p = &e["Properties"];
+                template_routes.insert((
+                    name.clone(),
+                    p["Method"].as_str().unwrap().to_owned(),
+                    p["Path"].as_str().unwrap().to_owned(),
+                ));
+            }
+        }
+    }
+    let local: BTreeSet<_> = local_routes()
+        .into_iter()
+        .filter(|(f, _, _)| f != "admin")
+        .collect();
+    assert_eq!(template_routes, local);
+    assert!(
+        template_routes
+            .iter()
+            .all(|(_, _, p)| p.starts_with("/api/"))
+    );
+    // Every public function crate has at least one route.
+    let routed: BTreeSet<_> = template_routes.iter().map(|(f, _, _)| f.clone()).collect();
+    let mut public = crates();
+    public.remove("admin");
+    assert_eq!(routed, public);
+}
+
+#[test]
+fn admin_is_reachable_only_through_an_iam_function_url() {
+    let t = template();
+    let admin = &functions(&t)["admin"];
+    assert_eq!(
+        admin["Properties"]["FunctionUrlConfig"]["AuthType"],
+        "AWS_IAM"
+    );
+    assert!(
+        admin["Properties"]["Events"].is_null(),
+        "no API route for the admin function"
+    );
+    let admin_paths: BTreeSet<_> = local_routes()
+        .into_iter()
+        .filter(|(f, _, _)| f == "admin")
+        .map(|(_, _, p)| p)
+        .collect();
+    let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    for path in admin_paths {
+        assert!(
+            !text.contains(&format!("Path: {path}")),
+            "{path} must not be an API route"
+        );
+    }
+}
+
+#[test]
+fn table_matches_the_definition_in_code() {
+    let t = template();
+    let table = &t["Resources"]["SessionsTable"];
+    assert_eq!(table["Type"], "AWS::DynamoDB::Table");
+    assert_eq!(table["DeletionPolicy"], "Retain");
+    let p = &table["Properties"];
+    assert_eq!(p["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(
+        p["TimeToLiveSpecification"]["AttributeName"],
+        TABLE.ttl_attribute
+    );
+    assert_eq!(p["TimeToLiveSpecification"]["Enabled"], true);
+    assert_eq!(
+        p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        true
+    );
+    assert_eq!(p["SSESpecification"]["SSEEnabled"], true);
+
+    let attrs: BTreeSet<(String, String)> = p["AttributeDefinitions"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["AttributeName"].as_str().unwrap().into(),
+                a["AttributeType"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let code: BTreeSet<(String, String)> = TABLE
+        .attribute_definitions()
+        .iter()
+        .map(|a| (a.name.into(), a.kind.into()))
+        .collect();
+    assert_eq!(attrs, code);
+
+    let keys = |v: &Value| -> Vec<(String, String)> {
+        v.as_sequence()
+            .unwrap()
+            .iter()
+            .map(|k| {
+                (
+                    k["AttributeName"].as_str().unwrap().into(),
+                    k["KeyType"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        keys(&p["KeySchema"]),
+        vec![
+            (TABLE.hash.name.into(), "HASH".into()),
+            (TABLE.range.name.into(), "RANGE".into())
+        ]
+    );
+    let indexes: BTreeMap<String, Vec<(String, String)>> = p["GlobalSecondaryIndexes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            assert_eq!(i["Projection"]["ProjectionType"], "ALL");
+            (
+                i["IndexName"].as_str().unwrap().into(),
+                keys(&i["KeySchema"]),
+            )
+        })
+        .collect();
+    let code: BTreeMap<String, Vec<(String, String)>> = TABLE
+        .indexes
+        .iter()
+        .map(|i| {
+            (
+                i.name.into(),
+                vec![
+                    (i.hash.name.into(), "HASH".into()),
+                    (i.range.name.into(), "RANGE".into()),
+                ],
+            )
+        })
+        .collect();
+    assert_eq!(indexes, code);
+}
+
+/// `(action, "table" | "index/<name>")` granted by a function's policy statements.
+fn granted(f: &Value) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for policy in f["Properties"]["Policies"].as_sequence().unwrap() {
+        for st in policy["Statement"].as_sequence().unwrap() {
+            assert_eq!(st["Effect"], "Allow");
+            let resource = match (tag(&st["Resource"]).as_deref(), untag(&st["Resource"])) {
+                (Some("!GetAtt"), Value::String(s)) if s == "SessionsTable.Arn" => {
+                    "table".to_owned()
+                }
+                (Some("!Sub"), Value::String(s)) => s
+                    .strip_prefix("${SessionsTable.Arn}/")
+                    .expect("a sub-resource of the table")
+                    .to_owned(),
+                other => panic!("unexpected resource {other:?}"),
+            };
+            let actions = match &st["Action"] {
+                Value::Sequence(a) => a.iter().map(|x| x.as_str().unwrap().to_owned()).collect(),
+                Value::String(a) => vec![a.clone()],
+                other => panic!("unexpected action {other:?}"),
+            };
+            for a in actions {
+                assert!(!a.contains('*'), "no wildcard actions: {a}");
+                out.insert((a, resource.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn each_function_is_granted_exactly_what_it_needs() {
+    let t = template();
+    let fns = functions(&t);
+    let declared: BTreeMap<&str, &[(&str, &str)]> = BTreeMap::from([
+        ("generate-qris", generate_qris::DYNAMODB_ACCESS),
+        ("payment-callback", payment_callback::DYNAMODB_ACCESS),
+        ("check-access", check_access::DYNAMODB_ACCESS),
+        ("user-sessions", user_sessions::DYNAMODB_ACCESS),
+        ("streams", streams::DYNAMODB_ACCESS),
+        ("admin", admin::DYNAMODB_ACCESS),
+    ]);
+    assert_eq!(
+        declared
+            .keys()
+            .map(|k| k.to_string())
+            .collect::<BTreeSet<_>>(),
+        crates()
+    );
+    for (name, access) in declared {
+        let want: BTreeSet<(String, String)> = access
+            .iter()
+            .map(|(a, r)| (a.to_string(), r.to_string()))
+            .collect();
+        assert_eq!(granted(&fns[name]), want, "{name}");
+    }
+    assert_eq!(
+        fns["check-access"]["Properties"]["Policies"][0]["Statement"]
+            .as_sequence()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn secrets_are_no_echo_parameters_without_defaults() {
+    let t = template();
+    for name in ["StaticQrisPayload", "WebhookSecret"] {
+        let p = &t["Parameters"][name];
+        assert_eq!(p["NoEcho"], true, "{name}");
+        assert!(p["Default"].is_null(), "{name} has no default");
+    }
+    let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    assert!(!text.contains("000201"), "no QRIS payload in the template");
+    let samconfig = std::fs::read_to_string(root().join("samconfig.toml")).unwrap();
+    assert!(samconfig.contains("ap-southeast-3") && samconfig.contains("resolve_s3 = true"));
+    let overrides = samconfig
+        .lines()
+        .find(|l| l.starts_with("parameter_overrides"))
+        .unwrap();
+    assert!(
+        !overrides.contains("WebhookSecret") && !overrides.contains("StaticQrisPayload"),
+        "no secrets in samconfig"
+    );
+}
