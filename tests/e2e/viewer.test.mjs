@@ -1,0 +1,95 @@
+// Browser end-to-end test of the local stack: Debian's chromium driven by playwright-core.
+// Run by infra/test (after `cargo test`, which builds target/debug/upstream).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { createServer } from "node:net";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..");
+const upstream = process.env.UPSTREAM_BIN || join(root, "target", "debug", "upstream");
+const shots = join(here, "screenshots");
+mkdirSync(shots, { recursive: true });
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+    srv.on("error", reject);
+  });
+}
+
+async function startStack(port) {
+  const child = spawn(upstream, ["dev", "--in-memory", "--port", String(port)], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("upstream dev did not start:\n" + out)), 90_000);
+    child.stdout.on("data", d => { out += d; if (out.includes("Stop with Ctrl-C")) { clearTimeout(timer); resolve(); } });
+    child.on("exit", code => { clearTimeout(timer); reject(new Error("upstream dev exited with " + code + "\n" + out)); });
+  });
+  child.stdout.resume();
+  return child;
+}
+
+function stop(child) {
+  return new Promise(resolve => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.once("exit", code => resolve(code));
+    child.kill("SIGTERM");
+  });
+}
+
+test("pay on the viewer page, approve from the CLI, watch, reload, see it on the admin page", { timeout: 180_000 }, async () => {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const stack = await startStack(port);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+    const errors = [];
+    page.on("pageerror", e => errors.push(e.message));
+    await page.goto(base + "/");
+    const card = page.locator('.card[data-stream="2"]');
+    await card.getByRole("button", { name: "Bayar" }).waitFor({ timeout: 15_000 });
+    const userId = await page.evaluate(() => localStorage.getItem("upstreamUserId"));
+    assert.match(userId, /^user-[0-9a-f]{16}$/);
+
+    await card.getByRole("button", { name: "Bayar" }).click();
+    const qr = page.locator("#pay-qr");
+    await page.locator("#pay.open").waitFor({ timeout: 10_000 });
+    assert.match(await qr.getAttribute("src"), /^data:image\/png;base64,/);
+    assert.equal(await page.locator("#pay-amount").textContent(), "Rp 1.000");
+    await page.waitForFunction(() => document.querySelector("#pay-qr").naturalWidth > 0);
+    await page.screenshot({ path: join(shots, "1-qr.png") });
+
+    const printed = execFileSync(upstream, ["approve", "2", "--local", base, "--user", userId], { encoding: "utf8" });
+    assert.match(printed, /localStorage\.setItem\('currentSessionId', 'session_[0-9a-f]{32}'\)/);
+
+    await card.getByRole("button", { name: "👑 Tonton" }).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(shots, "2-tonton.png") });
+
+    await page.reload();
+    await page.locator('.card[data-stream="2"]').getByRole("button", { name: "👑 Tonton" }).waitFor({ timeout: 10_000 });
+    await page.locator('.card[data-stream="4"]').getByRole("button", { name: "Bayar" }).waitFor();
+    await page.screenshot({ path: join(shots, "3-after-reload.png") });
+
+    await page.goto(base + "/admin/approve");
+    const row = page.locator("#sessions tbody tr", { hasText: userId });
+    await row.waitFor({ timeout: 10_000 });
+    assert.equal(await row.locator(".badge").first().textContent(), "PAID");
+    await page.screenshot({ path: join(shots, "4-admin.png"), fullPage: true });
+    assert.deepEqual(errors, [], "no script errors on the pages");
+  } finally {
+    await browser.close();
+    const code = await stop(stack);
+    assert.equal(code, 0, "upstream dev stops cleanly");
+  }
+});
