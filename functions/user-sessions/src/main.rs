@@ -1,20 +1,7 @@
 //! Lambda entry point: builds the state once, then serves requests with the thin handler.
 
-use lambda_http::{Error, service_fn};
-
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    upstream_session::api::init_logging();
-    let state = match user_sessions::State::from_env().await {
-        Ok(state) => state,
-        Err(err) => {
-            tracing::error!(error = %err, "configuration is invalid; refusing to start");
-            return Err(err.into());
-        }
-    };
-    let state: &'static user_sessions::State = Box::leak(Box::new(state));
-    lambda_http::run(service_fn(move |req| async move {
-        Ok::<_, std::convert::Infallible>(user_sessions::handler(state, req).await)
-    }))
-    .await
+async fn main() -> Result<(), lambda_http::Error> {
+    upstream_session::api::run_lambda(user_sessions::State::from_env(), user_sessions::handler)
+        .await
 }

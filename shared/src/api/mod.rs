@@ -8,6 +8,7 @@ mod cors;
 mod envelope;
 pub mod event;
 mod request;
+mod run;
 mod serve;
 pub mod signature;
 
@@ -16,4 +17,5 @@ pub use config::{ConfigError, env_required, manager_from_env};
 pub use cors::Cors;
 pub use envelope::{ApiError, ApiResult, iso, json_response, ok, remaining_ms};
 pub use request::{MAX_BODY_BYTES, json_body, query, raw_body, require, require_query};
+pub use run::run_lambda;
 pub use serve::{DynamoCalls, init_logging, serve};

@@ -311,31 +311,22 @@ impl Store {
         user: &UserId,
         now: DateTime<Utc>,
     ) -> Result<Vec<PaymentSession>, StoreError> {
-        let mut sessions = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(table::BY_USER_INDEX)
-                .key_condition_expression("#pk = :user AND #sk > :now")
-                .expression_attribute_names("#pk", table::USER_PK)
-                .expression_attribute_names("#sk", table::USER_SK)
-                .expression_attribute_values(":user", s_attr(user.as_str()))
-                .expression_attribute_values(":now", n_attr(now.timestamp_millis()))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(classify)?;
-            for it in out.items() {
-                sessions.push(item::parse_session(it)?);
-            }
-            match out.last_evaluated_key() {
-                Some(key) if !key.is_empty() => start = Some(key.clone()),
-                _ => break,
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(table::BY_USER_INDEX)
+            .key_condition_expression("#pk = :user AND #sk > :now")
+            .expression_attribute_names("#pk", table::USER_PK)
+            .expression_attribute_names("#sk", table::USER_SK)
+            .expression_attribute_values(":user", s_attr(user.as_str()))
+            .expression_attribute_values(":now", n_attr(now.timestamp_millis()));
+        let sessions = self
+            .query_all(query)
+            .await?
+            .iter()
+            .map(item::parse_session)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(sessions)
     }
 
@@ -355,40 +346,24 @@ impl Store {
 
     /// Every catalog entry, active or not, ordered by id (one Query a page).
     pub async fn list_streams(&self) -> Result<Vec<Stream>, StoreError> {
-        let mut streams = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s_attr(item::CATALOG_PK))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(classify)?;
-            for it in out.items() {
-                streams.push(item::parse_stream(it)?);
-            }
-            match out.last_evaluated_key() {
-                Some(key) if !key.is_empty() => start = Some(key.clone()),
-                _ => break,
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s_attr(item::CATALOG_PK));
+        let streams = self
+            .query_all(query)
+            .await?
+            .iter()
+            .map(item::parse_stream)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(streams)
     }
 
     /// Creates or replaces a catalog entry.
     pub async fn put_stream(&self, stream: &Stream) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item::stream_item(stream)))
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(())
+        self.put_plain(item::stream_item(stream)).await
     }
 
     /// Appends an audit event on its own (for outcomes that change no session).
@@ -398,14 +373,7 @@ impl Store {
         event: &AuditEvent,
     ) -> Result<(), StoreError> {
         let item = item::event_item(session, event, nonce(), self.event_ttl(event));
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(())
+        self.put_plain(item).await
     }
 
     /// Records a catalog change (`STREAM#<id>` partition).
@@ -420,14 +388,7 @@ impl Store {
             nonce(),
             self.event_ttl(event),
         );
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(())
+        self.put_plain(item).await
     }
 
     /// Sessions newest first, optionally of one stream and one status as of `now`, `limit` at a time.
@@ -513,28 +474,19 @@ impl Store {
 
     /// A session's audit trail, oldest first.
     pub async fn events(&self, session: &SessionId) -> Result<Vec<AuditEvent>, StoreError> {
-        let mut events = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :ev)")
-                .expression_attribute_values(":pk", s_attr(&format!("SESSION#{session}")))
-                .expression_attribute_values(":ev", s_attr("EVENT#"))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(classify)?;
-            for it in out.items() {
-                events.push(item::parse_event(it)?);
-            }
-            match out.last_evaluated_key() {
-                Some(key) if !key.is_empty() => start = Some(key.clone()),
-                _ => break,
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :ev)")
+            .expression_attribute_values(":pk", s_attr(&format!("SESSION#{session}")))
+            .expression_attribute_values(":ev", s_attr("EVENT#"));
+        let events = self
+            .query_all(query)
+            .await?
+            .iter()
+            .map(item::parse_event)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(events)
     }
 
@@ -595,6 +547,40 @@ impl Store {
         Err(StoreError::Unavailable(
             "transaction kept conflicting".into(),
         ))
+    }
+
+    /// An unconditional PutItem.
+    async fn put_plain(&self, item: Item) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    /// Every item a Query matches, following `LastEvaluatedKey` page by page.
+    async fn query_all(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = query
+                .clone()
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(classify)?;
+            items.extend(out.items().iter().cloned());
+            match out.last_evaluated_key() {
+                Some(key) if !key.is_empty() => start = Some(key.clone()),
+                _ => return Ok(items),
+            }
+        }
     }
 
     /// A conditional Put for a transaction; a refused condition returns the old item.
