@@ -125,7 +125,7 @@ impl Reply {
     }
 }
 
-/// The functions with a given catalog cache lifetime.
+/// The public functions on a fresh table with the sample catalog (catalog cache: 60 s, as deployed).
 pub async fn api() -> Api {
     let h = harness().await;
     let catalog = std::fs::read_to_string(concat!(

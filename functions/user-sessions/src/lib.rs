@@ -4,25 +4,12 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
-use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors, iso, remaining_ms};
+use upstream_session::api::{self, ApiError, ApiResult, iso, remaining_ms};
+use upstream_session::domain::Status;
 use upstream_session::domain::{StreamId, UserId};
-use upstream_session::{SessionManager, domain::Status};
 
-/// Built once per container.
-pub struct State {
-    pub manager: SessionManager,
-    pub cors: Cors,
-}
-
-impl State {
-    /// From the environment (`TABLE_NAME`, `ALLOWED_ORIGINS`, policy variables).
-    pub async fn from_env() -> Result<Self, ConfigError> {
-        Ok(Self {
-            manager: api::manager_from_env().await?,
-            cors: Cors::from_env(),
-        })
-    }
-}
+/// Built once per container: the session manager and CORS.
+pub type State = api::ManagerState;
 
 /// The DynamoDB actions this function needs and where (`table` or `index/<name>`); the SAM template
 /// grants exactly these (a test compares them). Transactions need the per-item action (`PutItem`).

@@ -7,6 +7,8 @@ use crate::config::Policy;
 use crate::manager::SessionManager;
 use crate::store::{Store, client_from_env};
 
+use super::Cors;
+
 /// A missing or unusable setting; the function refuses to start and logs this.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -27,4 +29,20 @@ pub async fn manager_from_env() -> Result<SessionManager, ConfigError> {
     let policy = Policy::from_env().map_err(|e| ConfigError(e.to_string()))?;
     let store = Store::new(client_from_env().await, table, policy);
     Ok(SessionManager::new(store, Arc::new(SystemClock)))
+}
+
+/// The state of a function that needs only the session manager and CORS.
+pub struct ManagerState {
+    pub manager: SessionManager,
+    pub cors: Cors,
+}
+
+impl ManagerState {
+    /// From the environment (`TABLE_NAME`, `ALLOWED_ORIGINS`, policy variables).
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            manager: manager_from_env().await?,
+            cors: Cors::from_env(),
+        })
+    }
 }

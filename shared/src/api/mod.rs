@@ -13,7 +13,7 @@ mod serve;
 pub mod signature;
 
 pub use calls::{CallCounter, count_calls};
-pub use config::{ConfigError, env_required, manager_from_env};
+pub use config::{ConfigError, ManagerState, env_required, manager_from_env};
 pub use cors::Cors;
 pub use envelope::{ApiError, ApiResult, iso, json_response, ok, remaining_ms};
 pub use request::{MAX_BODY_BYTES, json_body, query, raw_body, require, require_query};
