@@ -110,6 +110,8 @@ pub struct Reply {
     pub status: u16,
     pub body: serde_json::Value,
     pub calls: u32,
+    /// The DynamoDB operations sent, in order.
+    pub operations: Vec<String>,
     pub headers: lambda_http::http::HeaderMap,
 }
 
@@ -179,10 +181,13 @@ impl Api {
             "streams" => streams::handler(&self.streams, req).await,
             other => panic!("unknown function {other}"),
         };
-        let calls = resp
+        let operations = resp
             .extensions()
             .get::<upstream_session::api::DynamoCalls>()
-            .map_or(0, |c| c.0);
+            .map(|c| c.0.clone())
+            .unwrap_or_default();
+        let calls = operations.len() as u32;
+        assert_allowed(function, &operations);
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let bytes: &[u8] = resp.body().as_ref();
@@ -195,6 +200,7 @@ impl Api {
             status,
             body,
             calls,
+            operations,
             headers,
         }
     }
@@ -242,5 +248,36 @@ impl Api {
             Some(&raw),
         );
         self.call("payment-callback", &event).await
+    }
+}
+
+/// The IAM action each DynamoDB operation needs (a transaction needs the per-item action; ours only Put).
+fn iam_action(operation: &str) -> &str {
+    match operation {
+        "TransactWriteItems" | "PutItem" => "dynamodb:PutItem",
+        "GetItem" => "dynamodb:GetItem",
+        "Query" => "dynamodb:Query",
+        other => other,
+    }
+}
+
+/// Fails the test if a function sent an operation its declared `DYNAMODB_ACCESS` (and so its SAM
+/// policy, which a test compares with it) does not allow: least privilege checked against behaviour.
+pub fn assert_allowed(function: &str, operations: &[String]) {
+    let declared: &[(&str, &str)] = match function {
+        "generate-qris" => generate_qris::DYNAMODB_ACCESS,
+        "payment-callback" => payment_callback::DYNAMODB_ACCESS,
+        "check-access" => check_access::DYNAMODB_ACCESS,
+        "user-sessions" => user_sessions::DYNAMODB_ACCESS,
+        "streams" => streams::DYNAMODB_ACCESS,
+        "admin" => admin::DYNAMODB_ACCESS,
+        other => panic!("unknown function {other}"),
+    };
+    for op in operations {
+        let action = iam_action(op);
+        assert!(
+            declared.iter().any(|(a, _)| *a == action),
+            "{function} sent {op}, which its policy does not allow ({action})"
+        );
     }
 }

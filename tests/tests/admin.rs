@@ -58,14 +58,17 @@ impl Admin {
         } else {
             serde_json::from_slice(bytes).unwrap()
         };
-        let calls = resp
+        let operations = resp
             .extensions()
             .get::<upstream_session::api::DynamoCalls>()
-            .map_or(0, |c| c.0);
+            .map(|c| c.0.clone())
+            .unwrap_or_default();
+        upstream_tests::assert_allowed("admin", &operations);
         Reply {
             status,
             body,
-            calls,
+            calls: operations.len() as u32,
+            operations,
             headers,
         }
     }

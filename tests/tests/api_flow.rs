@@ -99,7 +99,7 @@ async fn full_flow_generate_pay_watch_expire() {
 
     let c = check(&api, &session, "2").await;
     assert_eq!(c.data()["hasAccess"], true);
-    assert_eq!(c.calls, 1, "check-access: one GetItem");
+    assert_eq!(c.operations, vec!["GetItem"], "check-access: one GetItem");
     assert!(c.data()["expiresAt"].as_str().unwrap().ends_with('Z'));
     assert_eq!(
         check(&api, &session, "4").await.data()["hasAccess"],
@@ -518,4 +518,10 @@ fn a_bad_static_qris_refuses_the_start() {
             .contains("QRIS_STATIC_PAYLOAD is invalid: CRC mismatch"),
         "{err}"
     );
+}
+
+#[test]
+#[should_panic(expected = "which its policy does not allow")]
+fn an_operation_outside_the_declared_policy_fails_the_tests() {
+    upstream_tests::assert_allowed("check-access", &["Query".to_owned()]);
 }

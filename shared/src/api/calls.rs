@@ -1,19 +1,20 @@
-//! Counts the DynamoDB requests a handler makes: an SDK interceptor adds to a task-local counter.
+//! Counts the DynamoDB requests a handler makes, and which operations: an SDK interceptor adds to a
+//! task-local record.
 
 use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
 
 tokio::task_local! {
-    static CALLS: Arc<AtomicU32>;
+    static CALLS: Arc<Mutex<Vec<String>>>;
 }
 
-/// The interceptor: every request sent to DynamoDB (each retry attempt included) adds one to the
-/// counter of the task it runs in, if that task is counting.
+/// The interceptor: every request sent to DynamoDB (each retry attempt included) is recorded, by
+/// operation name (`GetItem`, `TransactWriteItems`, …), in the task it runs in, if that task records.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CallCounter;
 
@@ -26,16 +27,26 @@ impl Intercept for CallCounter {
         &self,
         _context: &BeforeTransmitInterceptorContextRef<'_>,
         _components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let _ = CALLS.try_with(|c| c.fetch_add(1, Ordering::Relaxed));
+        let operation = cfg
+            .load::<Metadata>()
+            .map_or("unknown", |m| m.name())
+            .to_owned();
+        let _ = CALLS.try_with(|calls| {
+            calls
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(operation)
+        });
         Ok(())
     }
 }
 
-/// Runs `fut` and returns its output with the number of DynamoDB requests it made.
-pub async fn count_calls<F: Future>(fut: F) -> (F::Output, u32) {
-    let counter = Arc::new(AtomicU32::new(0));
-    let out = CALLS.scope(counter.clone(), fut).await;
-    (out, counter.load(Ordering::Relaxed))
+/// Runs `fut` and returns its output with the DynamoDB operations it sent, in order.
+pub async fn count_calls<F: Future>(fut: F) -> (F::Output, Vec<String>) {
+    let record = Arc::new(Mutex::new(Vec::new()));
+    let out = CALLS.scope(record.clone(), fut).await;
+    let calls = std::mem::take(&mut *record.lock().unwrap_or_else(|e| e.into_inner()));
+    (out, calls)
 }

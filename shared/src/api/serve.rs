@@ -23,9 +23,9 @@ pub fn init_logging() {
         .try_init();
 }
 
-/// The number of DynamoDB requests made while handling a request, attached to its response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DynamoCalls(pub u32);
+/// The DynamoDB operations sent while handling a request (in order), attached to its response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DynamoCalls(pub Vec<String>);
 
 /// Runs `handle` for `req` on `route`: answers CORS preflights, turns errors into the envelope, adds
 /// CORS headers and logs `request_id, route, method, status, code, latency_ms, dynamodb_calls`.
@@ -58,7 +58,7 @@ where
         }
     };
     cors.decorate(&origin_req, &mut resp);
-    resp.extensions_mut().insert(DynamoCalls(calls));
+    let calls_made = calls.len();
     tracing::info!(
         request_id = %request_id,
         route,
@@ -66,9 +66,10 @@ where
         status = resp.status().as_u16(),
         code,
         latency_ms = started.elapsed().as_secs_f64() * 1000.0,
-        dynamodb_calls = calls,
+        dynamodb_calls = calls_made,
         "request"
     );
+    resp.extensions_mut().insert(DynamoCalls(calls));
     resp
 }
 
