@@ -49,10 +49,6 @@ pub enum StreamsCommand {
 }
 
 fn enc(s: &str) -> String {
-    url_encode(s)
-}
-
-pub fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

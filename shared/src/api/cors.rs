@@ -41,7 +41,7 @@ impl Cors {
             .status(204)
             .body(Body::Empty)
             .expect("static response");
-        self.decorate(req, &mut resp);
+        self.decorate(Self::origin(req).as_deref(), &mut resp);
         if resp
             .headers()
             .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)
@@ -63,16 +63,18 @@ impl Cors {
         resp
     }
 
-    /// Adds `Access-Control-Allow-Origin` for an allowed `Origin`.
-    pub fn decorate(&self, req: &Request, resp: &mut Response<Body>) {
-        let Some(origin) = req
-            .headers()
+    /// The request's `Origin` header, if any.
+    pub fn origin(req: &Request) -> Option<String> {
+        req.headers()
             .get(header::ORIGIN)
             .and_then(|o| o.to_str().ok())
-        else {
-            return;
-        };
-        if self.allowed(origin)
+            .map(str::to_owned)
+    }
+
+    /// Adds `Access-Control-Allow-Origin` for an allowed `Origin`.
+    pub fn decorate(&self, origin: Option<&str>, resp: &mut Response<Body>) {
+        if let Some(origin) = origin
+            && self.allowed(origin)
             && let Ok(value) = HeaderValue::from_str(origin)
         {
             let h = resp.headers_mut();

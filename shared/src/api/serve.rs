@@ -48,7 +48,7 @@ where
         .map(request_id)
         .unwrap_or_default();
     let method = req.method().to_string();
-    let origin_req = Request::from_parts(clone_parts(&req), Body::Empty);
+    let origin = Cors::origin(&req);
     let (result, calls) = count_calls(handle(req)).await;
     let (mut resp, code) = match result {
         Ok(resp) => (resp, "OK"),
@@ -57,7 +57,7 @@ where
             (err.into_response(), code)
         }
     };
-    cors.decorate(&origin_req, &mut resp);
+    cors.decorate(origin.as_deref(), &mut resp);
     let calls_made = calls.len();
     tracing::info!(
         request_id = %request_id,
@@ -81,19 +81,4 @@ fn request_id(ctx: &lambda_http::request::RequestContext) -> String {
         #[allow(unreachable_patterns)]
         _ => String::new(),
     }
-}
-
-/// Headers and extensions needed after the body is consumed (CORS needs the Origin).
-fn clone_parts(req: &Request) -> lambda_http::http::request::Parts {
-    let mut builder = lambda_http::http::Request::builder()
-        .method(req.method())
-        .uri(req.uri());
-    if let Some(h) = builder.headers_mut() {
-        *h = req.headers().clone();
-    }
-    builder
-        .body(())
-        .expect("copied parts are valid")
-        .into_parts()
-        .0
 }

@@ -152,6 +152,15 @@ impl Store {
     }
 
     async fn get_copy(&self, key: Item) -> Result<Option<PaymentSession>, StoreError> {
+        self.get_item(key)
+            .await?
+            .as_ref()
+            .map(item::parse_session)
+            .transpose()
+    }
+
+    /// One strongly consistent GetItem.
+    async fn get_item(&self, key: Item) -> Result<Option<Item>, StoreError> {
         let out = self
             .client
             .get_item()
@@ -161,7 +170,7 @@ impl Store {
             .send()
             .await
             .map_err(classify)?;
-        out.item().map(item::parse_session).transpose()
+        Ok(out.item)
     }
 
     /// Writes a new pending session with its trx mirror and guard in one transaction. The guard's
@@ -332,16 +341,11 @@ impl Store {
 
     /// A catalog entry (strongly consistent).
     pub async fn get_stream(&self, id: &StreamId) -> Result<Option<Stream>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(item::stream_key(id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?;
-        out.item().map(item::parse_stream).transpose()
+        self.get_item(item::stream_key(id))
+            .await?
+            .as_ref()
+            .map(item::parse_stream)
+            .transpose()
     }
 
     /// Every catalog entry, active or not, ordered by id (one Query a page).
