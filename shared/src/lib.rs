@@ -10,10 +10,12 @@ pub mod manager;
 pub mod qris;
 pub mod rules;
 pub mod store;
+pub mod views;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use config::Policy;
 pub use manager::{
-    AccessCheck, CloseOutcome, CreateOutcome, Origin, PayOutcome, SessionKey, SessionManager,
+    AccessCheck, CreateOutcome, GrantOutcome, NewSession, Origin, PayOutcome, Recorded,
+    RevokeOutcome, SessionKey, SessionManager,
 };
 pub use store::{Store, StoreError};

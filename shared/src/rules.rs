@@ -3,7 +3,12 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::config::Policy;
-use crate::domain::{Amount, PaymentSession, SessionId, Status, StreamId, TrxId, UserId};
+use crate::domain::{
+    Amount, PaymentRecord, PaymentSession, RefundReason, SessionId, Status, StreamId, TrxId, UserId,
+};
+
+/// How long the ledger keeps a payment record once nothing is owed on it (granted, failed, settled).
+pub const LEDGER_RETENTION: TimeDelta = TimeDelta::days(400);
 
 /// A new pending session, payable until `now + pending_validity`.
 pub fn new_pending(
@@ -24,7 +29,7 @@ pub fn new_pending(
         created_at: now,
         paid_at: None,
         expires_at: now + policy.pending_validity,
-        refund_due: false,
+        payment_id: None,
     }
 }
 
@@ -37,8 +42,6 @@ pub enum Refusal {
     Closed(Status),
     /// The pending window ended longer ago than the TTL grace: too late to honour automatically.
     TooLate,
-    /// Already recorded as a duplicate payment owed back.
-    RefundDue,
 }
 
 /// Pending → paid at `now`, with access for `access_duration` counted from the payment.
@@ -52,7 +55,6 @@ pub fn pay(
     policy: &Policy,
 ) -> Result<PaymentSession, Refusal> {
     match session.status {
-        Status::Pending if session.refund_due => Err(Refusal::RefundDue),
         Status::Pending if now >= session.expires_at + policy.ttl_grace => Err(Refusal::TooLate),
         Status::Pending => Ok(PaymentSession {
             status: Status::Paid,
@@ -77,16 +79,61 @@ pub fn fail(session: &PaymentSession) -> Result<PaymentSession, Refusal> {
     }
 }
 
-/// Pending or paid → expired now (an operator revokes it); `expires_at` moves to `now` if later.
-pub fn expire(session: &PaymentSession, now: DateTime<Utc>) -> Result<PaymentSession, Refusal> {
+/// Pending or paid → revoked now (an operator ends it); `expires_at` moves to `now` if later.
+pub fn revoke(session: &PaymentSession, now: DateTime<Utc>) -> Result<PaymentSession, Refusal> {
     match session.status {
         Status::Pending | Status::Paid => Ok(PaymentSession {
-            status: Status::Expired,
+            status: Status::Revoked,
             expires_at: session.expires_at.min(now),
             ..session.clone()
         }),
         other => Err(Refusal::Closed(other)),
     }
+}
+
+/// What a verified payment of `amount` rupiah means for the session its trxId names, before any write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Pending → paid: access is granted (this is the session as paid).
+    Grant(PaymentSession),
+    /// The money is owed back.
+    Refund(RefundReason),
+}
+
+/// Judges a payment report against the session it names (`None`: no such session). Whether the viewer
+/// already holds access through another session is decided by the store's guard at write time
+/// (`duplicate_access`); a repeat delivery of the same payment by the ledger's conditional write.
+pub fn judge_payment(
+    session: Option<&PaymentSession>,
+    amount: u64,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Verdict {
+    let Some(session) = session else {
+        return Verdict::Refund(RefundReason::UnknownTrx);
+    };
+    if amount != session.amount.rupiah() {
+        return Verdict::Refund(RefundReason::AmountMismatch);
+    }
+    match pay(session, now, policy) {
+        Ok(paid) => Verdict::Grant(paid),
+        Err(Refusal::AlreadyPaid) => Verdict::Refund(RefundReason::SecondPayment),
+        Err(Refusal::Closed(_)) => Verdict::Refund(RefundReason::SessionClosed),
+        Err(Refusal::TooLate) => Verdict::Refund(RefundReason::TooLate),
+    }
+}
+
+/// The TTL (epoch seconds) of a payment record: none while money is owed, otherwise
+/// [`LEDGER_RETENTION`] after the payment or the settlement.
+pub fn ledger_ttl(record: &PaymentRecord) -> Option<i64> {
+    if record.is_open_refund() {
+        return None;
+    }
+    let from = record
+        .settlement
+        .as_ref()
+        .map_or(record.received_at, |s| s.at);
+    Some((from + LEDGER_RETENTION).timestamp())
 }
 
 /// The answer to "may this viewer watch this stream with this session?".
@@ -181,11 +228,39 @@ mod tests {
         let limit = pending().expires_at + policy.ttl_grace;
         assert!(pay(&pending(), limit - TimeDelta::milliseconds(1), &policy).is_ok());
         assert_eq!(pay(&pending(), limit, &policy), Err(Refusal::TooLate));
-        let owed = PaymentSession {
-            refund_due: true,
-            ..pending()
-        };
-        assert_eq!(pay(&owed, t0(), &policy), Err(Refusal::RefundDue));
+    }
+
+    #[test]
+    fn payments_are_judged_against_their_session() {
+        let policy = Policy::default();
+        let s = pending();
+        assert_eq!(
+            judge_payment(None, 1000, t0(), &policy),
+            Verdict::Refund(RefundReason::UnknownTrx)
+        );
+        assert_eq!(
+            judge_payment(Some(&s), 999, t0(), &policy),
+            Verdict::Refund(RefundReason::AmountMismatch)
+        );
+        assert!(matches!(
+            judge_payment(Some(&s), 1000, t0(), &policy),
+            Verdict::Grant(p) if p.status == Status::Paid
+        ));
+        let paid = pay(&s, t0(), &policy).unwrap();
+        assert_eq!(
+            judge_payment(Some(&paid), 1000, t0(), &policy),
+            Verdict::Refund(RefundReason::SecondPayment)
+        );
+        let closed = fail(&s).unwrap();
+        assert_eq!(
+            judge_payment(Some(&closed), 1000, t0(), &policy),
+            Verdict::Refund(RefundReason::SessionClosed)
+        );
+        let late = s.expires_at + policy.ttl_grace;
+        assert_eq!(
+            judge_payment(Some(&s), 1000, late, &policy),
+            Verdict::Refund(RefundReason::TooLate)
+        );
     }
 
     #[test]
@@ -195,11 +270,11 @@ mod tests {
             pay(&failed, t0(), &Policy::default()),
             Err(Refusal::Closed(Status::Failed))
         );
-        let revoked = expire(&pending(), t0()).unwrap();
+        let revoked = revoke(&pending(), t0()).unwrap();
         assert_eq!(revoked.expires_at, t0());
         assert_eq!(
             pay(&revoked, t0(), &Policy::default()),
-            Err(Refusal::Closed(Status::Expired))
+            Err(Refusal::Closed(Status::Revoked))
         );
     }
 

@@ -4,10 +4,14 @@ use std::collections::HashSet;
 
 use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveStatus};
 use chrono::TimeDelta;
-use upstream_session::domain::{Amount, Status, StreamId, TrxId, UserId};
+use upstream_session::domain::{
+    Amount, Outcome, PaymentReport, PaymentSession, RefundReason, ReportKind, Status, StreamId,
+    TrxId, UserId,
+};
+use upstream_session::rules::Refusal;
 use upstream_session::store::local_client;
 use upstream_session::{
-    CloseOutcome, CreateOutcome, Origin, PayOutcome, SessionKey, Store, StoreError,
+    CreateOutcome, Origin, PayOutcome, Recorded, RevokeOutcome, SessionKey, Store, StoreError,
 };
 use upstream_tests::{Harness, harness, scan_all, t0};
 
@@ -25,6 +29,18 @@ fn trx() -> TrxId {
 }
 fn webhook() -> Origin {
     Origin::new("webhook")
+}
+
+/// A verified report from the generic webhook for `s`'s QR.
+async fn report(h: &Harness, s: &PaymentSession, kind: ReportKind, reference: &str) -> Recorded {
+    let r = PaymentReport {
+        provider: "webhook".into(),
+        provider_ref: Some(reference.into()),
+        trx_id: s.trx_id.to_string(),
+        amount: s.amount.rupiah(),
+        kind,
+    };
+    h.manager.record_report(&r, &webhook()).await.unwrap()
 }
 
 async fn create(h: &Harness, u: &str, s: &str) -> CreateOutcome {
@@ -60,14 +76,13 @@ async fn create_then_get_by_id_and_trx() {
 }
 
 #[tokio::test]
-async fn a_double_tap_returns_the_same_pending_session() {
+async fn several_pending_sessions_of_one_viewer_and_stream_coexist() {
     let h = harness().await;
     let first = created(&h, "demo-user", "4").await;
     h.clock.advance(TimeDelta::minutes(5));
-    match create(&h, "demo-user", "4").await {
-        CreateOutcome::ExistingPending(again) => assert_eq!(again, first),
-        other => panic!("expected ExistingPending, got {other:?}"),
-    }
+    let second = created(&h, "demo-user", "4").await;
+    assert_ne!(second.session_id, first.session_id);
+    assert_ne!(second.trx_id, first.trx_id);
     // Another stream or another user is independent.
     created(&h, "demo-user", "2").await;
     created(&h, "other-user", "4").await;
@@ -216,30 +231,27 @@ async fn an_expired_pending_session_frees_the_pair_and_a_late_payment_is_honoure
         Some(paid.clone())
     );
 
-    // Paying the other pending session as well is a duplicate: recorded, not granted, not lost.
-    match h
-        .manager
-        .mark_paid(&SessionKey::Trx(fresh.trx_id.clone()), &webhook())
-        .await
-        .unwrap()
-    {
-        PayOutcome::Duplicate { session, holder } => {
-            assert_eq!(session.session_id, fresh.session_id);
-            assert_eq!(holder.session_id, old.session_id);
-        }
-        other => panic!("expected Duplicate, got {other:?}"),
-    }
+    // Paying the other pending session as well is a duplicate: on the ledger as owed, not granted.
+    let dup = report(&h, &fresh, ReportKind::Paid, "GW-DUP").await;
+    assert_eq!(
+        dup.record.outcome,
+        Outcome::RefundDue(RefundReason::DuplicateAccess)
+    );
+    assert!(!dup.already_processed);
     let stored = h
         .manager
         .get_payment_session(&fresh.session_id)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(stored.status, Status::Pending);
-    assert!(stored.refund_due, "the duplicate is owed back");
+    assert_eq!(
+        stored.status,
+        Status::Pending,
+        "the duplicate grants nothing"
+    );
     let events = h.manager.events(&fresh.session_id).await.unwrap();
     assert!(
-        events.iter().any(|e| e.action == "duplicate_payment"),
+        events.iter().any(|e| e.action == "duplicate_access"),
         "{events:?}"
     );
 }
@@ -248,45 +260,38 @@ async fn an_expired_pending_session_frees_the_pair_and_a_late_payment_is_honoure
 async fn failed_and_revoked_sessions_release_the_pair() {
     let h = harness().await;
     let s = created(&h, "demo-user", "4").await;
-    match h
-        .manager
-        .mark_failed(&SessionKey::Trx(s.trx_id.clone()), &webhook())
-        .await
-        .unwrap()
-    {
-        CloseOutcome::Closed(c) => assert_eq!(c.status, Status::Failed),
-        other => panic!("expected Closed, got {other:?}"),
-    }
+    let failed = report(&h, &s, ReportKind::Failed, "GW-F").await;
+    assert_eq!(failed.record.outcome, Outcome::Failed);
+    assert_eq!(failed.session.unwrap().status, Status::Failed);
     assert!(matches!(
         h.manager
             .mark_paid(&SessionKey::Trx(s.trx_id.clone()), &webhook())
             .await
             .unwrap(),
-        PayOutcome::NotPayable(_)
+        PayOutcome::Refused {
+            refusal: Refusal::Closed(Status::Failed),
+            ..
+        }
     ));
     let next = created(&h, "demo-user", "4").await;
     h.manager
         .mark_paid(&SessionKey::Session(next.session_id.clone()), &webhook())
         .await
         .unwrap();
-    assert!(matches!(
-        h.manager
-            .mark_failed(&SessionKey::Session(next.session_id.clone()), &webhook())
-            .await
-            .unwrap(),
-        CloseOutcome::AlreadyPaid(_)
-    ));
+    let ignored = report(&h, &next, ReportKind::Failed, "GW-F2").await;
+    assert_eq!(ignored.record.outcome, Outcome::Failed);
+    assert_eq!(ignored.session.as_ref().unwrap().status, Status::Paid);
     match h
         .manager
-        .mark_expired(
-            &SessionKey::Session(next.session_id.clone()),
-            &Origin::new("admin"),
-        )
+        .revoke(&next.session_id, false, &Origin::new("admin"))
         .await
         .unwrap()
     {
-        CloseOutcome::Closed(c) => assert_eq!(c.status, Status::Expired),
-        other => panic!("expected Closed, got {other:?}"),
+        RevokeOutcome::Revoked { session, refund } => {
+            assert_eq!(session.status, Status::Revoked);
+            assert_eq!(refund, None);
+        }
+        other => panic!("expected Revoked, got {other:?}"),
     }
     assert!(
         !h.manager
@@ -298,10 +303,6 @@ async fn failed_and_revoked_sessions_release_the_pair() {
     );
     created(&h, "demo-user", "4").await;
     let unknown = SessionKey::Trx(TrxId::parse("UP-NOPE").unwrap());
-    assert_eq!(
-        h.manager.mark_failed(&unknown, &webhook()).await.unwrap(),
-        CloseOutcome::NotFound
-    );
     assert_eq!(
         h.manager.mark_paid(&unknown, &webhook()).await.unwrap(),
         PayOutcome::NotFound
@@ -320,10 +321,7 @@ async fn user_sessions_lists_live_sessions_only() {
         .mark_paid(&SessionKey::Session(b.session_id.clone()), &webhook())
         .await
         .unwrap();
-    h.manager
-        .mark_failed(&SessionKey::Session(c.session_id.clone()), &webhook())
-        .await
-        .unwrap();
+    report(&h, &c, ReportKind::Failed, "GW-C").await;
     let live = h
         .manager
         .get_user_sessions(&user("demo-user"))
@@ -341,31 +339,40 @@ async fn user_sessions_lists_live_sessions_only() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn fifty_concurrent_creates_yield_one_session() {
+async fn fifty_concurrent_creates_with_one_idempotency_key_yield_one_session() {
     let h = harness().await;
+    let key = upstream_session::domain::IdempotencyKey::parse("tap-1").unwrap();
+    let fp = upstream_session::manager::request_fingerprint(&user("demo-user"), &stream("4"), None);
     let tasks: Vec<_> = (0..50)
         .map(|_| {
             let m = h.manager.clone();
+            let idem = Some((key.clone(), fp.clone()));
             tokio::spawn(async move {
-                m.create_payment_session(user("demo-user"), stream("4"), trx(), rp(1000))
-                    .await
+                m.create_session(upstream_session::NewSession {
+                    user: user("demo-user"),
+                    stream: stream("4"),
+                    trx: trx(),
+                    amount: rp(1000),
+                    idempotency: idem,
+                })
+                .await
             })
         })
         .collect();
     let mut created_ids = Vec::new();
-    let mut pending_ids = HashSet::new();
+    let mut replayed = HashSet::new();
     for t in tasks {
         match t.await.unwrap().unwrap() {
             CreateOutcome::Created(s) => created_ids.push(s.session_id),
-            CreateOutcome::ExistingPending(s) => {
-                pending_ids.insert(s.session_id);
+            CreateOutcome::Replayed(s) => {
+                replayed.insert(s.session_id);
             }
             other => panic!("unexpected {other:?}"),
         }
     }
     assert_eq!(created_ids.len(), 1, "exactly one Created");
     assert_eq!(
-        pending_ids,
+        replayed,
         HashSet::from([created_ids[0].clone()]),
         "all others see that one"
     );
@@ -374,7 +381,27 @@ async fn fifty_concurrent_creates_yield_one_session() {
         .into_iter()
         .filter(|i| i.get("kind") == Some(&AttributeValue::S("session".into())))
         .count();
-    assert_eq!(sessions, 1, "exactly one session item for the pair");
+    assert_eq!(sessions, 1, "exactly one session item for the key");
+    // The same key with another request is refused and writes nothing.
+    let other = h
+        .manager
+        .create_session(upstream_session::NewSession {
+            user: user("demo-user"),
+            stream: stream("2"),
+            trx: trx(),
+            amount: rp(1000),
+            idempotency: Some((
+                key.clone(),
+                upstream_session::manager::request_fingerprint(
+                    &user("demo-user"),
+                    &stream("2"),
+                    None,
+                ),
+            )),
+        })
+        .await
+        .unwrap();
+    assert_eq!(other, CreateOutcome::KeyReused);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -439,7 +466,7 @@ async fn every_item_carries_ttl_and_ttl_is_enabled() {
     let items = scan_all(&h.client, &h.table).await;
     assert!(
         items.len() >= 8,
-        "sessions, mirrors, guards and events: {}",
+        "sessions, mirrors, guard, ledger and events: {}",
         items.len()
     );
     let paid_ttl =
@@ -451,6 +478,9 @@ async fn every_item_carries_ttl_and_ttl_is_enabled() {
             .parse()
             .unwrap();
         let kind = item["kind"].as_s().unwrap();
+        if kind == "payment" {
+            continue;
+        }
         if kind != "event" && item["sessionId"].as_s().unwrap() == s.session_id.as_str() {
             assert_eq!(ttl, paid_ttl, "{kind} copy of the paid session");
         }

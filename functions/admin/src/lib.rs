@@ -2,6 +2,7 @@
 //! complimentary grants, the session list, the audit trail, the catalog and the `/admin/approve` page.
 //! Not routed through the public API.
 
+mod ledger;
 mod page;
 
 use lambda_http::request::RequestContext;
@@ -9,10 +10,12 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::{Map, Value, json};
 use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors, iso, remaining_ms};
 use upstream_session::domain::{
-    Amount, AuditEvent, PaymentSession, SessionId, Status, Stream, StreamId, TrxId, UserId,
+    Amount, AuditEvent, PaymentSession, RefundStatus, SessionId, Status, Stream, StreamId, TrxId,
+    UserId,
 };
+use upstream_session::rules::Refusal;
 use upstream_session::store::ListFilter;
-use upstream_session::{CreateOutcome, Origin, PayOutcome, SessionKey, SessionManager};
+use upstream_session::{GrantOutcome, Origin, PayOutcome, SessionKey, SessionManager};
 
 /// Built once per container.
 pub struct State {
@@ -39,6 +42,8 @@ pub const DYNAMODB_ACCESS: &[(&str, &str)] = &[
     ("dynamodb:Query", "table"),
     ("dynamodb:Query", "index/byCreated"),
     ("dynamodb:Query", "index/byStream"),
+    ("dynamodb:Query", "index/byRefund"),
+    ("dynamodb:Query", "index/byUser"),
 ];
 
 /// The routes this function serves (`{}` is a path parameter).
@@ -49,6 +54,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/admin/sessions/{sessionId}/events"),
     ("GET", "/admin/streams"),
     ("PUT", "/admin/streams/{id}"),
+    ("POST", "/admin/sessions/{sessionId}/revoke"),
+    ("GET", "/admin/refunds"),
+    ("POST", "/admin/refunds/{paymentId}/settle"),
+    ("GET", "/admin/payments"),
 ];
 
 /// The handler: never panics, always answers.
@@ -93,6 +102,14 @@ async fn route(state: &State, req: Request) -> ApiResult {
         ("GET", ["admin", "sessions", id, "events"]) => events(state, id).await,
         ("GET", ["admin", "streams"]) => list_streams(state).await,
         ("PUT", ["admin", "streams", id]) => put_stream(state, &req, id, &actor).await,
+        ("POST", ["admin", "sessions", id, "revoke"]) => {
+            ledger::revoke(state, &req, id, &actor).await
+        }
+        ("GET", ["admin", "refunds"]) => ledger::list_refunds(state, &req).await,
+        ("POST", ["admin", "refunds", id, "settle"]) => {
+            ledger::settle(state, &req, id, &actor).await
+        }
+        ("GET", ["admin", "payments"]) => ledger::list_payments(state, &req).await,
         (_, ["api", "force-approve"] | ["admin", ..]) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found_route()),
     }
@@ -112,7 +129,7 @@ pub fn session_json(s: &PaymentSession, now: chrono::DateTime<chrono::Utc>) -> V
         "paidAt": s.paid_at.map(iso),
         "expiresAt": iso(s.expires_at),
         "remainingTime": remaining_ms(s.remaining_at(now)),
-        "refundDue": s.refund_due,
+        "paymentId": s.payment_id,
     })
 }
 
@@ -128,23 +145,39 @@ fn optional<T, E>(
     }
 }
 
-async fn force_approve(state: &State, req: &Request, actor: &str) -> ApiResult {
-    let body = api::json_body(req)?;
-    let note = match body.get("note") {
-        None | Some(Value::Null) => None,
+/// An operator's free-text note: ≤ 500 characters, no control characters but newlines.
+pub(crate) fn note_of(body: &Map<String, Value>) -> Result<Option<String>, ApiError> {
+    match body.get("note") {
+        None | Some(Value::Null) => Ok(None),
         Some(Value::String(n))
             if n.chars().count() <= 500 && !n.chars().any(|c| c.is_control() && c != '\n') =>
         {
-            Some(n.clone()).filter(|n| !n.is_empty())
+            Ok(Some(n.clone()).filter(|n| !n.is_empty()))
         }
-        Some(_) => return Err(ApiError::invalid("note")),
-    };
-    let origin = Origin {
+        Some(_) => Err(ApiError::invalid("note")),
+    }
+}
+
+pub(crate) fn admin_origin(actor: &str, note: Option<String>) -> Origin {
+    Origin {
         source: "admin".into(),
         actor: Some(actor.to_owned()),
         note,
         provider_ref: None,
-    };
+    }
+}
+
+fn already_has_access() -> ApiError {
+    ApiError::new(
+        409,
+        "ALREADY_HAS_ACCESS",
+        "Pengguna ini sudah memiliki akses untuk stream ini",
+    )
+}
+
+async fn force_approve(state: &State, req: &Request, actor: &str) -> ApiResult {
+    let body = api::json_body(req)?;
+    let origin = admin_origin(actor, note_of(&body)?);
     let key = match (
         optional(&body, "sessionId", SessionId::parse)?,
         optional(&body, "trxId", TrxId::parse)?,
@@ -155,7 +188,7 @@ async fn force_approve(state: &State, req: &Request, actor: &str) -> ApiResult {
     };
     let now = state.manager.now();
     if let Some(key) = key {
-        return approved(state.manager.mark_paid(&key, &origin).await?, now, false);
+        return approved(state.manager.mark_paid(&key, &origin).await?, now);
     }
     let (Some(stream), Some(user)) = (
         optional(&body, "streamId", StreamId::parse)?,
@@ -167,83 +200,64 @@ async fn force_approve(state: &State, req: &Request, actor: &str) -> ApiResult {
             "Isi sessionId, trxId, atau streamId dan userId",
         ));
     };
-    match state
+    if state
         .manager
         .has_active_session_for_stream(&user, &stream)
         .await?
+        .is_some()
     {
-        Some(live) if live.is_live_paid(now) => Err(ApiError::new(
-            409,
-            "ALREADY_HAS_ACCESS",
-            "Pengguna ini sudah memiliki akses untuk stream ini",
-        )),
-        Some(pending) => approved(state.manager.pay(pending, &origin).await?, now, false),
-        None => {
-            // No pending session: a complimentary grant, through the same guard and transition.
-            let price = state
-                .manager
-                .store()
-                .get_stream(&stream)
-                .await?
-                .map(|s| s.price)
-                .ok_or_else(ApiError::stream_not_found)?;
-            let trx = TrxId::generate(now);
-            let grant = Origin {
-                note: Some(
-                    origin
-                        .note
-                        .clone()
-                        .unwrap_or_else(|| "complimentary".into()),
-                ),
-                ..origin
-            };
-            match state
-                .manager
-                .create_payment_session(user, stream, trx, price)
-                .await?
-            {
-                CreateOutcome::Created(s) | CreateOutcome::ExistingPending(s) => {
-                    approved(state.manager.pay(s, &grant).await?, now, true)
-                }
-                CreateOutcome::AlreadyPaid { .. } => Err(ApiError::new(
-                    409,
-                    "ALREADY_HAS_ACCESS",
-                    "Pengguna ini sudah memiliki akses untuk stream ini",
-                )),
-            }
+        return Err(already_has_access());
+    }
+    if let Some(pending) = state.manager.newest_pending(&user, &stream).await? {
+        return approved(state.manager.approve(pending, &origin).await?, now);
+    }
+    // No pending session: a complimentary grant, through the same guard, on the ledger at Rp 0.
+    let price = state
+        .manager
+        .store()
+        .get_stream(&stream)
+        .await?
+        .map(|s| s.price)
+        .ok_or_else(ApiError::stream_not_found)?;
+    let grant = Origin {
+        note: Some(
+            origin
+                .note
+                .clone()
+                .unwrap_or_else(|| "complimentary".into()),
+        ),
+        ..origin
+    };
+    match state.manager.grant(user, stream, price, &grant).await? {
+        GrantOutcome::Granted(session) => {
+            let mut data = session_json(&session, now);
+            data["alreadyPaid"] = json!(false);
+            data["complimentary"] = json!(true);
+            api::ok(data)
         }
+        GrantOutcome::HasAccess(_) => Err(already_has_access()),
     }
 }
 
-fn approved(
-    outcome: PayOutcome,
-    now: chrono::DateTime<chrono::Utc>,
-    complimentary: bool,
-) -> ApiResult {
+fn approved(outcome: PayOutcome, now: chrono::DateTime<chrono::Utc>) -> ApiResult {
     let (session, already) = match outcome {
         PayOutcome::Paid { session, .. } => (session, false),
         PayOutcome::AlreadyPaid(session) => (session, true),
-        PayOutcome::Duplicate { .. } => {
-            return Err(ApiError::new(
-                409,
-                "ALREADY_HAS_ACCESS",
-                "Pengguna ini sudah memiliki akses untuk stream ini",
-            ));
-        }
-        PayOutcome::NotPayable(_)
-        | PayOutcome::TooLate(_)
-        | PayOutcome::RefundAlreadyRecorded(_) => {
-            return Err(ApiError::new(
-                409,
-                "SESSION_CLOSED",
-                "Sesi ini tidak dapat disetujui lagi",
-            ));
+        PayOutcome::HasAccess { .. } => return Err(already_has_access()),
+        PayOutcome::Refused { refusal, .. } => {
+            let message = match refusal {
+                Refusal::TooLate => {
+                    "Sesi ini sudah terlalu lama kedaluwarsa untuk disetujui; tidak ada yang dicatat"
+                }
+                _ => "Sesi ini sudah ditutup (gagal atau dicabut) dan tidak dapat disetujui",
+            };
+            return Err(ApiError::new(409, "SESSION_CLOSED", message));
         }
         PayOutcome::NotFound => return Err(ApiError::session_not_found()),
     };
     let mut data = session_json(&session, now);
     data["alreadyPaid"] = json!(already);
-    data["complimentary"] = json!(complimentary);
+    data["complimentary"] = json!(false);
     api::ok(data)
 }
 
@@ -351,14 +365,21 @@ async fn approve_page(state: &State) -> ApiResult {
         cursor: None,
     };
     let page = state.manager.store().list_sessions(&filter, now).await?;
+    let refunds = state
+        .manager
+        .store()
+        .list_refunds(RefundStatus::Open, 100, None)
+        .await?;
     let streams = state.manager.store().list_streams().await?;
-    let html = page::render(&page.sessions, &streams, now);
+    let html = page::render(&page.sessions, &refunds.records, &streams, now);
     Ok(Response::builder()
         .status(200)
         .header("content-type", "text/html; charset=utf-8")
         .header("cache-control", "no-store")
         .header("content-security-policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:")
         .header("x-frame-options", "DENY")
+        .header("x-content-type-options", "nosniff")
+        .header("referrer-policy", "no-referrer")
         .body(Body::Text(html))
         .expect("static headers"))
 }

@@ -1,18 +1,24 @@
-//! `POST /api/generate-qris {streamId, userId, amount?, sessionId?}`: a pending session and its
-//! dynamic QRIS for the catalog price. At most one catalog read (cached ≤ 60 s) and one transaction.
+//! `POST /api/generate-qris {streamId, userId, amount?, sessionId?}` (header `Idempotency-Key`
+//! optional): a pending session and its dynamic QRIS for the catalog price, always with its
+//! sessionId. A presented sessionId of the caller's own live pending session reuses it (one GetItem);
+//! otherwise at most one catalog read (cached ≤ 60 s) and one transaction.
 
 use std::sync::Arc;
 
 use chrono::TimeDelta;
+use lambda_http::http::HeaderValue;
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
 use upstream_session::api::{
     self, ApiError, ApiResult, ConfigError, Cors, env_required, iso, remaining_ms,
 };
 use upstream_session::catalog::{CACHE_TTL, Catalog};
-use upstream_session::domain::{Amount, PaymentSession, SessionId, StreamId, TrxId, UserId};
+use upstream_session::domain::{
+    Amount, IdempotencyKey, PaymentSession, SessionId, Status, StreamId, TrxId, UserId,
+};
+use upstream_session::manager::request_fingerprint;
 use upstream_session::qris::{DEFAULT_MAX_AMOUNT, Qris, png_data_url};
-use upstream_session::{CreateOutcome, SessionManager, SystemClock};
+use upstream_session::{CreateOutcome, NewSession, SessionManager, SystemClock};
 
 /// Built once per container.
 pub struct State {
@@ -88,6 +94,9 @@ pub async fn handler(state: &State, req: Request) -> Response<Body> {
     .await
 }
 
+/// The header a client sends to make a tap safe to retry.
+pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
 async fn generate(state: &State, req: Request) -> ApiResult {
     if req.method() != "POST" {
         return Err(ApiError::method_not_allowed());
@@ -102,6 +111,15 @@ async fn generate(state: &State, req: Request) -> ApiResult {
     let presented = match body.get("sessionId").and_then(Value::as_str) {
         Some(s) => SessionId::parse(s).ok(),
         None => None,
+    };
+    let idem_key = match req.headers().get(IDEMPOTENCY_HEADER) {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|k| IdempotencyKey::parse(k).ok())
+                .ok_or_else(|| ApiError::invalid("Idempotency-Key"))?,
+        ),
     };
     let stream = state
         .catalog
@@ -118,27 +136,57 @@ async fn generate(state: &State, req: Request) -> ApiResult {
             ),
         ));
     }
+    // Reuse only the caller's own live pending session (it proves ownership with the sessionId).
+    if let Some(id) = &presented
+        && let Some(own) = state.manager.get_payment_session(id).await?
+        && own.user_id == user_id
+        && own.stream_id == stream_id
+    {
+        let now = state.manager.now();
+        match own.status_at(now) {
+            Status::Pending => {
+                let qr = dynamic_qr(state, own.amount, &own.trx_id)?;
+                return respond(state, &own, qr, true);
+            }
+            Status::Paid => return Err(already_has_access()),
+            _ => {}
+        }
+    }
     let trx = TrxId::generate(state.manager.now());
     // Build the QR before writing anything: a price the QRIS cannot carry must not leave a session.
     let fresh_qr = dynamic_qr(state, stream.price, &trx)?;
-    match state
-        .manager
-        .create_payment_session(user_id, stream_id, trx, stream.price)
-        .await?
-    {
-        CreateOutcome::Created(session) => respond(state, &session, fresh_qr, false, true),
-        CreateOutcome::ExistingPending(session) => {
+    let idempotency = idem_key.map(|k| (k, request_fingerprint(&user_id, &stream_id, asked)));
+    let new = NewSession {
+        user: user_id,
+        stream: stream_id,
+        trx,
+        amount: stream.price,
+        idempotency,
+    };
+    match state.manager.create_session(new).await? {
+        CreateOutcome::Created(session) => respond(state, &session, fresh_qr, false),
+        CreateOutcome::Replayed(session) => {
             let qr = dynamic_qr(state, session.amount, &session.trx_id)?;
-            // The sessionId is a bearer secret: only a caller who already holds it gets it back.
-            let owner = presented.as_ref() == Some(&session.session_id);
-            respond(state, &session, qr, true, owner)
+            let mut resp = respond(state, &session, qr, false)?;
+            resp.headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            Ok(resp)
         }
-        CreateOutcome::AlreadyPaid { .. } => Err(ApiError::new(
-            409,
-            "ALREADY_HAS_ACCESS",
-            "Anda sudah memiliki akses untuk stream ini",
+        CreateOutcome::KeyReused => Err(ApiError::new(
+            422,
+            "IDEMPOTENCY_KEY_REUSED",
+            "Idempotency-Key ini sudah dipakai untuk permintaan lain",
         )),
+        CreateOutcome::AlreadyPaid { .. } => Err(already_has_access()),
     }
+}
+
+fn already_has_access() -> ApiError {
+    ApiError::new(
+        409,
+        "ALREADY_HAS_ACCESS",
+        "Anda sudah memiliki akses untuk stream ini",
+    )
 }
 
 fn dynamic_qr(state: &State, amount: Amount, trx: &TrxId) -> Result<String, ApiError> {
@@ -156,20 +204,15 @@ fn dynamic_qr(state: &State, amount: Amount, trx: &TrxId) -> Result<String, ApiE
         })
 }
 
-fn respond(
-    state: &State,
-    session: &PaymentSession,
-    payload: String,
-    reused: bool,
-    with_session_id: bool,
-) -> ApiResult {
+/// The QR answer; it always carries the session's id: a payable QR belongs to whoever asked for it.
+fn respond(state: &State, session: &PaymentSession, payload: String, reused: bool) -> ApiResult {
     let image = png_data_url(&payload).map_err(|e| {
         tracing::error!(error = %e, "cannot render the QR image");
         ApiError::internal()
     })?;
     let now = state.manager.now();
     api::ok(json!({
-        "sessionId": if with_session_id { Some(&session.session_id) } else { None },
+        "sessionId": session.session_id,
         "trxId": session.trx_id,
         "qrCode": image,
         "qrisData": payload,

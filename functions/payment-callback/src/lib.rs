@@ -1,5 +1,6 @@
 //! `/api/payment-callback`: `GET ?trxId=…&sessionId=…` tells the viewer's page the payment status
-//! (one GetItem); `POST` is the gateway's signed webhook (one GetItem, one transaction).
+//! (one GetItem); `POST` is the gateway's signed webhook, recorded on the payments ledger (one GetItem,
+//! one transaction; a refund decided by that transaction costs one more write).
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
@@ -7,8 +8,9 @@ use upstream_session::api::signature::{self, SignatureError};
 use upstream_session::api::{
     self, ApiError, ApiResult, ConfigError, Cors, env_required, iso, remaining_ms,
 };
-use upstream_session::domain::{Amount, PaymentSession, SessionId, Status, TrxId};
-use upstream_session::{CloseOutcome, Origin, PayOutcome, SessionManager};
+use upstream_session::domain::{Amount, PaymentReport, ReportKind, SessionId, Status, TrxId};
+use upstream_session::views::ReportView;
+use upstream_session::{Origin, SessionManager};
 
 /// Built once per container.
 pub struct State {
@@ -82,27 +84,19 @@ async fn status(state: &State, req: Request) -> ApiResult {
         "expiresAt": iso(session.expires_at),
         "remainingTime": remaining_ms(session.remaining_at(now)),
         "hasAccess": status == Status::Paid,
-        "refundDue": session.refund_due,
     }))
 }
 
-/// What the gateway reports.
-struct Report {
-    trx_id: TrxId,
-    amount: Amount,
-    paid: bool,
-    provider_ref: Option<String>,
-}
-
-fn parse_report(body: &serde_json::Map<String, Value>) -> Result<Report, ApiError> {
+/// Reads the generic webhook's body: `{trxId, amount, status: "paid"|"failed", providerRef?}`.
+fn parse_report(body: &serde_json::Map<String, Value>) -> Result<PaymentReport, ApiError> {
     let trx_id = api::require(body, "trxId", TrxId::parse)?;
     let amount = match body.get("amount") {
         None | Some(Value::Null) => return Err(ApiError::missing("amount")),
         Some(v) => Amount::from_json(v).map_err(|_| ApiError::invalid("amount"))?,
     };
-    let paid = match body.get("status").and_then(Value::as_str) {
-        Some("paid") => true,
-        Some("failed") => false,
+    let kind = match body.get("status").and_then(Value::as_str) {
+        Some("paid") => ReportKind::Paid,
+        Some("failed") => ReportKind::Failed,
         None => return Err(ApiError::missing("status")),
         Some(_) => return Err(ApiError::invalid("status")),
     };
@@ -115,14 +109,18 @@ fn parse_report(body: &serde_json::Map<String, Value>) -> Result<Report, ApiErro
         }
         Some(_) => return Err(ApiError::invalid("providerRef")),
     };
-    Ok(Report {
-        trx_id,
-        amount,
-        paid,
+    Ok(PaymentReport {
+        provider: "webhook".into(),
         provider_ref,
+        trx_id: trx_id.to_string(),
+        amount: amount.rupiah(),
+        kind,
     })
 }
 
+/// The signed webhook: every verified, well-formed report is recorded once on the ledger and answered
+/// 200 with its outcome (granted, refund owed, failed), so the gateway stops retrying. Only a bad
+/// signature (401, nothing stored) or a body that cannot be read (400) is refused.
 async fn webhook(state: &State, req: Request) -> ApiResult {
     let raw = api::raw_body(&req)?;
     let header = req
@@ -139,111 +137,25 @@ async fn webhook(state: &State, req: Request) -> ApiResult {
         return Err(ApiError::new(401, "INVALID_SIGNATURE", message));
     }
     let report = parse_report(&api::json_body(&req)?)?;
-    let session = state
-        .manager
-        .get_by_trx(&report.trx_id)
-        .await?
-        .ok_or_else(ApiError::session_not_found)?;
     let origin = Origin {
         source: "webhook".into(),
         actor: Some("gateway".into()),
         provider_ref: report.provider_ref.clone(),
         note: None,
     };
-    if report.amount != session.amount {
-        let origin = Origin {
-            note: Some(format!(
-                "received {} expected {}",
-                report.amount, session.amount
-            )),
-            ..origin
-        };
-        state
-            .manager
-            .record(&session, "amount_mismatch", &origin)
-            .await?;
-        return Err(ApiError::new(
-            409,
-            "AMOUNT_MISMATCH",
-            "Nominal pembayaran tidak sesuai dengan tagihan",
-        ));
-    }
-    if report.paid {
-        paid(state, session, &origin).await
-    } else {
-        failed(state, session, &origin).await
-    }
-}
-
-fn outcome(
-    session: &PaymentSession,
-    outcome: &str,
-    already: bool,
-    now: chrono::DateTime<chrono::Utc>,
-) -> ApiResult {
-    api::ok(json!({
-        "trxId": session.trx_id,
-        "status": session.status_at(now),
-        "outcome": outcome,
-        "alreadyProcessed": already,
-        "refundDue": session.refund_due,
-        "expiresAt": iso(session.expires_at),
-    }))
-}
-
-async fn paid(state: &State, session: PaymentSession, origin: &Origin) -> ApiResult {
-    let result = state.manager.pay(session, origin).await?;
-    let now = state.manager.now();
-    match result {
-        PayOutcome::Paid { session, late } => outcome(
-            &session,
-            if late { "paid_late" } else { "paid" },
-            false,
-            now,
-        ),
-        PayOutcome::AlreadyPaid(session) => {
-            state
-                .manager
-                .record(&session, "repeat_delivery", origin)
-                .await?;
-            outcome(&session, "already_paid", true, now)
-        }
-        PayOutcome::Duplicate { session, .. } => outcome(&session, "duplicate_payment", false, now),
-        PayOutcome::TooLate(session) => outcome(&session, "payment_too_late", false, now),
-        PayOutcome::RefundAlreadyRecorded(session) => {
-            state
-                .manager
-                .record(&session, "repeat_delivery", origin)
-                .await?;
-            outcome(&session, "refund_due", true, now)
-        }
-        PayOutcome::NotPayable(session) => {
-            state
-                .manager
-                .record(&session, "payment_for_closed_session", origin)
-                .await?;
-            Err(ApiError::new(
-                409,
-                "SESSION_CLOSED",
-                "Sesi pembayaran sudah ditutup; pembayaran dicatat untuk pengembalian dana",
-            ))
-        }
-        PayOutcome::NotFound => Err(ApiError::session_not_found()),
-    }
-}
-
-async fn failed(state: &State, session: PaymentSession, origin: &Origin) -> ApiResult {
-    let result = state.manager.fail(session, origin).await?;
-    let now = state.manager.now();
-    match result {
-        CloseOutcome::Closed(session) => outcome(&session, "failed", false, now),
-        CloseOutcome::AlreadyPaid(session) | CloseOutcome::NotOpen(session) => {
-            state
-                .manager
-                .record(&session, "failure_ignored", origin)
-                .await?;
-            outcome(&session, "ignored", true, now)
-        }
-        CloseOutcome::NotFound => Err(ApiError::session_not_found()),
-    }
+    let recorded = state.manager.record_report(&report, &origin).await?;
+    tracing::info!(
+        payment_id = %recorded.record.payment_id,
+        outcome = recorded.record.outcome.as_str(),
+        reason = recorded.record.outcome.reason().map(|r| r.as_str()),
+        already_processed = recorded.already_processed,
+        "payment report recorded"
+    );
+    let view = ReportView::of(
+        &recorded.record,
+        recorded.already_processed,
+        recorded.session.as_ref(),
+        state.manager.now(),
+    );
+    api::ok(serde_json::to_value(view).map_err(|_| ApiError::internal())?)
 }

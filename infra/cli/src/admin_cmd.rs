@@ -48,7 +48,8 @@ pub enum StreamsCommand {
     },
 }
 
-fn enc(s: &str) -> String {
+/// Percent-encodes a path segment or query value.
+pub fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -158,7 +159,7 @@ pub fn sessions(
     for s in data["sessions"].as_array().cloned().unwrap_or_default() {
         let remaining = s["remainingTime"].as_i64().unwrap_or(0) / 1000;
         println!(
-            "{:<40}  {:<25}  {:<16}  {:<8}  {:<8}  {:>12}  {:<24}  {}{}",
+            "{:<40}  {:<25}  {:<16}  {:<8}  {:<8}  {:>12}  {:<24}  {}",
             s["sessionId"].as_str().unwrap_or(""),
             s["trxId"].as_str().unwrap_or(""),
             s["userId"].as_str().unwrap_or(""),
@@ -170,11 +171,6 @@ pub fn sessions(
                 format!("{}h{:02}m", remaining / 3600, remaining / 60 % 60)
             } else {
                 "-".into()
-            },
-            if s["refundDue"] == Value::Bool(true) {
-                "  REFUND DUE"
-            } else {
-                ""
             },
         );
     }

@@ -2,6 +2,7 @@
 
 mod admin_cmd;
 mod dev_cmd;
+mod money_cmd;
 mod proxy_cmd;
 mod qris_cmd;
 mod routes;
@@ -41,6 +42,12 @@ enum Command {
         #[command(subcommand)]
         command: admin_cmd::StreamsCommand,
     },
+    /// List refunds owed (open by default), or settle one.
+    Refunds(money_cmd::RefundsArgs),
+    /// End a session's access now (optionally owing its payment back).
+    Revoke(money_cmd::RevokeArgs),
+    /// The payments ledger of a period (table or CSV).
+    Payments(money_cmd::PaymentsArgs),
     /// Serve the admin page on 127.0.0.1, forwarding SigV4-signed requests to the admin Function URL.
     AdminProxy(proxy_cmd::ProxyArgs),
     /// Send a signed payment webhook, as a gateway would.
@@ -65,6 +72,9 @@ fn main() -> ExitCode {
             target,
         } => admin_cmd::sessions(status, stream, target),
         Command::Streams { command } => admin_cmd::streams(command),
+        Command::Refunds(args) => money_cmd::refunds(args),
+        Command::Revoke(args) => money_cmd::revoke(args),
+        Command::Payments(args) => money_cmd::payments(args),
         Command::AdminProxy(args) => proxy_cmd::run(args),
         Command::Webhook(args) => webhook_cmd::run(args),
         Command::Qris { command } => qris_cmd::run(command),

@@ -53,7 +53,7 @@ impl Cors {
             );
             h.insert(
                 header::ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static("content-type, x-upstream-signature"),
+                HeaderValue::from_static("content-type, idempotency-key, x-upstream-signature"),
             );
             h.insert(
                 header::ACCESS_CONTROL_MAX_AGE,

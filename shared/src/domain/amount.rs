@@ -38,17 +38,22 @@ impl Amount {
 
     /// Indonesian display form, e.g. `Rp 1.000`.
     pub fn display_idr(self) -> String {
-        let digits = self.0.to_string();
-        let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 3);
-        out.push_str("Rp ");
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push('.');
-            }
-            out.push(c);
-        }
-        out
+        format_idr(self.0)
     }
+}
+
+/// Indonesian display form of any whole number of rupiah, zero included, e.g. `Rp 1.000`.
+pub fn format_idr(rupiah: u64) -> String {
+    let digits = rupiah.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 3);
+    out.push_str("Rp ");
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl TryFrom<u64> for Amount {

@@ -72,6 +72,17 @@ string_newtype!(
     TrxId, "trxId", check_trx_id
 );
 
+string_newtype!(
+    /// A client's `Idempotency-Key`: 1–64 characters of `[A-Za-z0-9_-]`, scoped to its userId.
+    IdempotencyKey, "Idempotency-Key", check_idempotency_key
+);
+
+impl fmt::Debug for IdempotencyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "IdempotencyKey({:?})", self.0)
+    }
+}
+
 impl fmt::Debug for UserId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "UserId({:?})", self.0)
@@ -146,6 +157,17 @@ fn check_user_id(field: &'static str, raw: &str) -> Result<(), ParseError> {
 }
 
 fn check_stream_id(field: &'static str, raw: &str) -> Result<(), ParseError> {
+    check_len(field, raw, 64)?;
+    if !raw
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err(ParseError::BadCharacter { field });
+    }
+    Ok(())
+}
+
+fn check_idempotency_key(field: &'static str, raw: &str) -> Result<(), ParseError> {
     check_len(field, raw, 64)?;
     if !raw
         .bytes()
@@ -252,6 +274,16 @@ mod tests {
         assert_eq!(TrxId::parse(a.as_str()), Ok(a));
         assert!(TrxId::parse("up-lower").is_err());
         assert!(TrxId::parse("A".repeat(26)).is_err());
+    }
+
+    #[test]
+    fn idempotency_keys() {
+        assert!(IdempotencyKey::parse("tap-1_AZ").is_ok());
+        assert!(IdempotencyKey::parse("k".repeat(64)).is_ok());
+        assert!(IdempotencyKey::parse("k".repeat(65)).is_err());
+        assert!(IdempotencyKey::parse("").is_err());
+        assert!(IdempotencyKey::parse("a#b").is_err());
+        assert!(IdempotencyKey::parse("a b").is_err());
     }
 
     #[test]

@@ -3,12 +3,17 @@
 mod amount;
 mod event;
 mod ids;
+mod payment;
 mod session;
 mod stream;
 
-pub use amount::Amount;
+pub use amount::{Amount, format_idr};
 pub use event::AuditEvent;
-pub use ids::{SessionId, StreamId, TrxId, UserId};
+pub use ids::{IdempotencyKey, SessionId, StreamId, TrxId, UserId};
+pub use payment::{
+    Outcome, PaymentId, PaymentRecord, PaymentReport, RefundReason, RefundStatus, ReportKind,
+    Settlement,
+};
 pub use session::{PaymentSession, Status};
 pub use stream::Stream;
 

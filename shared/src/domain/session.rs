@@ -3,10 +3,10 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Amount, SessionId, StreamId, TrxId, UserId};
+use super::{Amount, PaymentId, SessionId, StreamId, TrxId, UserId};
 
-/// A session's status. `Pending`, `Paid` and `Failed` are stored; `Expired` is what a pending or paid
-/// session reads as once its `expires_at` has passed (it may also be stored by an explicit revoke).
+/// A session's status. `Pending`, `Paid`, `Failed` and `Revoked` are stored; `Expired` is what a pending
+/// or paid session reads as once its `expires_at` has passed (older data may also store it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
@@ -14,6 +14,8 @@ pub enum Status {
     Paid,
     Failed,
     Expired,
+    /// Closed by an operator: access ended at the revoke.
+    Revoked,
 }
 
 impl Status {
@@ -24,6 +26,7 @@ impl Status {
             Status::Paid => "paid",
             Status::Failed => "failed",
             Status::Expired => "expired",
+            Status::Revoked => "revoked",
         }
     }
 
@@ -34,6 +37,7 @@ impl Status {
             "paid" => Some(Status::Paid),
             "failed" => Some(Status::Failed),
             "expired" => Some(Status::Expired),
+            "revoked" => Some(Status::Revoked),
             _ => None,
         }
     }
@@ -55,10 +59,9 @@ pub struct PaymentSession {
     pub paid_at: Option<DateTime<Utc>>,
     /// End of the pending validity, or of the access window once paid.
     pub expires_at: DateTime<Utc>,
-    /// Money arrived for this session while the user already held access through another one: the
-    /// operator owes a refund. The session itself stays unpaid.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub refund_due: bool,
+    /// The ledger record of the payment that paid it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_id: Option<PaymentId>,
 }
 
 impl PaymentSession {
@@ -101,7 +104,7 @@ mod tests {
             created_at: DateTime::from_timestamp_millis(0).unwrap(),
             paid_at: None,
             expires_at: DateTime::from_timestamp_millis(expires_ms).unwrap(),
-            refund_due: false,
+            payment_id: None,
         }
     }
 

@@ -6,6 +6,7 @@
 //! | trx mirror (lookup by trxId) | `TRX#<trxId>` | `TRX` |
 //! | guard (the live session of a user+stream) | `GUARD#<streamId>#<userId>` | `GUARD` |
 //! | audit event | `SESSION#<sessionId>` | `EVENT#<ms>#<n>` |
+//! | idempotency claim | `IDEM#<key>#<userId>` | `IDEM` |
 //!
 //! Mirrors and the guard carry a full copy of the session, written in the same transaction as the
 //! canonical item, so each lookup is one strongly consistent GetItem.
@@ -16,10 +17,12 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
+use super::sessions::IdemClaim;
 use super::table::{ALL_PK, PK, SK, STREAM_PK, TTL, USER_PK, USER_SK};
 use crate::clock::from_millis;
 use crate::domain::{
-    Amount, AuditEvent, PaymentSession, SessionId, Status, Stream, StreamId, TrxId, UserId,
+    Amount, AuditEvent, IdempotencyKey, PaymentId, PaymentSession, SessionId, Status, Stream,
+    StreamId, TrxId, UserId,
 };
 
 /// A DynamoDB item.
@@ -44,6 +47,32 @@ pub fn trx_key(trx: &TrxId) -> Item {
 /// Stream ids cannot contain `#`, so the stream first keeps the key unambiguous for any user id.
 pub fn guard_key(user: &UserId, stream: &StreamId) -> Item {
     key(format!("GUARD#{stream}#{user}"), "GUARD")
+}
+
+/// Keys cannot contain `#`, so the key first keeps the item unambiguous for any user id.
+pub fn idem_key(user: &UserId, idem: &IdempotencyKey) -> Item {
+    key(format!("IDEM#{idem}#{user}"), "IDEM")
+}
+
+/// The item of an idempotency claim (kept 24 h; reads compare `expiresAt` with now).
+pub fn idem_item(user: &UserId, claim: &IdemClaim, session: &SessionId) -> Item {
+    let mut item = idem_key(user, &claim.key);
+    item.insert("kind".into(), s_attr("idem"));
+    item.insert("sessionId".into(), s_attr(session.as_str()));
+    item.insert("fingerprint".into(), s_attr(&claim.fingerprint));
+    item.insert(
+        "expiresAt".into(),
+        n_attr(claim.expires_at.timestamp_millis()),
+    );
+    item.insert(TTL.into(), n_attr(claim.expires_at.timestamp()));
+    item
+}
+
+/// The session and request fingerprint of an idempotency claim.
+pub fn parse_idem(item: &Item) -> Result<(SessionId, String), StoreError> {
+    let session = SessionId::parse(get_s(item, "sessionId")?)
+        .map_err(|e| StoreError::Corrupt(format!("idempotency claim: {e}")))?;
+    Ok((session, get_s(item, "fingerprint")?.to_owned()))
 }
 
 pub fn key(pk: String, sk: &str) -> Item {
@@ -82,8 +111,8 @@ pub fn session_item(s: &PaymentSession, copy: Copy, ttl: i64) -> Item {
         put("paidAt", n_attr(paid_at.timestamp_millis()));
     }
     put("expiresAt", n_attr(s.expires_at.timestamp_millis()));
-    if s.refund_due {
-        put("refundDue", AttributeValue::Bool(true));
+    if let Some(payment) = &s.payment_id {
+        put("paymentId", s_attr(payment.as_str()));
     }
     put(TTL, n_attr(ttl));
     if copy == Copy::Canonical {
@@ -113,7 +142,12 @@ pub fn parse_session(item: &Item) -> Result<PaymentSession, StoreError> {
             None => None,
         },
         expires_at: get_time(item, "expiresAt")?,
-        refund_due: matches!(item.get("refundDue"), Some(AttributeValue::Bool(true))),
+        payment_id: match item.get("paymentId") {
+            Some(_) => Some(
+                PaymentId::parse(get_s(item, "paymentId")?).map_err(|e| corrupt(&e.to_string()))?,
+            ),
+            None => None,
+        },
     })
 }
 

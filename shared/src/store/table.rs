@@ -26,6 +26,10 @@ pub const ALL_PK: &str = "allPk";
 pub const BY_STREAM_INDEX: &str = "byStream";
 pub const STREAM_PK: &str = "streamPk";
 pub const CREATED_AT: &str = "createdAt";
+/// Sparse index of refunds owed, newest first: partition `refundStatus` (`open` or `settled`, only on
+/// refund records), sort `createdAt` (received, ms).
+pub const BY_REFUND_INDEX: &str = "byRefund";
+pub const REFUND_STATUS: &str = "refundStatus";
 
 /// A key attribute: name and scalar type (`S` or `N`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +92,17 @@ pub const TABLE: TableDef = TableDef {
             name: BY_STREAM_INDEX,
             hash: KeyAttr {
                 name: STREAM_PK,
+                kind: "S",
+            },
+            range: KeyAttr {
+                name: CREATED_AT,
+                kind: "N",
+            },
+        },
+        IndexDef {
+            name: BY_REFUND_INDEX,
+            hash: KeyAttr {
+                name: REFUND_STATUS,
                 kind: "S",
             },
             range: KeyAttr {
@@ -202,7 +217,16 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            vec![PK, SK, USER_PK, USER_SK, ALL_PK, CREATED_AT, STREAM_PK]
+            vec![
+                PK,
+                SK,
+                USER_PK,
+                USER_SK,
+                ALL_PK,
+                CREATED_AT,
+                STREAM_PK,
+                REFUND_STATUS
+            ]
         );
     }
 }

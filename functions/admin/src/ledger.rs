@@ -1,0 +1,234 @@
+//! The operator's money routes: refunds owed (list, settle), revoke, and the ledger of a period
+//! (JSON or CSV for reconciliation with the gateway's settlement report).
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+use upstream_session::RevokeOutcome;
+use upstream_session::api::{self, ApiError, ApiResult};
+use upstream_session::domain::{PaymentId, PaymentRecord, RefundStatus, SessionId};
+use upstream_session::store::SettleOutcome;
+use upstream_session::views::PaymentView;
+
+use crate::{State, admin_origin, note_of, session_json};
+
+/// Western Indonesian Time: the day boundaries of `from`/`to` dates.
+const WIB: TimeDelta = TimeDelta::hours(7);
+
+/// `POST /admin/sessions/{sessionId}/revoke {note?, refund?}`.
+pub async fn revoke(state: &State, req: &Request, id: &str, actor: &str) -> ApiResult {
+    let id = SessionId::parse(id).map_err(|_| ApiError::invalid("sessionId"))?;
+    let body = api::json_body(req)?;
+    let refund = match body.get("refund") {
+        None | Some(serde_json::Value::Null) => false,
+        Some(serde_json::Value::Bool(b)) => *b,
+        Some(_) => return Err(ApiError::invalid("refund")),
+    };
+    let origin = admin_origin(actor, note_of(&body)?);
+    let now = state.manager.now();
+    match state.manager.revoke(&id, refund, &origin).await? {
+        RevokeOutcome::Revoked { session, refund } => {
+            let mut data = session_json(&session, now);
+            data["refund"] = json!(refund.as_ref().map(PaymentView::of));
+            api::ok(data)
+        }
+        RevokeOutcome::NotOpen(_) => Err(ApiError::new(
+            409,
+            "SESSION_CLOSED",
+            "Sesi ini sudah tidak aktif; tidak ada akses yang bisa dicabut",
+        )),
+        RevokeOutcome::NotFound => Err(ApiError::session_not_found()),
+    }
+}
+
+/// `GET /admin/refunds?status=open|settled&cursor=&limit=`.
+pub async fn list_refunds(state: &State, req: &Request) -> ApiResult {
+    let status = match api::query(req, "status").filter(|s| !s.is_empty()) {
+        None => RefundStatus::Open,
+        Some(s) => RefundStatus::parse(&s).ok_or_else(|| ApiError::invalid("status"))?,
+    };
+    let limit = limit_of(req, 50, 100)?;
+    let cursor = api::query(req, "cursor").filter(|c| !c.is_empty());
+    let page = state
+        .manager
+        .store()
+        .list_refunds(status, limit, cursor.as_deref())
+        .await?;
+    let refunds: Vec<_> = page.records.iter().map(PaymentView::of).collect();
+    api::ok(json!({"refunds": refunds, "cursor": page.next_cursor}))
+}
+
+/// `POST /admin/refunds/{paymentId}/settle {note?}`: idempotent.
+pub async fn settle(state: &State, req: &Request, id: &str, actor: &str) -> ApiResult {
+    let id = PaymentId::parse(id).map_err(|_| ApiError::invalid("paymentId"))?;
+    let body = api::json_body(req)?;
+    let origin = admin_origin(actor, note_of(&body)?);
+    let (record, already) = match state.manager.settle_refund(&id, &origin).await? {
+        SettleOutcome::Settled(r) => (r, false),
+        SettleOutcome::AlreadySettled(r) => (r, true),
+        SettleOutcome::NotARefund(_) => {
+            return Err(ApiError::new(
+                409,
+                "NOT_A_REFUND",
+                "Pembayaran ini tidak perlu dikembalikan",
+            ));
+        }
+        SettleOutcome::NotFound => {
+            return Err(ApiError::new(
+                404,
+                "PAYMENT_NOT_FOUND",
+                "Pembayaran tidak ditemukan",
+            ));
+        }
+    };
+    let mut data =
+        serde_json::to_value(PaymentView::of(&record)).map_err(|_| ApiError::internal())?;
+    data["alreadySettled"] = json!(already);
+    api::ok(data)
+}
+
+/// `GET /admin/payments?from=&to=&cursor=&limit=&format=csv`: the ledger of a period, oldest first.
+/// Dates are WIB days (`2026-11-23`, both inclusive) or RFC 3339 instants.
+pub async fn list_payments(state: &State, req: &Request) -> ApiResult {
+    let from = match api::query(req, "from").filter(|s| !s.is_empty()) {
+        None => return Err(ApiError::missing("from")),
+        Some(raw) => instant(&raw, false).ok_or_else(|| ApiError::invalid("from"))?,
+    };
+    let to = match api::query(req, "to").filter(|s| !s.is_empty()) {
+        None => state.manager.now(),
+        Some(raw) => instant(&raw, true).ok_or_else(|| ApiError::invalid("to"))?,
+    };
+    if to < from {
+        return Err(ApiError::invalid("to"));
+    }
+    let csv = match api::query(req, "format").as_deref() {
+        None | Some("" | "json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(ApiError::invalid("format")),
+    };
+    let limit = limit_of(req, 100, 1000)?;
+    let cursor = api::query(req, "cursor").filter(|c| !c.is_empty());
+    let page = state
+        .manager
+        .store()
+        .list_payments(from, to, limit, cursor.as_deref())
+        .await?;
+    if csv {
+        let mut resp = Response::builder()
+            .status(200)
+            .header("content-type", "text/csv; charset=utf-8")
+            .header("cache-control", "no-store")
+            .header(
+                "content-disposition",
+                "attachment; filename=\"upstream-payments.csv\"",
+            );
+        if let Some(next) = &page.next_cursor {
+            resp = resp.header("x-next-cursor", next.as_str());
+        }
+        return resp
+            .body(Body::Text(to_csv(&page.records)))
+            .map_err(|_| ApiError::internal());
+    }
+    let payments: Vec<_> = page.records.iter().map(PaymentView::of).collect();
+    api::ok(json!({"payments": payments, "cursor": page.next_cursor}))
+}
+
+fn limit_of(req: &Request, default: usize, max: usize) -> Result<usize, ApiError> {
+    match api::query(req, "limit").filter(|l| !l.is_empty()) {
+        None => Ok(default),
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|l| (1..=max).contains(l))
+            .ok_or_else(|| ApiError::invalid("limit")),
+    }
+}
+
+/// A WIB date (start or end of that day) or an RFC 3339 instant.
+fn instant(raw: &str, end_of_day: bool) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()?;
+    let start = day
+        .and_hms_opt(0, 0, 0)?
+        .and_utc()
+        .checked_sub_signed(WIB)?;
+    if end_of_day {
+        start.checked_add_signed(TimeDelta::days(1) - TimeDelta::milliseconds(1))
+    } else {
+        Some(start)
+    }
+}
+
+/// The CSV columns, in order.
+pub const CSV_HEADER: &str = "paymentId,receivedAt,provider,providerRef,trxId,amount,outcome,reason,refundStatus,sessionId,userId,streamId,settledAt,settledBy,note";
+
+/// The ledger as CSV (RFC 4180 quoting; cells that a spreadsheet would run as a formula are defused).
+pub fn to_csv(records: &[PaymentRecord]) -> String {
+    let mut out = String::from(CSV_HEADER);
+    out.push_str("\r\n");
+    for r in records {
+        let v = PaymentView::of(r);
+        let amount = v.amount.to_string();
+        let cells = [
+            v.payment_id.as_str(),
+            v.received_at.as_str(),
+            v.provider.as_str(),
+            v.provider_ref.as_str(),
+            v.trx_id.as_str(),
+            amount.as_str(),
+            v.outcome,
+            v.reason.unwrap_or(""),
+            v.status.unwrap_or(""),
+            v.session_id.as_deref().unwrap_or(""),
+            v.user_id.as_deref().unwrap_or(""),
+            v.stream_id.as_deref().unwrap_or(""),
+            v.settled_at.as_deref().unwrap_or(""),
+            v.settled_by.as_deref().unwrap_or(""),
+            v.note.as_deref().unwrap_or(""),
+        ];
+        let line: Vec<String> = cells.iter().map(|c| cell(c)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn cell(raw: &str) -> String {
+    let defused = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{raw}")
+    } else {
+        raw.to_owned()
+    };
+    if defused.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", defused.replace('"', "\"\""))
+    } else {
+        defused
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wib_days_and_instants() {
+        let from = instant("2026-11-23", false).unwrap();
+        assert_eq!(from.to_rfc3339(), "2026-11-22T17:00:00+00:00");
+        let to = instant("2026-11-23", true).unwrap();
+        assert_eq!(to - from, TimeDelta::days(1) - TimeDelta::milliseconds(1));
+        assert!(instant("2026-11-23T10:00:00Z", false).is_some());
+        assert!(instant("23/11/2026", false).is_none());
+        assert!(instant("+999999-01-01", false).is_none());
+    }
+
+    #[test]
+    fn csv_cells_are_quoted_and_defused() {
+        assert_eq!(cell("plain"), "plain");
+        assert_eq!(cell("a,b"), "\"a,b\"");
+        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(cell("-1+2"), "'-1+2");
+    }
+}

@@ -1,0 +1,331 @@
+//! The payments ledger: one record per payment report that passed verification, and what became of
+//! the money (access granted, or owed back to the payer).
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{ParseError, SessionId, StreamId, UserId};
+
+/// A payment record's identifier: `pay_` + 32 hex digits, derived from the provider and its payment
+/// reference, so the same payment reported twice always names the same record.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PaymentId(String);
+
+const PAYMENT_PREFIX: &str = "pay_";
+
+impl PaymentId {
+    /// The id of the payment `provider_ref` reported by `provider`.
+    pub fn derive(provider: &str, provider_ref: &str) -> Self {
+        let digest = Sha256::new()
+            .chain_update(provider.as_bytes())
+            .chain_update([0u8])
+            .chain_update(provider_ref.as_bytes())
+            .finalize();
+        Self(format!("{PAYMENT_PREFIX}{}", hex::encode(&digest[..16])))
+    }
+
+    /// Parses and validates a raw value.
+    pub fn parse(raw: impl Into<String>) -> Result<Self, ParseError> {
+        let raw = raw.into();
+        let ok = raw.strip_prefix(PAYMENT_PREFIX).is_some_and(|h| {
+            h.len() == 32 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        });
+        if ok {
+            Ok(Self(raw))
+        } else {
+            Err(ParseError::BadFormat { field: "paymentId" })
+        }
+    }
+
+    /// The validated value.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for PaymentId {
+    type Error = ParseError;
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        Self::parse(raw)
+    }
+}
+
+impl From<PaymentId> for String {
+    fn from(value: PaymentId) -> String {
+        value.0
+    }
+}
+
+impl fmt::Display for PaymentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for PaymentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PaymentId({})", self.0)
+    }
+}
+
+/// Why money that arrived is owed back instead of granting access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundReason {
+    /// The viewer already held live access to that stream through another session.
+    DuplicateAccess,
+    /// This QR was already paid by another payment.
+    SecondPayment,
+    /// The QR's payable window ended longer ago than the grace.
+    TooLate,
+    /// The session was failed or revoked before the money arrived.
+    SessionClosed,
+    /// The amount received differs from the price of the session.
+    AmountMismatch,
+    /// No session carries this transaction id.
+    UnknownTrx,
+    /// An operator revoked the access this payment bought and owes the money back.
+    Revoked,
+}
+
+impl RefundReason {
+    /// Every reason, for listings and documentation.
+    pub const ALL: [RefundReason; 7] = [
+        RefundReason::DuplicateAccess,
+        RefundReason::SecondPayment,
+        RefundReason::TooLate,
+        RefundReason::SessionClosed,
+        RefundReason::AmountMismatch,
+        RefundReason::UnknownTrx,
+        RefundReason::Revoked,
+    ];
+
+    /// The wire and storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefundReason::DuplicateAccess => "duplicate_access",
+            RefundReason::SecondPayment => "second_payment",
+            RefundReason::TooLate => "too_late",
+            RefundReason::SessionClosed => "session_closed",
+            RefundReason::AmountMismatch => "amount_mismatch",
+            RefundReason::UnknownTrx => "unknown_trx",
+            RefundReason::Revoked => "revoked",
+        }
+    }
+
+    /// Parses the wire and storage name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == raw)
+    }
+
+    /// What the operator reads (Bahasa Indonesia).
+    pub fn label_id(self) -> &'static str {
+        match self {
+            RefundReason::DuplicateAccess => "Penonton sudah punya akses ke stream ini",
+            RefundReason::SecondPayment => "QR ini sudah dibayar oleh pembayaran lain",
+            RefundReason::TooLate => "Pembayaran terlambat (QR sudah lama kedaluwarsa)",
+            RefundReason::SessionClosed => "Sesi sudah ditutup (gagal atau dicabut)",
+            RefundReason::AmountMismatch => "Nominal tidak sesuai tagihan",
+            RefundReason::UnknownTrx => "Transaksi tidak dikenal",
+            RefundReason::Revoked => "Akses dicabut operator, dana dikembalikan",
+        }
+    }
+}
+
+/// What became of a payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// It paid a pending session: access granted.
+    Granted,
+    /// It is owed back to the payer.
+    RefundDue(RefundReason),
+    /// The gateway reported a failed payment (no money moved).
+    Failed,
+    /// The gateway reported that the money went back to the payer.
+    Refunded,
+}
+
+impl Outcome {
+    /// The wire and storage name (`granted`, `refund_due`, `failed`, `refunded`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Granted => "granted",
+            Outcome::RefundDue(_) => "refund_due",
+            Outcome::Failed => "failed",
+            Outcome::Refunded => "refunded",
+        }
+    }
+
+    /// The refund reason, for a refund owed.
+    pub fn reason(self) -> Option<RefundReason> {
+        match self {
+            Outcome::RefundDue(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Rebuilds an outcome from its stored name and reason.
+    pub fn parse(outcome: &str, reason: Option<&str>) -> Option<Self> {
+        match outcome {
+            "granted" => Some(Outcome::Granted),
+            "failed" => Some(Outcome::Failed),
+            "refunded" => Some(Outcome::Refunded),
+            "refund_due" => reason.and_then(RefundReason::parse).map(Outcome::RefundDue),
+            _ => None,
+        }
+    }
+}
+
+/// Whether money owed back has been paid back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RefundStatus {
+    Open,
+    Settled,
+}
+
+impl RefundStatus {
+    /// The wire and storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefundStatus::Open => "open",
+            RefundStatus::Settled => "settled",
+        }
+    }
+
+    /// Parses the wire and storage name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "open" => Some(RefundStatus::Open),
+            "settled" => Some(RefundStatus::Settled),
+            _ => None,
+        }
+    }
+}
+
+/// The settlement of a refund owed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settlement {
+    pub at: DateTime<Utc>,
+    /// Who settled it: an IAM principal ARN or `local`.
+    pub by: String,
+    pub note: Option<String>,
+}
+
+/// One payment on the ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentRecord {
+    pub payment_id: PaymentId,
+    /// `webhook`, `midtrans`, `xendit`, `manual` (operator approval) or `complimentary`.
+    pub provider: String,
+    /// The provider's payment reference (the trxId when the report had none).
+    pub provider_ref: String,
+    /// The transaction id the report named (as reported: it may match no session).
+    pub trx_id: String,
+    /// Whole rupiah received (0 for a complimentary grant or a failure report).
+    pub amount: u64,
+    pub received_at: DateTime<Utc>,
+    pub session_id: Option<SessionId>,
+    pub user_id: Option<UserId>,
+    pub stream_id: Option<StreamId>,
+    pub outcome: Outcome,
+    /// For a refund owed: settled or not yet.
+    pub settlement: Option<Settlement>,
+    /// Free text: what the operator or the system noted.
+    pub note: Option<String>,
+}
+
+impl PaymentRecord {
+    /// `Some(Open | Settled)` for a refund owed, `None` otherwise.
+    pub fn refund_status(&self) -> Option<RefundStatus> {
+        match self.outcome {
+            Outcome::RefundDue(_) if self.settlement.is_some() => Some(RefundStatus::Settled),
+            Outcome::RefundDue(_) => Some(RefundStatus::Open),
+            _ => None,
+        }
+    }
+
+    /// Money is owed and not yet paid back: the record must not expire.
+    pub fn is_open_refund(&self) -> bool {
+        self.refund_status() == Some(RefundStatus::Open)
+    }
+}
+
+/// What a verified payment report says happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    /// Money arrived.
+    Paid,
+    /// The payment failed, was denied, cancelled or expired (no money moved).
+    Failed,
+    /// The gateway paid the money back to the payer.
+    Refunded,
+}
+
+/// A payment report that passed verification (a signed webhook, a gateway notification confirmed by
+/// its status API): the ledger's input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentReport {
+    /// `webhook`, `midtrans`, `xendit`.
+    pub provider: String,
+    /// The provider's payment reference, when it gave one.
+    pub provider_ref: Option<String>,
+    /// The transaction id as reported (it may match no session).
+    pub trx_id: String,
+    /// Whole rupiah.
+    pub amount: u64,
+    pub kind: ReportKind,
+}
+
+impl PaymentReport {
+    /// The reference the ledger keys this report by: the provider's, or the trxId standing in; a
+    /// failure or a refund is a different event from the payment it concerns.
+    pub fn ledger_ref(&self) -> String {
+        let base = self.provider_ref.as_deref().unwrap_or(&self.trx_id);
+        match self.kind {
+            ReportKind::Paid => base.to_owned(),
+            ReportKind::Failed => format!("{base}#failed"),
+            ReportKind::Refunded => format!("{base}#refunded"),
+        }
+    }
+
+    /// The ledger id of this report.
+    pub fn payment_id(&self) -> PaymentId {
+        PaymentId::derive(&self.provider, &self.ledger_ref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payment_ids_are_derived_and_parse_back() {
+        let a = PaymentId::derive("midtrans", "tx-1");
+        assert_eq!(a, PaymentId::derive("midtrans", "tx-1"));
+        assert_ne!(a, PaymentId::derive("xendit", "tx-1"));
+        assert_ne!(a, PaymentId::derive("midtrans", "tx-2"));
+        // The separator keeps ("ab","c") and ("a","bc") apart.
+        assert_ne!(PaymentId::derive("ab", "c"), PaymentId::derive("a", "bc"));
+        assert_eq!(PaymentId::parse(a.as_str()), Ok(a.clone()));
+        assert!(PaymentId::parse("pay_xyz").is_err());
+        assert!(PaymentId::parse(a.as_str().to_uppercase()).is_err());
+    }
+
+    #[test]
+    fn outcomes_round_trip() {
+        for reason in RefundReason::ALL {
+            let o = Outcome::RefundDue(reason);
+            assert_eq!(Outcome::parse(o.as_str(), Some(reason.as_str())), Some(o));
+        }
+        for o in [Outcome::Granted, Outcome::Failed, Outcome::Refunded] {
+            assert_eq!(Outcome::parse(o.as_str(), None), Some(o));
+        }
+        assert_eq!(Outcome::parse("refund_due", None), None);
+        assert_eq!(Outcome::parse("nope", None), None);
+    }
+}

@@ -1,0 +1,219 @@
+//! Recording verified payment reports on the ledger: every report is recorded once and either grants
+//! access (in the same transaction as the session's pending → paid) or is owed back.
+//!
+//! Budget: one read (the session by trxId), one transaction, and for a refund decided only by the
+//! transaction (the QR was paid meanwhile, or the viewer already holds access) one more write.
+
+use crate::domain::{
+    Outcome, PaymentRecord, PaymentReport, PaymentSession, RefundReason, ReportKind, TrxId,
+};
+use crate::rules::{self, Verdict};
+use crate::store::{Change, GuardRule, LedgerWrite, StoreError, Transition};
+
+use super::{Origin, SessionManager};
+
+/// What the ledger now says about a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    /// The record as stored (for a repeat delivery: as first recorded).
+    pub record: PaymentRecord,
+    /// A repeat delivery of a payment already on the ledger: nothing changed.
+    pub already_processed: bool,
+    /// The session the report named, as it stands after the report (if it exists).
+    pub session: Option<PaymentSession>,
+}
+
+impl SessionManager {
+    /// Records a verified payment report once, and applies it: a payment that can pay its pending
+    /// session grants access (one transaction with the record); any other payment is recorded as a
+    /// refund owed; a failure closes a pending session; a gateway refund is recorded.
+    pub async fn record_report(
+        &self,
+        report: &PaymentReport,
+        origin: &Origin,
+    ) -> Result<Recorded, StoreError> {
+        let session = match TrxId::parse(report.trx_id.as_str()) {
+            Ok(trx) => self.store.get_by_trx(&trx).await?,
+            Err(_) => None,
+        };
+        match report.kind {
+            ReportKind::Paid => self.record_paid(report, session, origin).await,
+            ReportKind::Failed => self.record_failed(report, session, origin).await,
+            ReportKind::Refunded => {
+                let record = self.record_of(report, session.as_ref(), Outcome::Refunded, None);
+                self.record_alone(record, session, "gateway_refund", origin)
+                    .await
+            }
+        }
+    }
+
+    async fn record_paid(
+        &self,
+        report: &PaymentReport,
+        mut session: Option<PaymentSession>,
+        origin: &Origin,
+    ) -> Result<Recorded, StoreError> {
+        // A session's status only moves away from pending, so this settles within two rounds.
+        for _ in 0..3 {
+            let now = self.clock.now();
+            let reason =
+                match rules::judge_payment(session.as_ref(), report.amount, now, self.policy()) {
+                    Verdict::Refund(reason) => reason,
+                    Verdict::Grant(paid) => {
+                        let from = session.as_ref().expect("a grant has a session");
+                        let record = self.record_of(report, Some(from), Outcome::Granted, None);
+                        let paid = PaymentSession {
+                            payment_id: Some(record.payment_id.clone()),
+                            ..paid
+                        };
+                        let late = from.expires_at <= now;
+                        let event =
+                            origin.event(if late { "paid_late" } else { "paid" }, &paid, now);
+                        let change = Change {
+                            from: Some(from),
+                            to: &paid,
+                            guard: GuardRule::Claim,
+                            ledger: Some(LedgerWrite::New(&record)),
+                            event: Some(&event),
+                        };
+                        match self.store.transition(change, now).await? {
+                            Transition::Done => {
+                                return Ok(Recorded {
+                                    record,
+                                    already_processed: false,
+                                    session: Some(paid),
+                                });
+                            }
+                            Transition::Recorded(stored) => {
+                                return Ok(Recorded {
+                                    record: stored,
+                                    already_processed: true,
+                                    session,
+                                });
+                            }
+                            Transition::Stale(current) => {
+                                session = current;
+                                continue;
+                            }
+                            Transition::GuardHeld(_) => RefundReason::DuplicateAccess,
+                        }
+                    }
+                };
+            let note = (reason == RefundReason::AmountMismatch)
+                .then(|| session.as_ref().map(|s| format!("expected {}", s.amount)))
+                .flatten();
+            let record = self.record_of(report, session.as_ref(), Outcome::RefundDue(reason), note);
+            return self
+                .record_alone(record, session, reason.as_str(), origin)
+                .await;
+        }
+        Err(StoreError::Unavailable(
+            "the session kept changing while recording a payment".into(),
+        ))
+    }
+
+    async fn record_failed(
+        &self,
+        report: &PaymentReport,
+        session: Option<PaymentSession>,
+        origin: &Origin,
+    ) -> Result<Recorded, StoreError> {
+        if let Some(from) = &session
+            && let Ok(closed) = rules::fail(from)
+        {
+            let now = self.clock.now();
+            let record = self.record_of(report, Some(from), Outcome::Failed, None);
+            let event = origin.event("failed", &closed, now);
+            let change = Change {
+                from: Some(from),
+                to: &closed,
+                guard: GuardRule::Untouched,
+                ledger: Some(LedgerWrite::New(&record)),
+                event: Some(&event),
+            };
+            match self.store.transition(change, now).await? {
+                Transition::Done => {
+                    return Ok(Recorded {
+                        record,
+                        already_processed: false,
+                        session: Some(closed),
+                    });
+                }
+                Transition::Recorded(stored) => {
+                    return Ok(Recorded {
+                        record: stored,
+                        already_processed: true,
+                        session,
+                    });
+                }
+                // Paid, failed or revoked meanwhile: the failure changes nothing but is recorded.
+                Transition::Stale(_) | Transition::GuardHeld(_) => {}
+            }
+        }
+        let note = session
+            .as_ref()
+            .map(|s| format!("ignored: session is {}", s.status.as_str()));
+        let record = self.record_of(report, session.as_ref(), Outcome::Failed, note);
+        self.record_alone(record, session, "failure_ignored", origin)
+            .await
+    }
+
+    /// Writes a record that changes no session (once), with an audit event on its session.
+    async fn record_alone(
+        &self,
+        record: PaymentRecord,
+        session: Option<PaymentSession>,
+        action: &str,
+        origin: &Origin,
+    ) -> Result<Recorded, StoreError> {
+        let now = self.clock.now();
+        let event = session.as_ref().map(|s| {
+            let mut e = origin.event(action, s, now);
+            e.note = record.note.clone().or(e.note);
+            (s.session_id.clone(), e)
+        });
+        let stored = self
+            .store
+            .record_payment(&record, event.as_ref().map(|(s, e)| (s, e)))
+            .await?;
+        Ok(match stored {
+            Some(stored) => Recorded {
+                record: stored,
+                already_processed: true,
+                session,
+            },
+            None => Recorded {
+                record,
+                already_processed: false,
+                session,
+            },
+        })
+    }
+
+    /// The ledger record of `report` with `outcome`, received now.
+    fn record_of(
+        &self,
+        report: &PaymentReport,
+        session: Option<&PaymentSession>,
+        outcome: Outcome,
+        note: Option<String>,
+    ) -> PaymentRecord {
+        PaymentRecord {
+            payment_id: report.payment_id(),
+            provider: report.provider.clone(),
+            provider_ref: report
+                .provider_ref
+                .clone()
+                .unwrap_or_else(|| report.trx_id.clone()),
+            trx_id: report.trx_id.clone(),
+            amount: report.amount,
+            received_at: self.clock.now(),
+            session_id: session.map(|s| s.session_id.clone()),
+            user_id: session.map(|s| s.user_id.clone()),
+            stream_id: session.map(|s| s.stream_id.clone()),
+            outcome,
+            settlement: None,
+            note,
+        }
+    }
+}

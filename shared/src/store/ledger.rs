@@ -1,0 +1,174 @@
+//! The payments ledger: records written on their own (refunds owed, failures), settlement, and the
+//! operator's listings (open or settled refunds; the ledger of a period).
+
+use chrono::{DateTime, Utc};
+
+use super::item::{n_attr, s_attr};
+use super::listing::{decode_cursor, encode_cursor};
+use super::payment_item::{self, LEDGER_PK, payment_key};
+use super::table::{ALL_PK, BY_CREATED_INDEX, BY_REFUND_INDEX, CREATED_AT, REFUND_STATUS};
+use super::{Store, StoreError, classify, describe, failed, reason_item};
+use crate::domain::{AuditEvent, PaymentId, PaymentRecord, RefundStatus, SessionId};
+
+/// One page of ledger records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerPage {
+    pub records: Vec<PaymentRecord>,
+    /// Pass back to get the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Result of settling a refund owed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettleOutcome {
+    /// Open → settled now.
+    Settled(PaymentRecord),
+    /// It was settled before; nothing changed.
+    AlreadySettled(PaymentRecord),
+    /// The record exists but owes nothing (granted, failed, refunded by the gateway).
+    NotARefund(PaymentRecord),
+    NotFound,
+}
+
+impl Store {
+    /// A payment record by id (strongly consistent).
+    pub async fn get_payment(&self, id: &PaymentId) -> Result<Option<PaymentRecord>, StoreError> {
+        self.get_item(payment_key(id))
+            .await?
+            .as_ref()
+            .map(payment_item::parse)
+            .transpose()
+    }
+
+    /// Writes a record that changes no session (a refund owed, a failure report that closed nothing),
+    /// with its audit event on `session` if any, in one transaction, once: `Ok(Some(stored))` when the
+    /// payment is on the ledger already.
+    pub async fn record_payment(
+        &self,
+        record: &PaymentRecord,
+        event: Option<(&SessionId, &AuditEvent)>,
+    ) -> Result<Option<PaymentRecord>, StoreError> {
+        let mut items = vec![self.ledger_put(super::LedgerWrite::New(record))];
+        items.extend(event.map(|(s, e)| self.event_put(s, e)));
+        let Some(reasons) = self.transact(items).await? else {
+            return Ok(None);
+        };
+        if failed(&reasons, 0) {
+            return match reason_item(&reasons, 0) {
+                Some(old) => Ok(Some(payment_item::parse(old)?)),
+                None => self.get_payment(&record.payment_id).await,
+            };
+        }
+        Err(StoreError::Backend(format!(
+            "ledger write refused: {}",
+            describe(&reasons)
+        )))
+    }
+
+    /// Marks an open refund settled (one conditional transaction with the audit event); idempotent.
+    pub async fn settle_refund(
+        &self,
+        id: &PaymentId,
+        settle: impl Fn(&PaymentRecord) -> (PaymentRecord, Option<(SessionId, AuditEvent)>),
+    ) -> Result<SettleOutcome, StoreError> {
+        for _ in 0..3 {
+            let Some(current) = self.get_payment(id).await? else {
+                return Ok(SettleOutcome::NotFound);
+            };
+            match current.refund_status() {
+                None => return Ok(SettleOutcome::NotARefund(current)),
+                Some(RefundStatus::Settled) => return Ok(SettleOutcome::AlreadySettled(current)),
+                Some(RefundStatus::Open) => {}
+            }
+            let (settled, event) = settle(&current);
+            let mut items = vec![self.put(
+                payment_item::item(&settled),
+                Some("#rs = :open"),
+                &[("#rs", REFUND_STATUS)],
+                &[(":open", s_attr(RefundStatus::Open.as_str()))],
+            )];
+            items.extend(event.as_ref().map(|(s, e)| self.event_put(s, e)));
+            match self.transact(items).await? {
+                None => return Ok(SettleOutcome::Settled(settled)),
+                Some(reasons) if failed(&reasons, 0) => continue,
+                Some(reasons) => return Err(StoreError::Backend(describe(&reasons))),
+            }
+        }
+        Err(StoreError::Unavailable("settlement kept changing".into()))
+    }
+
+    /// Refunds with `status`, newest first, `limit` at a time (one Query on the sparse `byRefund`).
+    pub async fn list_refunds(
+        &self,
+        status: RefundStatus,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> Result<LedgerPage, StoreError> {
+        let start = cursor
+            .map(|c| decode_cursor(c, BY_REFUND_INDEX))
+            .transpose()?;
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(BY_REFUND_INDEX)
+            .key_condition_expression("#pk = :status")
+            .expression_attribute_names("#pk", REFUND_STATUS)
+            .expression_attribute_values(":status", s_attr(status.as_str()))
+            .scan_index_forward(false)
+            .limit(limit_i32(limit))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(classify)?;
+        page(out.items(), out.last_evaluated_key())
+    }
+
+    /// The ledger between `from` and `to` (inclusive), oldest first, `limit` at a time (one Query on
+    /// `byCreated` under the ledger's partition).
+    pub async fn list_payments(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> Result<LedgerPage, StoreError> {
+        let start = cursor
+            .map(|c| decode_cursor(c, BY_CREATED_INDEX))
+            .transpose()?;
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(BY_CREATED_INDEX)
+            .key_condition_expression("#pk = :ledger AND #at BETWEEN :from AND :to")
+            .expression_attribute_names("#pk", ALL_PK)
+            .expression_attribute_names("#at", CREATED_AT)
+            .expression_attribute_values(":ledger", s_attr(LEDGER_PK))
+            .expression_attribute_values(":from", n_attr(from.timestamp_millis()))
+            .expression_attribute_values(":to", n_attr(to.timestamp_millis()))
+            .limit(limit_i32(limit))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(classify)?;
+        page(out.items(), out.last_evaluated_key())
+    }
+}
+
+fn limit_i32(limit: usize) -> i32 {
+    i32::try_from(limit.clamp(1, 1000)).unwrap_or(1000)
+}
+
+fn page(
+    items: &[super::item::Item],
+    last: Option<&std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>>,
+) -> Result<LedgerPage, StoreError> {
+    Ok(LedgerPage {
+        records: items
+            .iter()
+            .map(payment_item::parse)
+            .collect::<Result<_, _>>()?,
+        next_cursor: last.filter(|k| !k.is_empty()).map(encode_cursor),
+    })
+}

@@ -1,0 +1,118 @@
+//! Typed response views: how domain values appear in JSON (camelCase, the seeds' field names), built
+//! from the domain type and *now*, one place per view.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+use crate::domain::{PaymentRecord, PaymentSession, Status, format_idr};
+
+fn iso(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A payment on the ledger, as the operator and the gateway's answer see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentView {
+    pub payment_id: String,
+    pub provider: String,
+    pub provider_ref: String,
+    pub trx_id: String,
+    pub amount: u64,
+    pub amount_display: String,
+    /// `granted`, `refund_due`, `failed` or `refunded`.
+    pub outcome: &'static str,
+    /// For a refund owed: why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    /// For a refund owed: the reason in Bahasa Indonesia.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_text: Option<&'static str>,
+    /// For a refund owed: `open` or `settled`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
+    pub received_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settled_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settled_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl PaymentView {
+    /// The view of a record.
+    pub fn of(r: &PaymentRecord) -> Self {
+        Self {
+            payment_id: r.payment_id.to_string(),
+            provider: r.provider.clone(),
+            provider_ref: r.provider_ref.clone(),
+            trx_id: r.trx_id.clone(),
+            amount: r.amount,
+            amount_display: format_idr(r.amount),
+            outcome: r.outcome.as_str(),
+            reason: r.outcome.reason().map(|x| x.as_str()),
+            reason_text: r.outcome.reason().map(|x| x.label_id()),
+            status: r.refund_status().map(|s| s.as_str()),
+            received_at: iso(r.received_at),
+            session_id: r.session_id.as_ref().map(ToString::to_string),
+            user_id: r.user_id.as_ref().map(ToString::to_string),
+            stream_id: r.stream_id.as_ref().map(ToString::to_string),
+            settled_at: r.settlement.as_ref().map(|s| iso(s.at)),
+            settled_by: r.settlement.as_ref().map(|s| s.by.clone()),
+            note: r
+                .settlement
+                .as_ref()
+                .and_then(|s| s.note.clone())
+                .or_else(|| r.note.clone()),
+        }
+    }
+}
+
+/// The answer to a gateway's payment report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportView {
+    pub payment_id: String,
+    pub trx_id: String,
+    /// `granted`, `refund_due`, `failed` or `refunded`.
+    pub outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    /// A repeat delivery: nothing changed.
+    pub already_processed: bool,
+    /// Money is owed back for this payment.
+    pub refund_due: bool,
+    /// The session's status now, when the report named one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+}
+
+impl ReportView {
+    /// The view of a recorded report.
+    pub fn of(
+        record: &PaymentRecord,
+        already: bool,
+        session: Option<&PaymentSession>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            payment_id: record.payment_id.to_string(),
+            trx_id: record.trx_id.clone(),
+            outcome: record.outcome.as_str(),
+            reason: record.outcome.reason().map(|r| r.as_str()),
+            already_processed: already,
+            refund_due: record.outcome.reason().is_some(),
+            status: session.map(|s| s.status_at(now)),
+            expires_at: session.map(|s| iso(s.expires_at)),
+        }
+    }
+}
