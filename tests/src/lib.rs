@@ -91,6 +91,9 @@ pub async fn scan_all(
     }
 }
 
+/// The IAM principal of [`Api::admin`] calls.
+pub const OPERATOR: &str = "arn:aws:iam::123456789012:user/operator";
+
 /// The webhook secret of the test functions.
 pub const SECRET: &str = "test-webhook-secret-0123456789";
 
@@ -224,6 +227,81 @@ impl Api {
             body.as_deref(),
         );
         self.call(function, &event).await
+    }
+
+    /// A request with extra headers (content-type JSON is always set).
+    pub async fn request_with(
+        &self,
+        function: &str,
+        method: &str,
+        path: &str,
+        extra: &[(&str, &str)],
+        body: Option<serde_json::Value>,
+    ) -> Reply {
+        let body = body.map(|b| b.to_string());
+        let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+        headers.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let event = upstream_session::api::event::http_v2_event(
+            method,
+            path,
+            "",
+            &headers,
+            body.as_deref(),
+        );
+        self.call(function, &event).await
+    }
+
+    /// The admin function, called by an IAM operator (`OPERATOR`); a CSV or HTML body comes back as
+    /// a JSON string.
+    pub async fn admin(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        body: Option<serde_json::Value>,
+    ) -> Reply {
+        let body = body.map(|b| b.to_string());
+        let headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+        let mut event = upstream_session::api::event::http_v2_event(
+            method,
+            path,
+            query,
+            &headers,
+            body.as_deref(),
+        );
+        event["requestContext"]["authorizer"] = serde_json::json!({"iam": {
+            "accessKey": "AKIAEXAMPLE", "accountId": "123456789012", "callerId": "AIDAEXAMPLE",
+            "userArn": OPERATOR, "userId": "AIDAEXAMPLE"
+        }});
+        let state = admin::State {
+            manager: self.h.manager.clone(),
+            allow_local: false,
+        };
+        let req = upstream_session::api::event::request_from_event(&event).expect("a valid event");
+        let resp = admin::handler(&state, req).await;
+        let operations = resp
+            .extensions()
+            .get::<upstream_session::api::DynamoCalls>()
+            .map(|c| c.0.clone())
+            .unwrap_or_default();
+        assert_allowed("admin", &operations);
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let bytes: &[u8] = resp.body().as_ref();
+        let body = serde_json::from_slice(bytes).unwrap_or_else(|_| {
+            serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned())
+        });
+        Reply {
+            status,
+            body,
+            calls: operations.len() as u32,
+            operations,
+            headers,
+        }
     }
 
     /// A webhook delivery signed with [`SECRET`] at the clock's current time (or a given header).
