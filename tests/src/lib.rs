@@ -132,7 +132,12 @@ impl Reply {
 
 /// The public functions on a fresh table with the sample catalog (catalog cache: 60 s, as deployed).
 pub async fn api() -> Api {
-    let h = harness().await;
+    api_with(Policy::default()).await
+}
+
+/// [`api`] with another policy (short windows for expiry tests).
+pub async fn api_with(policy: Policy) -> Api {
+    let h = harness_with(policy).await;
     let catalog = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../infra/streams.sample.json"

@@ -136,20 +136,27 @@ async fn generate(state: &State, req: Request) -> ApiResult {
             ),
         ));
     }
-    // Reuse only the caller's own live pending session (it proves ownership with the sessionId).
-    if let Some(id) = &presented
-        && let Some(own) = state.manager.get_payment_session(id).await?
-        && own.user_id == user_id
-        && own.stream_id == stream_id
-    {
+    // Reuse only the caller's own live pending session (it proves ownership with the sessionId), and
+    // only while the viewer holds no access (both reads at once).
+    if let Some(id) = &presented {
+        // Boxed: two SDK futures side by side are large, and handlers run on small test stacks too.
+        let (own, holder) = tokio::join!(
+            Box::pin(state.manager.get_payment_session(id)),
+            Box::pin(
+                state
+                    .manager
+                    .has_active_session_for_stream(&user_id, &stream_id)
+            )
+        );
+        if holder?.is_some() {
+            return Err(already_has_access());
+        }
         let now = state.manager.now();
-        match own.status_at(now) {
-            Status::Pending => {
-                let qr = dynamic_qr(state, own.amount, &own.trx_id)?;
-                return respond(state, &own, qr, true);
-            }
-            Status::Paid => return Err(already_has_access()),
-            _ => {}
+        if let Some(own) = own?.filter(|s| {
+            s.user_id == user_id && s.stream_id == stream_id && s.status_at(now) == Status::Pending
+        }) {
+            let qr = dynamic_qr(state, own.amount, &own.trx_id)?;
+            return respond(state, &own, qr, true);
         }
     }
     let trx = TrxId::generate(state.manager.now());
