@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use chrono::TimeDelta;
-use serde_json::{Value, json};
+use serde_json::json;
 use upstream_session::Clock;
 use upstream_session::api::signature;
 use upstream_tests::{Api, Reply, SECRET, api};

@@ -29,7 +29,7 @@ pub async fn revoke(state: &State, req: &Request, id: &str, actor: &str) -> ApiR
     match state.manager.revoke(&id, refund, &origin).await? {
         RevokeOutcome::Revoked { session, refund } => {
             let mut data = session_json(&session, now);
-            data["refund"] = json!(refund.as_ref().map(PaymentView::of));
+            data["refund"] = json!(refund.as_deref().map(PaymentView::of));
             api::ok(data)
         }
         RevokeOutcome::NotOpen(_) => Err(ApiError::new(

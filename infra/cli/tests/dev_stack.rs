@@ -159,6 +159,46 @@ fn paid_access_survives_a_restart_and_nothing_is_left_running() {
     );
     let (status, _) = dev.request("GET", "/admin/approve", None);
     assert_eq!(status, 200, "admin page served locally");
+
+    // Money that cannot grant access (999 for a 1.000 QR) is an open refund…
+    let (_, r) = dev.request(
+        "POST",
+        "/api/generate-qris",
+        Some(r#"{"streamId":"4","userId":"refund-user"}"#),
+    );
+    let trx = r["data"]["trxId"].as_str().unwrap().to_owned();
+    let out = Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .args(["webhook", "--api", &format!("http://127.0.0.1:{port}")])
+        .args(["--trx", &trx, "--amount", "999"])
+        .env("WEBHOOK_SECRET", "dev-stack-test-secret-123")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let refunds = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_upstream"))
+            .args([
+                "refunds",
+                "--json",
+                "--local",
+                &format!("http://127.0.0.1:{port}"),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let open = refunds();
+    assert_eq!(open.as_array().unwrap().len(), 1, "{open}");
+    assert_eq!(open[0]["reason"], "amount_mismatch");
+    assert_eq!(open[0]["trxId"], trx.as_str());
     dev.stop();
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(java_children_of(pid), 0);
@@ -179,6 +219,14 @@ fn paid_access_survives_a_restart_and_nothing_is_left_running() {
         2,
         "the catalog is not loaded twice"
     );
+    // …that survives the restart.
+    let open = refunds();
+    assert_eq!(
+        open.as_array().unwrap().len(),
+        1,
+        "open refunds survive a restart: {open}"
+    );
+    assert_eq!(open[0]["amount"], 999);
     dev.stop();
     let _ = std::fs::remove_dir_all(&data);
 }

@@ -48,7 +48,7 @@ pub enum RevokeOutcome {
     /// Access ended now; `refund` is the payment now owed back, when one was asked for and exists.
     Revoked {
         session: PaymentSession,
-        refund: Option<PaymentRecord>,
+        refund: Option<Box<PaymentRecord>>,
     },
     /// Failed, revoked or expired already: nothing to end.
     NotOpen(PaymentSession),
@@ -260,7 +260,7 @@ impl SessionManager {
                 Transition::Done => {
                     return Ok(RevokeOutcome::Revoked {
                         session: revoked,
-                        refund: owed,
+                        refund: owed.map(Box::new),
                     });
                 }
                 Transition::Stale(Some(current)) => current,
