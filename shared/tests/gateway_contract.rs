@@ -103,11 +103,20 @@ fn midtrans_one_changed_character_is_refused() {
     let provider = midtrans(TEST_SERVER_KEY);
     let genuine = genuine_midtrans();
     let cases = [
-        ("signature", one_char_changed(&genuine, SAMPLE_SIGNED_WITH_TEST_KEY)),
+        (
+            "signature",
+            one_char_changed(&genuine, SAMPLE_SIGNED_WITH_TEST_KEY),
+        ),
         ("amount", genuine.replace("\"5539.00\"", "\"5538.00\"")),
-        ("amount format", genuine.replace("\"5539.00\"", "\"5539.0\"")),
+        (
+            "amount format",
+            genuine.replace("\"5539.00\"", "\"5539.0\""),
+        ),
         ("order id", genuine.replace("\"qris-01\"", "\"qris-02\"")),
-        ("status code", genuine.replace("\"status_code\": \"200\"", "\"status_code\": \"201\"")),
+        (
+            "status code",
+            genuine.replace("\"status_code\": \"200\"", "\"status_code\": \"201\""),
+        ),
         ("documented key", MIDTRANS_SAMPLE.to_owned()),
     ];
     for (what, body) in cases {
@@ -175,7 +184,10 @@ fn token_headers(token: &str) -> HeaderMap {
 #[test]
 fn xendit_genuine_sample_is_accepted() {
     let n = xendit()
-        .verify_notification(&token_headers(TEST_CALLBACK_TOKEN), XENDIT_SAMPLE.as_bytes())
+        .verify_notification(
+            &token_headers(TEST_CALLBACK_TOKEN),
+            XENDIT_SAMPLE.as_bytes(),
+        )
         .expect("genuine callback");
     let r = n.claimed;
     assert_eq!(r.provider, "xendit");

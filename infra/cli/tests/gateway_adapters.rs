@@ -178,7 +178,13 @@ fn qr_amount(qr: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn midtrans_charge_notification_and_status() {
     let (callback, mut rx) = receiver().await;
-    let sim = Sim::start(&["midtrans", "--server-key", MIDTRANS_KEY, "--callback", &callback]);
+    let sim = Sim::start(&[
+        "midtrans",
+        "--server-key",
+        MIDTRANS_KEY,
+        "--callback",
+        &callback,
+    ]);
     let provider = midtrans(&sim.base, MIDTRANS_KEY, HttpPolicy::default());
 
     let req = request(15000);
@@ -213,7 +219,11 @@ async fn midtrans_charge_notification_and_status() {
     );
     let confirmed = provider.confirm(&notification).await.unwrap();
     assert_eq!(
-        (confirmed.kind, confirmed.amount, confirmed.raw_status.as_str()),
+        (
+            confirmed.kind,
+            confirmed.amount,
+            confirmed.raw_status.as_str()
+        ),
         (ReportKind::Paid, 15000, "settlement")
     );
     assert_eq!(
@@ -234,7 +244,13 @@ async fn midtrans_charge_notification_and_status() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn midtrans_pending_status_grants_nothing_and_duplicates_are_identical() {
     let (callback, mut rx) = receiver().await;
-    let sim = Sim::start(&["midtrans", "--server-key", MIDTRANS_KEY, "--callback", &callback]);
+    let sim = Sim::start(&[
+        "midtrans",
+        "--server-key",
+        MIDTRANS_KEY,
+        "--callback",
+        &callback,
+    ]);
     let provider = midtrans(&sim.base, MIDTRANS_KEY, HttpPolicy::default());
     let req = request(2000);
     provider.create_charge(&req).await.unwrap();
@@ -262,10 +278,7 @@ async fn midtrans_pending_status_grants_nothing_and_duplicates_are_identical() {
     let (h, b) = next(&mut rx).await;
     let n = provider.verify_notification(&h, &b).unwrap();
     assert_eq!(n.claimed.kind, ReportKind::Failed);
-    assert_eq!(
-        provider.confirm(&n).await.unwrap().kind,
-        ReportKind::Failed
-    );
+    assert_eq!(provider.confirm(&n).await.unwrap().kind, ReportKind::Failed);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -377,10 +390,17 @@ async fn xendit_charge_callback_and_payments() {
     let req = request(25000);
     let charge = provider.create_charge(&req).await.unwrap();
     assert_eq!(sim.count("charge").await, 2);
-    assert!(charge.provider_ref.starts_with("qr_"), "{}", charge.provider_ref);
+    assert!(
+        charge.provider_ref.starts_with("qr_"),
+        "{}",
+        charge.provider_ref
+    );
     assert_eq!(qr_amount(&charge.qr_string), "25000");
     let again = provider.create_charge(&req).await.unwrap();
-    assert_eq!(again, charge, "the idempotency key replays the same QR code");
+    assert_eq!(
+        again, charge,
+        "the idempotency key replays the same QR code"
+    );
 
     let order = req.trx_id.as_str();
     let before = provider
@@ -402,7 +422,10 @@ async fn xendit_charge_callback_and_payments() {
     assert_eq!(report.kind, ReportKind::Paid);
     assert_eq!(report.amount, 25000);
     assert_eq!(report.order_id, order);
-    assert_eq!(report.charge_ref.as_deref(), Some(charge.provider_ref.as_str()));
+    assert_eq!(
+        report.charge_ref.as_deref(),
+        Some(charge.provider_ref.as_str())
+    );
     assert!(report.provider_ref.as_deref().unwrap().starts_with("qrpy_"));
     let after = provider
         .query_status(order, Some(&charge.provider_ref))
@@ -441,17 +464,61 @@ async fn the_simulator_checks_requests_like_the_gateway() {
     };
     let charge = format!("{}/v2/charge", m.base);
     let key = Some(basic(MIDTRANS_KEY));
-    assert_eq!(send(charge.clone(), None, "application/json", good.to_string()).await, 401);
-    assert_eq!(send(charge.clone(), Some(basic("other")), "application/json", good.to_string()).await, 401);
-    assert_eq!(send(charge.clone(), key.clone(), "text/plain", good.to_string()).await, 400);
+    assert_eq!(
+        send(charge.clone(), None, "application/json", good.to_string()).await,
+        401
+    );
+    assert_eq!(
+        send(
+            charge.clone(),
+            Some(basic("other")),
+            "application/json",
+            good.to_string()
+        )
+        .await,
+        401
+    );
+    assert_eq!(
+        send(charge.clone(), key.clone(), "text/plain", good.to_string()).await,
+        400
+    );
     let as_string = json!({"payment_type": "qris", "transaction_details": {"order_id": "UP-SIM-1", "gross_amount": "1000"}});
-    assert_eq!(send(charge.clone(), key.clone(), "application/json", as_string.to_string()).await, 400);
+    assert_eq!(
+        send(
+            charge.clone(),
+            key.clone(),
+            "application/json",
+            as_string.to_string()
+        )
+        .await,
+        400
+    );
     let no_order = json!({"payment_type": "qris", "transaction_details": {"gross_amount": 1000}});
-    assert_eq!(send(charge.clone(), key.clone(), "application/json", no_order.to_string()).await, 400);
-    assert_eq!(send(charge.clone(), key.clone(), "application/json", good.to_string()).await, 200);
+    assert_eq!(
+        send(
+            charge.clone(),
+            key.clone(),
+            "application/json",
+            no_order.to_string()
+        )
+        .await,
+        400
+    );
+    assert_eq!(
+        send(
+            charge.clone(),
+            key.clone(),
+            "application/json",
+            good.to_string()
+        )
+        .await,
+        200
+    );
 
     let qr = format!("{}/qr_codes", x.base);
-    let body = json!({"reference_id": "UP-SIM-2", "type": "DYNAMIC", "currency": "IDR", "amount": 1000}).to_string();
+    let body =
+        json!({"reference_id": "UP-SIM-2", "type": "DYNAMIC", "currency": "IDR", "amount": 1000})
+            .to_string();
     let xsend = |version: Option<&'static str>, auth: Option<String>, body: String| {
         let mut r = http
             .post(qr.clone())
@@ -466,12 +533,33 @@ async fn the_simulator_checks_requests_like_the_gateway() {
         async move { r.send().await.unwrap().status().as_u16() }
     };
     assert_eq!(xsend(Some("2022-07-31"), None, body.clone()).await, 401);
-    assert_eq!(xsend(None, Some(basic(XENDIT_KEY)), body.clone()).await, 400);
-    let bad_amount = json!({"reference_id": "UP-SIM-2", "type": "DYNAMIC", "currency": "IDR", "amount": "1000"}).to_string();
-    assert_eq!(xsend(Some("2022-07-31"), Some(basic(XENDIT_KEY)), bad_amount).await, 400);
-    assert_eq!(xsend(Some("2022-07-31"), Some(basic(XENDIT_KEY)), body).await, 201);
+    assert_eq!(
+        xsend(None, Some(basic(XENDIT_KEY)), body.clone()).await,
+        400
+    );
+    let bad_amount =
+        json!({"reference_id": "UP-SIM-2", "type": "DYNAMIC", "currency": "IDR", "amount": "1000"})
+            .to_string();
+    assert_eq!(
+        xsend(Some("2022-07-31"), Some(basic(XENDIT_KEY)), bad_amount).await,
+        400
+    );
+    assert_eq!(
+        xsend(Some("2022-07-31"), Some(basic(XENDIT_KEY)), body).await,
+        201
+    );
 
     // The page lists the orders with a Pay button.
-    let page = http.get(format!("{}/", m.base)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("UP-SIM-1") && page.contains("Bayar"), "{page}");
+    let page = http
+        .get(format!("{}/", m.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("UP-SIM-1") && page.contains("Bayar"),
+        "{page}"
+    );
 }

@@ -66,7 +66,12 @@ fn gateway_keys_come_from_secrets_manager_for_the_chosen_gateway_only() {
         }
     }
     let text = read("template.yaml");
-    for leaked in ["SB-Mid-server-", "Mid-server-", "xnd_development_", "xnd_production_"] {
+    for leaked in [
+        "SB-Mid-server-",
+        "Mid-server-",
+        "xnd_development_",
+        "xnd_production_",
+    ] {
         assert!(!text.contains(leaked), "{leaked} in the template");
     }
     let samconfig = read("samconfig.toml");

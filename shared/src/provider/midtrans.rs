@@ -26,7 +26,9 @@ pub struct MidtransConfig {
 impl MidtransConfig {
     /// `MIDTRANS_SERVER_KEY` (required), `MIDTRANS_IS_PRODUCTION` (`true`/`false`, default false),
     /// `MIDTRANS_API_BASE` (overrides the choice of sandbox or production).
-    pub fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ProviderConfigError> {
+    pub fn from_lookup(
+        lookup: &impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ProviderConfigError> {
         let server_key = super::secret(lookup, "MIDTRANS_SERVER_KEY")?;
         let production = match lookup("MIDTRANS_IS_PRODUCTION")
             .map(|v| v.trim().to_ascii_lowercase())
@@ -109,7 +111,9 @@ impl Midtrans {
     /// `POST /v2/charge`, sent once: a charge is not idempotent at Midtrans.
     pub async fn create_charge(&self, request: &ChargeRequest) -> Result<Charge, ProviderError> {
         let body = Self::charge_body(request)?;
-        let minutes = body["custom_expiry"]["expiry_duration"].as_i64().unwrap_or(0);
+        let minutes = body["custom_expiry"]["expiry_duration"]
+            .as_i64()
+            .unwrap_or(0);
         let url = super::endpoint(&self.config.api_base, &["v2", "charge"])?;
         let auth = super::basic_auth(&self.config.server_key);
         let payload = body.to_string();
@@ -167,7 +171,10 @@ impl Midtrans {
     }
 
     /// Asks the status API about the notification's order: its answer is what counts.
-    pub async fn confirm(&self, notification: &Notification) -> Result<PaymentReport, ProviderError> {
+    pub async fn confirm(
+        &self,
+        notification: &Notification,
+    ) -> Result<PaymentReport, ProviderError> {
         let report = self.query_status(&notification.claimed.order_id).await?;
         if report.order_id != notification.claimed.order_id {
             return Err(rejected("midtrans status: the answer is for another order"));

@@ -168,7 +168,9 @@ impl PaymentProvider {
     /// Reads `PAYMENT_PROVIDER` (default `static`) and the chosen gateway's settings through `lookup`:
     /// Midtrans `MIDTRANS_SERVER_KEY`, `MIDTRANS_IS_PRODUCTION` (default false), `MIDTRANS_API_BASE`
     /// (overrides both); Xendit `XENDIT_SECRET_KEY`, `XENDIT_CALLBACK_TOKEN`, `XENDIT_API_BASE`.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ProviderConfigError> {
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ProviderConfigError> {
         Self::from_lookup_with(lookup, HttpPolicy::default())
     }
 
@@ -182,7 +184,10 @@ impl PaymentProvider {
             "" | "static" => Ok(Self::Static),
             "midtrans" => {
                 let config = MidtransConfig::from_lookup(&lookup)?;
-                Ok(Self::Midtrans(Midtrans::new(config, HttpClient::new(policy)?)))
+                Ok(Self::Midtrans(Midtrans::new(
+                    config,
+                    HttpClient::new(policy)?,
+                )))
             }
             "xendit" => {
                 let config = XenditConfig::from_lookup(&lookup)?;
@@ -234,7 +239,10 @@ impl PaymentProvider {
 
     /// What to grant on: Midtrans asks its status API (the notification is only a hint; one GET);
     /// Xendit's verified callback is itself the statement (no call).
-    pub async fn confirm(&self, notification: &Notification) -> Result<PaymentReport, ProviderError> {
+    pub async fn confirm(
+        &self,
+        notification: &Notification,
+    ) -> Result<PaymentReport, ProviderError> {
         match self {
             Self::Static => Err(ProviderError::Unsupported("static")),
             Self::Midtrans(m) => m.confirm(notification).await,
@@ -355,7 +363,16 @@ mod tests {
         assert_eq!(parse_rupiah("1000"), Some(1000));
         assert_eq!(parse_rupiah("1000.0"), Some(1000));
         for bad in [
-            "1000.50", "1000.", ".00", "", "-1", "0.00", "1e3", " 1000", "1,000", "99999999999999",
+            "1000.50",
+            "1000.",
+            ".00",
+            "",
+            "-1",
+            "0.00",
+            "1e3",
+            " 1000",
+            "1,000",
+            "99999999999999",
         ] {
             assert_eq!(parse_rupiah(bad), None, "{bad:?}");
         }
@@ -366,7 +383,13 @@ mod tests {
         use serde_json::json;
         assert_eq!(json_rupiah(&json!(10000)), Some(10000));
         assert_eq!(json_rupiah(&json!(10000.0)), Some(10000));
-        for bad in [json!(10000.5), json!(0), json!(-5), json!("10000"), json!(null)] {
+        for bad in [
+            json!(10000.5),
+            json!(0),
+            json!(-5),
+            json!("10000"),
+            json!(null),
+        ] {
             assert_eq!(json_rupiah(&bad), None, "{bad}");
         }
     }

@@ -28,7 +28,9 @@ pub struct XenditConfig {
 
 impl XenditConfig {
     /// `XENDIT_SECRET_KEY`, `XENDIT_CALLBACK_TOKEN` (both required), `XENDIT_API_BASE`.
-    pub fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ProviderConfigError> {
+    pub fn from_lookup(
+        lookup: &impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ProviderConfigError> {
         Ok(Self {
             secret_key: super::secret(lookup, "XENDIT_SECRET_KEY")?,
             callback_token: super::secret(lookup, "XENDIT_CALLBACK_TOKEN")?,
@@ -95,7 +97,9 @@ impl Xendit {
         if let Some(reference) = text("reference_id")
             && reference != request.trx_id.as_str()
         {
-            return Err(rejected("xendit qr_codes: the answer is for another reference"));
+            return Err(rejected(
+                "xendit qr_codes: the answer is for another reference",
+            ));
         }
         let expires_at = text("expires_at")
             .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
@@ -167,7 +171,8 @@ impl Xendit {
             .ok_or_else(|| rejected("xendit payments: no data list in the answer"))?;
         let mut reports = Vec::with_capacity(payments.len());
         for p in payments {
-            let r = payment_report(p).map_err(|why| rejected(&format!("xendit payments: {why}")))?;
+            let r =
+                payment_report(p).map_err(|why| rejected(&format!("xendit payments: {why}")))?;
             if r.order_id != order_id {
                 return Err(rejected("xendit payments: a payment for another reference"));
             }
@@ -235,7 +240,9 @@ fn answer(what: &str, http: u16, body: &[u8]) -> Result<Value, ProviderError> {
                 .collect();
             Err(rejected(&format!("{what}: HTTP {http} {code}: {message}")))
         }
-        Err(_) => Err(rejected(&format!("{what}: HTTP {http}, the answer is not JSON"))),
+        Err(_) => Err(rejected(&format!(
+            "{what}: HTTP {http}, the answer is not JSON"
+        ))),
     }
 }
 

@@ -91,10 +91,14 @@ fn charge(sim: &Sim, req: &Simple) -> Resp {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_~.".contains(&b))
     {
-        problems.push("transaction_details.order_id is required (at most 50 of A-Z a-z 0-9 - _ ~ .)".into());
+        problems.push(
+            "transaction_details.order_id is required (at most 50 of A-Z a-z 0-9 - _ ~ .)".into(),
+        );
     }
     // IDR has no minor unit: a whole number, not a string.
-    let amount = v["transaction_details"]["gross_amount"].as_u64().filter(|a| *a >= 1);
+    let amount = v["transaction_details"]["gross_amount"]
+        .as_u64()
+        .filter(|a| *a >= 1);
     if amount.is_none() {
         problems.push("transaction_details.gross_amount must be a whole number ≥ 1".into());
     }
@@ -117,7 +121,9 @@ fn charge(sim: &Sim, req: &Simple) -> Resp {
     }
     let amount = amount.expect("checked");
     let Some(qr) = qr_string(amount, order_id) else {
-        return invalid(vec!["transaction_details.gross_amount exceeds the QRIS limit".into()]);
+        return invalid(vec![
+            "transaction_details.gross_amount exceeds the QRIS limit".into(),
+        ]);
     };
     let transaction_id = random_id();
     let order = Order {

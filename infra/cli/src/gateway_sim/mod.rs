@@ -49,7 +49,10 @@ pub struct MidtransArgs {
     #[arg(long, default_value_t = 3101)]
     pub port: u16,
     /// Where notifications are sent.
-    #[arg(long, default_value = "http://127.0.0.1:3001/api/payment-callback/midtrans")]
+    #[arg(
+        long,
+        default_value = "http://127.0.0.1:3001/api/payment-callback/midtrans"
+    )]
     pub callback: String,
     #[arg(long, env = "MIDTRANS_SERVER_KEY", hide_env_values = true, default_value = DEV_MIDTRANS_SERVER_KEY)]
     pub server_key: String,
@@ -59,7 +62,10 @@ pub struct MidtransArgs {
 pub struct XenditArgs {
     #[arg(long, default_value_t = 3102)]
     pub port: u16,
-    #[arg(long, default_value = "http://127.0.0.1:3001/api/payment-callback/xendit")]
+    #[arg(
+        long,
+        default_value = "http://127.0.0.1:3001/api/payment-callback/xendit"
+    )]
     pub callback: String,
     #[arg(long, env = "XENDIT_SECRET_KEY", hide_env_values = true, default_value = DEV_XENDIT_SECRET_KEY)]
     pub secret_key: String,
@@ -204,11 +210,9 @@ impl Sim {
         let path = req.uri().path().to_owned();
         let query = req.uri().query().unwrap_or("").to_owned();
         match (req.method(), path.as_str()) {
-            (&Method::GET, "/") => server::text(
-                200,
-                "text/html; charset=utf-8",
-                self.page().into_bytes(),
-            ),
+            (&Method::GET, "/") => {
+                server::text(200, "text/html; charset=utf-8", self.page().into_bytes())
+            }
             (&Method::GET, "/sim/orders") => {
                 let orders: Vec<Value> = self.orders().iter().map(order_json).collect();
                 json_resp(200, &json!({ "orders": orders }))
@@ -264,7 +268,10 @@ impl Sim {
         let endpoint = v["endpoint"].as_str().unwrap_or("").to_owned();
         let status = v["status"].as_u64().unwrap_or(503);
         if endpoint.is_empty() || status > 599 {
-            return json_resp(400, &json!({"message": "endpoint and status (0 or 100–599) are required"}));
+            return json_resp(
+                400,
+                &json!({"message": "endpoint and status (0 or 100–599) are required"}),
+            );
         }
         self.faults.lock().unwrap().push(Fault {
             endpoint,

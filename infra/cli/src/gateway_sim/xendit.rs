@@ -70,10 +70,18 @@ fn iso(t: DateTime<Utc>) -> String {
 
 fn create(sim: &Sim, req: &Simple) -> Resp {
     if !is_json(req) {
-        return error(400, "API_VALIDATION_ERROR", "Content-Type must be application/json");
+        return error(
+            400,
+            "API_VALIDATION_ERROR",
+            "Content-Type must be application/json",
+        );
     }
     let Ok(v) = serde_json::from_slice::<Value>(req.body()) else {
-        return error(400, "API_VALIDATION_ERROR", "The request body is not valid JSON");
+        return error(
+            400,
+            "API_VALIDATION_ERROR",
+            "The request body is not valid JSON",
+        );
     };
     let key = header(req, "idempotency-key").map(str::to_owned);
     if let Some(k) = &key
@@ -82,7 +90,11 @@ fn create(sim: &Sim, req: &Simple) -> Resp {
         return if body == v {
             json_resp(201, &answer)
         } else {
-            error(409, "IDEMPOTENCY_ERROR", "idempotency-key was used with another request")
+            error(
+                409,
+                "IDEMPOTENCY_ERROR",
+                "idempotency-key was used with another request",
+            )
         };
     }
     let reference = v["reference_id"].as_str().unwrap_or("");
