@@ -256,14 +256,30 @@ async fn midtrans_pending_status_grants_nothing_and_duplicates_are_identical() {
     provider.create_charge(&req).await.unwrap();
     let order = req.trx_id.as_str();
 
-    // The notification says settlement, the status API still says pending.
-    let sent = sim
-        .post(
-            &format!("/sim/pay/{order}?statusApi=pending&times=2"),
-            json!({}),
-        )
-        .await;
+    // The notification says settlement, the status API still says pending; delivered twice.
+    // Sent with the CLI client, as an operator would.
+    let (exe, sim_url, order_arg) = (
+        env!("CARGO_BIN_EXE_upstream"),
+        sim.base.clone(),
+        order.to_owned(),
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(exe)
+            .args(["gateway-sim", "pay", &order_arg, "--sim", &sim_url])
+            .args(["--status-api-pending", "--times", "2"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sent: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(sent["sent"], 2);
+    assert_eq!(sent["responses"][1]["status"], 200);
     let (h1, b1) = next(&mut rx).await;
     let (_, b2) = next(&mut rx).await;
     assert_eq!(b1, b2, "a duplicate delivery is byte-identical");

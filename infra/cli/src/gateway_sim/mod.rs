@@ -116,21 +116,26 @@ pub fn run(command: SimCommand) -> Result<(), String> {
     runtime.block_on(async move {
         let listener = server::bind(port).await?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let sim = Arc::new(Sim::new(gateway, callback));
         // The first line of stdout is the URL (tests read it).
         println!("http://{addr}");
         eprintln!(
-            "{} simulator on http://{addr} (page: http://{addr}/), notifications → {}",
-            sim.gateway.name(),
-            sim.callback
+            "{} simulator on http://{addr} (page: http://{addr}/), notifications → {callback}",
+            gateway.name()
         );
-        server::serve(listener, move |req| {
-            let sim = sim.clone();
-            async move { sim.handle(req).await }
-        })
-        .await;
+        serve(listener, gateway, callback).await;
         Ok(())
     })
+}
+
+/// Serves a simulator on `listener` until Ctrl-C or SIGTERM (usable in-process, e.g. by the local
+/// stack: `tokio::spawn(gateway_sim::serve(listener, gateway, callback))`).
+pub async fn serve(listener: tokio::net::TcpListener, gateway: Gateway, callback: String) {
+    let sim = Arc::new(Sim::new(gateway, callback));
+    server::serve(listener, move |req| {
+        let sim = sim.clone();
+        async move { sim.handle(req).await }
+    })
+    .await;
 }
 
 /// Which gateway is simulated, with its credentials.
@@ -145,7 +150,8 @@ pub enum Gateway {
 }
 
 impl Gateway {
-    fn name(&self) -> &'static str {
+    /// `midtrans` | `xendit`.
+    pub fn name(&self) -> &'static str {
         match self {
             Self::Midtrans { .. } => "midtrans",
             Self::Xendit { .. } => "xendit",
