@@ -135,6 +135,7 @@ fn charge(sim: &Sim, req: &Simple) -> Resp {
         created: now,
         expires_at,
         payments: Vec::new(),
+        paid_at: None,
     };
     if !sim.insert(order) {
         return json_resp(
@@ -228,7 +229,7 @@ fn transaction_json(o: &Order, status: &str, server_key: &str, message: &str) ->
         "expiry_time": wib(o.expires_at),
     });
     if status == "settlement" {
-        v["settlement_time"] = json!(wib(Utc::now()));
+        v["settlement_time"] = json!(wib(o.paid_at.unwrap_or_else(Utc::now)));
     }
     v
 }
@@ -269,8 +270,14 @@ pub(super) fn notification(
     server_key: &str,
 ) -> (Vec<(String, String)>, String) {
     let status = status.unwrap_or("settlement");
+    let now = Utc::now();
     if !keep_pending {
-        sim.update(&order.order_id, |o| o.status = status.to_owned());
+        sim.update(&order.order_id, |o| {
+            o.status = status.to_owned();
+            if status == "settlement" {
+                o.paid_at.get_or_insert(now);
+            }
+        });
     }
     let body = transaction_json(order, status, server_key, "midtrans payment notification");
     (Vec::new(), body.to_string())

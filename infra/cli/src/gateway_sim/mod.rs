@@ -173,6 +173,8 @@ pub struct Order {
     pub expires_at: DateTime<Utc>,
     /// Xendit payments made on this QR code.
     pub payments: Vec<Value>,
+    /// When the order was settled (Midtrans).
+    pub paid_at: Option<DateTime<Utc>>,
 }
 
 struct Fault {
@@ -347,13 +349,21 @@ impl Sim {
     fn page(&self) -> String {
         let mut rows = String::new();
         for o in self.orders() {
+            let amount = upstream_session::domain::Amount::new(o.amount)
+                .map(|a| a.display_idr())
+                .unwrap_or_default();
+            let label =
+                if o.payments.is_empty() && matches!(o.status.as_str(), "pending" | "ACTIVE") {
+                    "Bayar"
+                } else {
+                    "Kirim ulang notifikasi"
+                };
             rows.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td>Rp {}</td><td>{}</td><td><form method=\"post\" action=\"/sim/pay/{}?redirect=1\"><button>Bayar</button></form></td></tr>",
+                "<tr><td>{}</td><td>{}</td><td style=\"white-space:nowrap\">{amount}</td><td>{}</td><td><form method=\"post\" action=\"/sim/pay/{}?redirect=1\"><button>{label}</button></form></td></tr>",
                 html(&o.order_id),
                 html(&o.provider_id),
-                o.amount,
                 html(&o.status),
-                html(&o.order_id),
+                url_encode(&o.order_id),
             ));
         }
         if rows.is_empty() {

@@ -143,6 +143,7 @@ fn create(sim: &Sim, req: &Simple) -> Resp {
         created: now,
         expires_at,
         payments: Vec::new(),
+        paid_at: None,
     };
     if !sim.insert(order) {
         return error(409, "DUPLICATE_ERROR", "reference_id is already in use");
