@@ -579,3 +579,33 @@ async fn the_simulator_checks_requests_like_the_gateway() {
         "{page}"
     );
 }
+
+/// An https:// base goes through rustls (aws-lc-rs, platform verifier): a server that does not speak
+/// TLS is a failed connection, retried and reported unavailable, never a panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_goes_through_rustls() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        while let Ok((mut stream, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                .await;
+        }
+    });
+    let provider = midtrans(
+        &format!("https://{addr}"),
+        MIDTRANS_KEY,
+        HttpPolicy::default(),
+    );
+    let err = provider.query_status("UP-ANY", None).await.unwrap_err();
+    assert!(
+        matches!(err, ProviderError::Unavailable(ref m) if m.contains("connection failed")),
+        "{err:?}"
+    );
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3);
+}
