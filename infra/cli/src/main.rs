@@ -2,6 +2,7 @@
 
 mod admin_cmd;
 mod dev_cmd;
+mod gateway_sim;
 mod money_cmd;
 mod proxy_cmd;
 mod qris_cmd;
@@ -57,6 +58,11 @@ enum Command {
         #[command(subcommand)]
         command: qris_cmd::QrisCommand,
     },
+    /// A local payment gateway simulator (Midtrans or Xendit) and its Pay command.
+    GatewaySim {
+        #[command(subcommand)]
+        command: gateway_sim::SimCommand,
+    },
     /// Print every route and its function as JSON (the list the SAM template must match).
     Routes,
 }
@@ -78,6 +84,7 @@ fn main() -> ExitCode {
         Command::AdminProxy(args) => proxy_cmd::run(args),
         Command::Webhook(args) => webhook_cmd::run(args),
         Command::Qris { command } => qris_cmd::run(command),
+        Command::GatewaySim { command } => gateway_sim::run(command),
         Command::Routes => {
             let list: Vec<_> = routes::all()
                 .into_iter()

@@ -1,0 +1,526 @@
+//! `upstream gateway-sim midtrans|xendit`: a local stand-in for a payment gateway on 127.0.0.1. It
+//! serves the charge and status endpoints with the gateway's documented request checks, keeps the
+//! orders in memory, and sends correctly signed notifications to the callback URL on demand
+//! (`POST /sim/pay/{order_id}`, `upstream gateway-sim pay`, or the Pay button on `/`).
+//!
+//! Test controls: `GET /sim/orders`, `GET /sim/stats` (requests per endpoint), `POST /sim/faults
+//! {"endpoint": "charge"|"status", "status": 503, "times": 2}` (`"status": 0` with `"hangMs"`
+//! holds the request without answering), and on `/sim/pay`: `?status=` (what the notification says),
+//! `&statusApi=pending` (the status API keeps saying pending), `&times=2` (a duplicate delivery),
+//! `&amount=` (Xendit: pay another amount).
+
+mod midtrans;
+mod xendit;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+use upstream_session::qris::{DEFAULT_MAX_AMOUNT, DEMO_STATIC, Qris};
+
+use crate::server::{self, Simple};
+
+/// The simulator's own server key when none is given (not a secret: loopback only).
+pub const DEV_MIDTRANS_SERVER_KEY: &str = "SB-Mid-server-LOCAL-SIMULATOR";
+/// The simulator's Xendit secret key when none is given.
+pub const DEV_XENDIT_SECRET_KEY: &str = "xnd_development_LOCAL_SIMULATOR";
+/// The simulator's Xendit callback token when none is given.
+pub const DEV_XENDIT_CALLBACK_TOKEN: &str = "local-simulator-callback-token";
+
+/// `upstream gateway-sim …`.
+#[derive(clap::Subcommand)]
+pub enum SimCommand {
+    /// Simulate Midtrans Core API (QRIS charge, status, HTTP notification).
+    Midtrans(MidtransArgs),
+    /// Simulate Xendit QR Codes API 2022-07-31 (create QR code, payments, qr.payment callback).
+    Xendit(XenditArgs),
+    /// Pay an order at a running simulator: it sends the gateway's notification to its callback.
+    Pay(PayArgs),
+}
+
+#[derive(clap::Args)]
+pub struct MidtransArgs {
+    /// Port on 127.0.0.1 (0: any free port; the URL is printed).
+    #[arg(long, default_value_t = 3101)]
+    pub port: u16,
+    /// Where notifications are sent.
+    #[arg(
+        long,
+        default_value = "http://127.0.0.1:3001/api/payment-callback/midtrans"
+    )]
+    pub callback: String,
+    #[arg(long, env = "MIDTRANS_SERVER_KEY", hide_env_values = true, default_value = DEV_MIDTRANS_SERVER_KEY)]
+    pub server_key: String,
+}
+
+#[derive(clap::Args)]
+pub struct XenditArgs {
+    #[arg(long, default_value_t = 3102)]
+    pub port: u16,
+    #[arg(
+        long,
+        default_value = "http://127.0.0.1:3001/api/payment-callback/xendit"
+    )]
+    pub callback: String,
+    #[arg(long, env = "XENDIT_SECRET_KEY", hide_env_values = true, default_value = DEV_XENDIT_SECRET_KEY)]
+    pub secret_key: String,
+    #[arg(long, env = "XENDIT_CALLBACK_TOKEN", hide_env_values = true, default_value = DEV_XENDIT_CALLBACK_TOKEN)]
+    pub callback_token: String,
+}
+
+#[derive(clap::Args)]
+pub struct PayArgs {
+    pub order_id: String,
+    /// The simulator's URL.
+    #[arg(long, default_value = "http://127.0.0.1:3101")]
+    pub sim: String,
+    /// What the notification says (Midtrans: settlement, pending, expire…; Xendit: SUCCEEDED, FAILED).
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Keep the status API saying `pending` whatever the notification says.
+    #[arg(long)]
+    pub status_api_pending: bool,
+    /// Deliver the same notification this many times.
+    #[arg(long, default_value_t = 1)]
+    pub times: u32,
+    /// Pay this amount instead of the order's (Xendit).
+    #[arg(long)]
+    pub amount: Option<u64>,
+}
+
+pub fn run(command: SimCommand) -> Result<(), String> {
+    let (gateway, port, callback) = match command {
+        SimCommand::Pay(args) => return pay(args),
+        SimCommand::Midtrans(a) => (
+            Gateway::Midtrans {
+                server_key: a.server_key,
+            },
+            a.port,
+            a.callback,
+        ),
+        SimCommand::Xendit(a) => (
+            Gateway::Xendit {
+                secret_key: a.secret_key,
+                callback_token: a.callback_token,
+            },
+            a.port,
+            a.callback,
+        ),
+    };
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let listener = server::bind(port).await?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        // The first line of stdout is the URL (tests read it).
+        println!("http://{addr}");
+        eprintln!(
+            "{} simulator on http://{addr} (page: http://{addr}/), notifications → {callback}",
+            gateway.name()
+        );
+        serve(listener, gateway, callback).await;
+        Ok(())
+    })
+}
+
+/// Serves a simulator on `listener` until Ctrl-C or SIGTERM (usable in-process, e.g. by the local
+/// stack: `tokio::spawn(gateway_sim::serve(listener, gateway, callback))`).
+pub async fn serve(listener: tokio::net::TcpListener, gateway: Gateway, callback: String) {
+    let sim = Arc::new(Sim::new(gateway, callback));
+    server::serve(listener, move |req| {
+        let sim = sim.clone();
+        async move { sim.handle(req).await }
+    })
+    .await;
+}
+
+/// Which gateway is simulated, with its credentials.
+pub enum Gateway {
+    Midtrans {
+        server_key: String,
+    },
+    Xendit {
+        secret_key: String,
+        callback_token: String,
+    },
+}
+
+impl Gateway {
+    /// `midtrans` | `xendit`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Midtrans { .. } => "midtrans",
+            Self::Xendit { .. } => "xendit",
+        }
+    }
+}
+
+/// An order (a charge) the simulator holds.
+#[derive(Clone)]
+pub struct Order {
+    pub order_id: String,
+    /// Midtrans transaction_id / Xendit QR code id.
+    pub provider_id: String,
+    pub amount: u64,
+    /// Midtrans transaction_status / Xendit QR code status.
+    pub status: String,
+    pub qr_string: String,
+    pub created: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// Xendit payments made on this QR code.
+    pub payments: Vec<Value>,
+    /// When the order was settled (Midtrans).
+    pub paid_at: Option<DateTime<Utc>>,
+}
+
+struct Fault {
+    endpoint: String,
+    status: u16,
+    hang: Duration,
+    remaining: u32,
+}
+
+/// The simulator's state.
+pub struct Sim {
+    gateway: Gateway,
+    callback: String,
+    orders: Mutex<BTreeMap<String, Order>>,
+    faults: Mutex<Vec<Fault>>,
+    counts: Mutex<BTreeMap<String, u64>>,
+    /// Xendit idempotency keys → (request body, answer).
+    replays: Mutex<HashMap<String, (Value, Value)>>,
+    http: reqwest::Client,
+}
+
+type Resp = Response<Full<Bytes>>;
+
+impl Sim {
+    fn new(gateway: Gateway, callback: String) -> Self {
+        Self {
+            gateway,
+            callback,
+            orders: Mutex::new(BTreeMap::new()),
+            faults: Mutex::new(Vec::new()),
+            counts: Mutex::new(BTreeMap::new()),
+            replays: Mutex::new(HashMap::new()),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("HTTP client"),
+        }
+    }
+
+    async fn handle(&self, req: Simple) -> Resp {
+        let path = req.uri().path().to_owned();
+        let query = req.uri().query().unwrap_or("").to_owned();
+        match (req.method(), path.as_str()) {
+            (&Method::GET, "/") => {
+                server::text(200, "text/html; charset=utf-8", self.page().into_bytes())
+            }
+            (&Method::GET, "/sim/orders") => {
+                let orders: Vec<Value> = self.orders().iter().map(order_json).collect();
+                json_resp(200, &json!({ "orders": orders }))
+            }
+            (&Method::GET, "/sim/stats") => json_resp(200, &json!(*self.counts.lock().unwrap())),
+            (&Method::POST, "/sim/faults") => self.add_fault(req.body()),
+            (&Method::POST, p) if p.starts_with("/sim/pay/") => {
+                let order_id = percent_decode(&p["/sim/pay/".len()..]);
+                self.pay(&order_id, &params(&query)).await
+            }
+            _ => {
+                let routed = match &self.gateway {
+                    Gateway::Midtrans { .. } => midtrans::route(self, &req).await,
+                    Gateway::Xendit { .. } => xendit::route(self, &req).await,
+                };
+                routed.unwrap_or_else(|| json_resp(404, &json!({"message": "not found"})))
+            }
+        }
+    }
+
+    /// Counts a request to `endpoint`, then plays the first matching fault, if any.
+    async fn count_and_fault(&self, endpoint: &str) -> Option<Resp> {
+        *self
+            .counts
+            .lock()
+            .unwrap()
+            .entry(endpoint.to_owned())
+            .or_default() += 1;
+        let fault = {
+            let mut faults = self.faults.lock().unwrap();
+            let found = faults
+                .iter_mut()
+                .find(|f| f.endpoint == endpoint && f.remaining > 0)?;
+            found.remaining -= 1;
+            (found.status, found.hang)
+        };
+        match fault {
+            (0, hang) => {
+                tokio::time::sleep(hang).await;
+                Some(json_resp(504, &json!({"message": "held"})))
+            }
+            (status, _) => Some(json_resp(
+                status,
+                &json!({"status_code": status.to_string(), "status_message": "simulated failure", "error_code": "SIMULATED", "message": "simulated failure"}),
+            )),
+        }
+    }
+
+    fn add_fault(&self, body: &[u8]) -> Resp {
+        let Ok(v) = serde_json::from_slice::<Value>(body) else {
+            return json_resp(400, &json!({"message": "body must be JSON"}));
+        };
+        let endpoint = v["endpoint"].as_str().unwrap_or("").to_owned();
+        let status = v["status"].as_u64().unwrap_or(503);
+        if endpoint.is_empty() || status > 599 {
+            return json_resp(
+                400,
+                &json!({"message": "endpoint and status (0 or 100–599) are required"}),
+            );
+        }
+        self.faults.lock().unwrap().push(Fault {
+            endpoint,
+            status: status as u16,
+            hang: Duration::from_millis(v["hangMs"].as_u64().unwrap_or(30_000).min(120_000)),
+            remaining: v["times"].as_u64().unwrap_or(1).min(1000) as u32,
+        });
+        json_resp(200, &json!({"ok": true}))
+    }
+
+    async fn pay(&self, order_id: &str, params: &HashMap<String, String>) -> Resp {
+        let Some(order) = self.orders.lock().unwrap().get(order_id).cloned() else {
+            return json_resp(404, &json!({"message": format!("no order {order_id}")}));
+        };
+        let times: u32 = params
+            .get("times")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(1)
+            .clamp(1, 10);
+        let keep_pending = params.get("statusApi").is_some_and(|s| s == "pending");
+        let status = params.get("status").map(String::as_str);
+        let amount = params.get("amount").and_then(|a| a.parse().ok());
+        let (headers, body) = match &self.gateway {
+            Gateway::Midtrans { server_key } => {
+                midtrans::notification(self, &order, status, keep_pending, server_key)
+            }
+            Gateway::Xendit { callback_token, .. } => {
+                xendit::callback(self, &order, status, keep_pending, amount, callback_token)
+            }
+        };
+        let mut responses = Vec::new();
+        for _ in 0..times {
+            let mut request = self
+                .http
+                .post(&self.callback)
+                .header("content-type", "application/json")
+                .body(body.clone());
+            for (k, v) in &headers {
+                request = request.header(k.as_str(), v.as_str());
+            }
+            responses.push(match request.send().await {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let text = resp.text().await.unwrap_or_default();
+                    json!({"status": status, "body": text})
+                }
+                Err(e) => json!({"error": e.to_string()}),
+            });
+        }
+        if params.contains_key("redirect") {
+            return Response::builder()
+                .status(StatusCode::SEE_OTHER)
+                .header("location", "/")
+                .body(Full::new(Bytes::new()))
+                .expect("valid response");
+        }
+        json_resp(
+            200,
+            &json!({"sent": times, "notification": serde_json::from_str::<Value>(&body).unwrap_or(Value::Null), "responses": responses}),
+        )
+    }
+
+    fn orders(&self) -> Vec<Order> {
+        self.orders.lock().unwrap().values().cloned().collect()
+    }
+
+    fn page(&self) -> String {
+        let mut rows = String::new();
+        for o in self.orders() {
+            let amount = upstream_session::domain::Amount::new(o.amount)
+                .map(|a| a.display_idr())
+                .unwrap_or_default();
+            let label =
+                if o.payments.is_empty() && matches!(o.status.as_str(), "pending" | "ACTIVE") {
+                    "Bayar"
+                } else {
+                    "Kirim ulang notifikasi"
+                };
+            rows.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td style=\"white-space:nowrap\">{amount}</td><td>{}</td><td><form method=\"post\" action=\"/sim/pay/{}?redirect=1\"><button>{label}</button></form></td></tr>",
+                html(&o.order_id),
+                html(&o.provider_id),
+                html(&o.status),
+                url_encode(&o.order_id),
+            ));
+        }
+        if rows.is_empty() {
+            rows.push_str("<tr><td colspan=\"5\">Belum ada pesanan.</td></tr>");
+        }
+        format!(
+            "<!doctype html><html lang=\"id\"><meta charset=\"utf-8\"><title>Simulator {name}</title>\
+             <meta http-equiv=\"refresh\" content=\"5\">\
+             <style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:.3em .8em;border-bottom:1px solid #ddd}}</style>\
+             <h1>Simulator {name}</h1><p>Notifikasi dikirim ke <code>{cb}</code>.</p>\
+             <table><tr><th>Order</th><th>Referensi</th><th>Jumlah</th><th>Status</th><th></th></tr>{rows}</table></html>",
+            name = self.gateway.name(),
+            cb = html(&self.callback),
+        )
+    }
+
+    /// Stores a new order; false when its id is taken.
+    fn insert(&self, order: Order) -> bool {
+        let mut orders = self.orders.lock().unwrap();
+        if orders.contains_key(&order.order_id) {
+            return false;
+        }
+        orders.insert(order.order_id.clone(), order);
+        true
+    }
+
+    fn update(&self, order_id: &str, f: impl FnOnce(&mut Order)) {
+        if let Some(o) = self.orders.lock().unwrap().get_mut(order_id) {
+            f(o);
+        }
+    }
+}
+
+fn order_json(o: &Order) -> Value {
+    json!({
+        "orderId": o.order_id, "providerId": o.provider_id, "amount": o.amount, "status": o.status,
+        "qrString": o.qr_string, "expiresAt": o.expires_at.to_rfc3339(), "payments": o.payments,
+    })
+}
+
+/// A dynamic QRIS for the demo merchant with the amount (and the order id as reference when it fits).
+fn qr_string(amount: u64, order_id: &str) -> Option<String> {
+    let reference = (order_id.len() <= 25 && order_id.bytes().all(|b| (0x20..=0x7e).contains(&b)))
+        .then_some(order_id);
+    let q = Qris::parse(DEMO_STATIC.trim()).ok()?;
+    q.to_dynamic(amount, reference, DEFAULT_MAX_AMOUNT)
+        .ok()
+        .map(|d| d.payload())
+}
+
+/// 128 random bits as a UUID-shaped string.
+fn random_id() -> String {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).expect("randomness");
+    let h = b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+fn json_resp(status: u16, v: &Value) -> Resp {
+    server::text(status, "application/json", v.to_string().into_bytes())
+}
+
+fn header<'a>(req: &'a Simple, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+fn is_json(req: &Simple) -> bool {
+    header(req, "content-type").is_some_and(|c| {
+        c.split(';')
+            .next()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+    })
+}
+
+fn params(query: &str) -> HashMap<String, String> {
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('=').or(Some((kv, ""))))
+        .filter(|(k, _)| !k.is_empty())
+        .map(|(k, v)| (k.to_owned(), percent_decode(v)))
+        .collect()
+}
+
+fn percent_decode(s: &str) -> String {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push(h * 16 + l);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `upstream gateway-sim pay ORDER_ID --sim URL`.
+fn pay(args: PayArgs) -> Result<(), String> {
+    let mut query = vec![format!("times={}", args.times)];
+    if let Some(s) = &args.status {
+        query.push(format!("status={s}"));
+    }
+    if args.status_api_pending {
+        query.push("statusApi=pending".into());
+    }
+    if let Some(a) = args.amount {
+        query.push(format!("amount={a}"));
+    }
+    let url = format!(
+        "{}/sim/pay/{}?{}",
+        args.sim.trim_end_matches('/'),
+        url_encode(&args.order_id),
+        query.join("&")
+    );
+    let target = crate::target::Target::Local {
+        base: args.sim.trim_end_matches('/').to_owned(),
+    };
+    let path = url.strip_prefix(target.base()).unwrap_or(&url).to_owned();
+    let (status, _, body) = target.send("POST", &path, &[], b"")?;
+    let body = String::from_utf8_lossy(&body);
+    println!("{body}");
+    if status == 200 {
+        Ok(())
+    } else {
+        Err(format!("the simulator answered HTTP {status}"))
+    }
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

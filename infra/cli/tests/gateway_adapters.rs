@@ -1,0 +1,611 @@
+//! The gateway adapters (`upstream_session::provider`) against the gateway simulator (the built
+//! `upstream gateway-sim`), over real HTTP on loopback: charge, status, signed notifications, the
+//! status API as the source of truth, duplicates, timeouts and bounded retries (counted at the
+//! simulator). No mocks in the adapters' path.
+
+use std::convert::Infallible;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{TimeDelta, Utc};
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::service::service_fn;
+use hyper::{HeaderMap, Request, Response};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use upstream_session::domain::{Amount, TrxId};
+use upstream_session::provider::{
+    ChargeRequest, HttpPolicy, PaymentProvider, ProviderError, ReportKind,
+};
+use upstream_session::qris::Qris;
+
+const MIDTRANS_KEY: &str = "SB-Mid-server-ADAPTER-TEST";
+const XENDIT_KEY: &str = "xnd_development_ADAPTER_TEST";
+const XENDIT_TOKEN: &str = "adapter-test-callback-token";
+
+/// A running simulator (a child process this test started; killed on drop).
+struct Sim {
+    child: Child,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Sim {
+    fn start(args: &[&str]) -> Sim {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_upstream"))
+            .arg("gateway-sim")
+            .args(args)
+            .args(["--port", "0"])
+            .env_remove("MIDTRANS_SERVER_KEY")
+            .env_remove("XENDIT_SECRET_KEY")
+            .env_remove("XENDIT_CALLBACK_TOKEN")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the simulator");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.starts_with("http://127.0.0.1:"), "{line:?}");
+        Sim {
+            child,
+            base: line.trim().to_owned(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        serde_json::from_str(&r.text().await.unwrap()).unwrap()
+    }
+
+    async fn count(&self, endpoint: &str) -> u64 {
+        let text = self
+            .http
+            .get(format!("{}/sim/stats", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        v[endpoint].as_u64().unwrap_or(0)
+    }
+
+    async fn fault(&self, endpoint: &str, status: u16, times: u32, hang_ms: u64) {
+        self.post(
+            "/sim/faults",
+            json!({"endpoint": endpoint, "status": status, "times": times, "hangMs": hang_ms}),
+        )
+        .await;
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback server standing in for our callback route: records each request, answers 200.
+async fn receiver() -> (String, mpsc::UnboundedReceiver<(HeaderMap, Bytes)>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let svc = service_fn(move |req: Request<Incoming>| {
+                    let tx = tx.clone();
+                    async move {
+                        let (parts, body) = req.into_parts();
+                        let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap();
+                        let _ = tx.send((parts.headers, bytes));
+                        Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"ok"))))
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    (format!("http://{addr}/api/payment-callback"), rx)
+}
+
+async fn next(rx: &mut mpsc::UnboundedReceiver<(HeaderMap, Bytes)>) -> (HeaderMap, Bytes) {
+    tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .expect("a notification within 5 s")
+        .unwrap()
+}
+
+fn midtrans(base: &str, key: &str, policy: HttpPolicy) -> PaymentProvider {
+    PaymentProvider::from_lookup_with(
+        |n| match n {
+            "PAYMENT_PROVIDER" => Some("midtrans".into()),
+            "MIDTRANS_SERVER_KEY" => Some(key.into()),
+            "MIDTRANS_API_BASE" => Some(base.into()),
+            _ => None,
+        },
+        policy,
+    )
+    .unwrap()
+}
+
+fn xendit(base: &str, key: &str) -> PaymentProvider {
+    PaymentProvider::from_lookup(|n| match n {
+        "PAYMENT_PROVIDER" => Some("xendit".into()),
+        "XENDIT_SECRET_KEY" => Some(key.into()),
+        "XENDIT_CALLBACK_TOKEN" => Some(XENDIT_TOKEN.into()),
+        "XENDIT_API_BASE" => Some(base.into()),
+        _ => None,
+    })
+    .unwrap()
+}
+
+fn request(amount: u64) -> ChargeRequest {
+    let now = Utc::now();
+    ChargeRequest {
+        trx_id: TrxId::generate(now),
+        amount: Amount::new(amount).unwrap(),
+        expires_at: now + TimeDelta::hours(2),
+        now,
+    }
+}
+
+fn qr_amount(qr: &str) -> String {
+    let q = Qris::parse(qr).expect("a valid QRIS payload");
+    q.get("54").expect("an amount").value.clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn midtrans_charge_notification_and_status() {
+    let (callback, mut rx) = receiver().await;
+    let sim = Sim::start(&[
+        "midtrans",
+        "--server-key",
+        MIDTRANS_KEY,
+        "--callback",
+        &callback,
+    ]);
+    let provider = midtrans(&sim.base, MIDTRANS_KEY, HttpPolicy::default());
+
+    let req = request(15000);
+    let charge = provider.create_charge(&req).await.unwrap();
+    assert_eq!(qr_amount(&charge.qr_string), "15000");
+    assert!(!charge.provider_ref.is_empty());
+    let expires = charge.expires_at.unwrap();
+    assert!(expires <= req.expires_at && expires > req.expires_at - TimeDelta::minutes(1));
+
+    let order = req.trx_id.as_str();
+    let before = provider.query_status(order, None).await.unwrap();
+    assert_eq!(
+        (before.kind, before.amount, before.order_id.as_str()),
+        (ReportKind::Pending, 15000, order)
+    );
+
+    // The same order again: Midtrans refuses a duplicated order_id.
+    assert!(matches!(
+        provider.create_charge(&req).await,
+        Err(ProviderError::Rejected(_))
+    ));
+
+    let statuses = sim.count("status").await;
+    sim.post(&format!("/sim/pay/{order}"), json!({})).await;
+    let (headers, body) = next(&mut rx).await;
+    let notification = provider.verify_notification(&headers, &body).unwrap();
+    assert_eq!(notification.claimed.kind, ReportKind::Paid);
+    assert_eq!(notification.claimed.order_id, order);
+    assert_eq!(
+        notification.claimed.provider_ref.as_deref(),
+        Some(charge.provider_ref.as_str())
+    );
+    let confirmed = provider.confirm(&notification).await.unwrap();
+    assert_eq!(
+        (
+            confirmed.kind,
+            confirmed.amount,
+            confirmed.raw_status.as_str()
+        ),
+        (ReportKind::Paid, 15000, "settlement")
+    );
+    assert_eq!(
+        sim.count("status").await,
+        statuses + 1,
+        "confirm is one GET"
+    );
+
+    // Another server key: refused by the gateway (401), and its notifications do not verify.
+    let stranger = midtrans(&sim.base, "SB-Mid-server-WRONG", HttpPolicy::default());
+    assert!(matches!(
+        stranger.create_charge(&request(1000)).await,
+        Err(ProviderError::Rejected(m)) if m.contains("401")
+    ));
+    assert!(stranger.verify_notification(&headers, &body).is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn midtrans_pending_status_grants_nothing_and_duplicates_are_identical() {
+    let (callback, mut rx) = receiver().await;
+    let sim = Sim::start(&[
+        "midtrans",
+        "--server-key",
+        MIDTRANS_KEY,
+        "--callback",
+        &callback,
+    ]);
+    let provider = midtrans(&sim.base, MIDTRANS_KEY, HttpPolicy::default());
+    let req = request(2000);
+    provider.create_charge(&req).await.unwrap();
+    let order = req.trx_id.as_str();
+
+    // The notification says settlement, the status API still says pending; delivered twice.
+    // Sent with the CLI client, as an operator would.
+    let (exe, sim_url, order_arg) = (
+        env!("CARGO_BIN_EXE_upstream"),
+        sim.base.clone(),
+        order.to_owned(),
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(exe)
+            .args(["gateway-sim", "pay", &order_arg, "--sim", &sim_url])
+            .args(["--status-api-pending", "--times", "2"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sent: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sent["sent"], 2);
+    assert_eq!(sent["responses"][1]["status"], 200);
+    let (h1, b1) = next(&mut rx).await;
+    let (_, b2) = next(&mut rx).await;
+    assert_eq!(b1, b2, "a duplicate delivery is byte-identical");
+    let n = provider.verify_notification(&h1, &b1).unwrap();
+    assert_eq!(n.claimed.kind, ReportKind::Paid);
+    let confirmed = provider.confirm(&n).await.unwrap();
+    assert_eq!(confirmed.kind, ReportKind::Pending);
+
+    // An expiry notification: failed, and the status API agrees.
+    sim.post(&format!("/sim/pay/{order}?status=expire"), json!({}))
+        .await;
+    let (h, b) = next(&mut rx).await;
+    let n = provider.verify_notification(&h, &b).unwrap();
+    assert_eq!(n.claimed.kind, ReportKind::Failed);
+    assert_eq!(provider.confirm(&n).await.unwrap().kind, ReportKind::Failed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn midtrans_charge_is_sent_once_and_status_retries_are_bounded() {
+    let sim = Sim::start(&["midtrans", "--server-key", MIDTRANS_KEY]);
+    let provider = midtrans(&sim.base, MIDTRANS_KEY, HttpPolicy::default());
+
+    // One 503: a retry would succeed, so an error and a count of 1 prove there was none.
+    sim.fault("charge", 503, 1, 0).await;
+    let err = provider.create_charge(&request(1000)).await.unwrap_err();
+    assert!(matches!(err, ProviderError::Unavailable(_)), "{err:?}");
+    assert_eq!(sim.count("charge").await, 1, "a charge is never retried");
+
+    let req = request(1000);
+    provider.create_charge(&req).await.unwrap();
+
+    sim.fault("status", 503, 10, 0).await;
+    let before = sim.count("status").await;
+    let err = provider
+        .query_status(req.trx_id.as_str(), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ProviderError::Unavailable(_)), "{err:?}");
+    assert_eq!(sim.count("status").await - before, 3, "three attempts");
+
+    // Two failures, then an answer: the third attempt succeeds.
+    let sim2 = Sim::start(&["midtrans", "--server-key", MIDTRANS_KEY]);
+    let p2 = midtrans(&sim2.base, MIDTRANS_KEY, HttpPolicy::default());
+    let req2 = request(3000);
+    p2.create_charge(&req2).await.unwrap();
+    sim2.fault("status", 502, 2, 0).await;
+    let r = p2.query_status(req2.trx_id.as_str(), None).await.unwrap();
+    assert_eq!(r.kind, ReportKind::Pending);
+    assert_eq!(sim2.count("status").await, 3);
+
+    // A 4xx is not retried.
+    let before = sim2.count("status").await;
+    assert!(matches!(
+        p2.query_status("UP-NO-SUCH-ORDER", None).await,
+        Err(ProviderError::Rejected(_))
+    ));
+    assert_eq!(sim2.count("status").await - before, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_attempt_times_out_and_is_retried() {
+    let sim = Sim::start(&["midtrans", "--server-key", MIDTRANS_KEY]);
+    let policy = HttpPolicy {
+        attempt_timeout: Duration::from_millis(400),
+        budget: Duration::from_secs(3),
+        ..HttpPolicy::default()
+    };
+    let provider = midtrans(&sim.base, MIDTRANS_KEY, policy);
+    let req = request(4000);
+    provider.create_charge(&req).await.unwrap();
+    sim.fault("status", 0, 1, 5000).await;
+    let started = Instant::now();
+    let r = provider
+        .query_status(req.trx_id.as_str(), None)
+        .await
+        .unwrap();
+    assert_eq!(r.kind, ReportKind::Pending);
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(sim.count("status").await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_that_never_answers_is_unavailable_within_the_whole_call_budget() {
+    // Accepted by the kernel (backlog), never read, never answered.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", silent.local_addr().unwrap());
+    let m = midtrans(&base, MIDTRANS_KEY, HttpPolicy::default());
+    let x = xendit(&base, XENDIT_KEY);
+    let (r1, r2) = (request(1000), request(1000));
+    let started = Instant::now();
+    let (charge, status, xcharge) = tokio::join!(
+        m.create_charge(&r1),
+        m.query_status("UP-ANY", None),
+        x.create_charge(&r2),
+    );
+    let elapsed = started.elapsed();
+    for r in [charge.map(|_| ()), status.map(|_| ()), xcharge.map(|_| ())] {
+        assert!(
+            matches!(r, Err(ProviderError::Unavailable(ref m)) if m.contains("timed out")),
+            "{r:?}"
+        );
+    }
+    assert!(elapsed >= Duration::from_millis(4900), "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(6500), "{elapsed:?}");
+    drop(silent);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xendit_charge_callback_and_payments() {
+    let (callback, mut rx) = receiver().await;
+    let sim = Sim::start(&[
+        "xendit",
+        "--secret-key",
+        XENDIT_KEY,
+        "--callback-token",
+        XENDIT_TOKEN,
+        "--callback",
+        &callback,
+    ]);
+    let provider = xendit(&sim.base, XENDIT_KEY);
+
+    // One 503, then success: the POST carries an idempotency key, so it is retried.
+    sim.fault("charge", 503, 1, 0).await;
+    let req = request(25000);
+    let charge = provider.create_charge(&req).await.unwrap();
+    assert_eq!(sim.count("charge").await, 2);
+    assert!(
+        charge.provider_ref.starts_with("qr_"),
+        "{}",
+        charge.provider_ref
+    );
+    assert_eq!(qr_amount(&charge.qr_string), "25000");
+    let again = provider.create_charge(&req).await.unwrap();
+    assert_eq!(
+        again, charge,
+        "the idempotency key replays the same QR code"
+    );
+
+    let order = req.trx_id.as_str();
+    let before = provider
+        .query_status(order, Some(&charge.provider_ref))
+        .await
+        .unwrap();
+    assert_eq!(before.kind, ReportKind::Pending);
+    assert!(matches!(
+        provider.query_status(order, None).await,
+        Err(ProviderError::Rejected(_))
+    ));
+
+    sim.post(&format!("/sim/pay/{order}"), json!({})).await;
+    let (headers, body) = next(&mut rx).await;
+    let n = provider.verify_notification(&headers, &body).unwrap();
+    let statuses = sim.count("status").await;
+    let report = provider.confirm(&n).await.unwrap();
+    assert_eq!(sim.count("status").await, statuses, "no call to confirm");
+    assert_eq!(report.kind, ReportKind::Paid);
+    assert_eq!(report.amount, 25000);
+    assert_eq!(report.order_id, order);
+    assert_eq!(
+        report.charge_ref.as_deref(),
+        Some(charge.provider_ref.as_str())
+    );
+    assert!(report.provider_ref.as_deref().unwrap().starts_with("qrpy_"));
+    let after = provider
+        .query_status(order, Some(&charge.provider_ref))
+        .await
+        .unwrap();
+    assert_eq!(after, report);
+
+    // Another secret key is refused by the gateway.
+    let stranger = xendit(&sim.base, "xnd_development_WRONG");
+    assert!(matches!(
+        stranger.create_charge(&request(1000)).await,
+        Err(ProviderError::Rejected(m)) if m.contains("401")
+    ));
+}
+
+/// The simulator's own request checks, as the gateways document them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulator_checks_requests_like_the_gateway() {
+    let m = Sim::start(&["midtrans", "--server-key", MIDTRANS_KEY]);
+    let x = Sim::start(&["xendit", "--secret-key", XENDIT_KEY]);
+    let http = reqwest::Client::new();
+    let basic = |k: &str| {
+        use base64::Engine;
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{k}:"))
+        )
+    };
+    let good = json!({"payment_type": "qris", "transaction_details": {"order_id": "UP-SIM-1", "gross_amount": 1000}});
+    let send = |url: String, auth: Option<String>, ctype: &'static str, body: String| {
+        let mut r = http.post(url).header("content-type", ctype).body(body);
+        if let Some(a) = auth {
+            r = r.header("authorization", a);
+        }
+        async move { r.send().await.unwrap().status().as_u16() }
+    };
+    let charge = format!("{}/v2/charge", m.base);
+    let key = Some(basic(MIDTRANS_KEY));
+    assert_eq!(
+        send(charge.clone(), None, "application/json", good.to_string()).await,
+        401
+    );
+    assert_eq!(
+        send(
+            charge.clone(),
+            Some(basic("other")),
+            "application/json",
+            good.to_string()
+        )
+        .await,
+        401
+    );
+    assert_eq!(
+        send(charge.clone(), key.clone(), "text/plain", good.to_string()).await,
+        400
+    );
+    let as_string = json!({"payment_type": "qris", "transaction_details": {"order_id": "UP-SIM-1", "gross_amount": "1000"}});
+    assert_eq!(
+        send(
+            charge.clone(),
+            key.clone(),
+            "application/json",
+            as_string.to_string()
+        )
+        .await,
+        400
+    );
+    let no_order = json!({"payment_type": "qris", "transaction_details": {"gross_amount": 1000}});
+    assert_eq!(
+        send(
+            charge.clone(),
+            key.clone(),
+            "application/json",
+            no_order.to_string()
+        )
+        .await,
+        400
+    );
+    assert_eq!(
+        send(
+            charge.clone(),
+            key.clone(),
+            "application/json",
+            good.to_string()
+        )
+        .await,
+        200
+    );
+
+    let qr = format!("{}/qr_codes", x.base);
+    let body =
+        json!({"reference_id": "UP-SIM-2", "type": "DYNAMIC", "currency": "IDR", "amount": 1000})
+            .to_string();
+    let xsend = |version: Option<&'static str>, auth: Option<String>, body: String| {
+        let mut r = http
+            .post(qr.clone())
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(v) = version {
+            r = r.header("api-version", v);
+        }
+        if let Some(a) = auth {
+            r = r.header("authorization", a);
+        }
+        async move { r.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(xsend(Some("2022-07-31"), None, body.clone()).await, 401);
+    assert_eq!(
+        xsend(None, Some(basic(XENDIT_KEY)), body.clone()).await,
+        400
+    );
+    let bad_amount =
+        json!({"reference_id": "UP-SIM-2", "type": "DYNAMIC", "currency": "IDR", "amount": "1000"})
+            .to_string();
+    assert_eq!(
+        xsend(Some("2022-07-31"), Some(basic(XENDIT_KEY)), bad_amount).await,
+        400
+    );
+    assert_eq!(
+        xsend(Some("2022-07-31"), Some(basic(XENDIT_KEY)), body).await,
+        201
+    );
+
+    // The page lists the orders with a Pay button.
+    let page = http
+        .get(format!("{}/", m.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("UP-SIM-1") && page.contains("Bayar"),
+        "{page}"
+    );
+}
+
+/// An https:// base goes through rustls (aws-lc-rs, platform verifier): a server that does not speak
+/// TLS is a failed connection, retried and reported unavailable, never a panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_goes_through_rustls() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        while let Ok((mut stream, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                .await;
+        }
+    });
+    let provider = midtrans(
+        &format!("https://{addr}"),
+        MIDTRANS_KEY,
+        HttpPolicy::default(),
+    );
+    let err = provider.query_status("UP-ANY", None).await.unwrap_err();
+    assert!(
+        matches!(err, ProviderError::Unavailable(ref m) if m.contains("connection failed")),
+        "{err:?}"
+    );
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3);
+}

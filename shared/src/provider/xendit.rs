@@ -1,0 +1,251 @@
+//! Xendit QR Codes API (`api-version: 2022-07-31`): `POST /qr_codes` with an idempotency key,
+//! `GET /qr_codes/{qr_id}/payments`, and the `qr.payment` callback authenticated by `x-callback-token`.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Value, json};
+
+use super::http::{HttpClient, Idempotency};
+use super::{
+    Charge, ChargeRequest, Notification, PaymentReport, ProviderConfigError, ProviderError,
+    ReportKind, Secret, VerifyError,
+};
+
+pub(super) const NAME: &str = "xendit";
+const DEFAULT_BASE: &str = "https://api.xendit.co";
+/// The QR Codes API version this adapter speaks.
+pub const XENDIT_API_VERSION: &str = "2022-07-31";
+/// The callback header carrying the account's verification token.
+pub const XENDIT_TOKEN_HEADER: &str = "x-callback-token";
+
+/// Xendit settings.
+#[derive(Debug, Clone)]
+pub struct XenditConfig {
+    pub secret_key: Secret,
+    pub callback_token: Secret,
+    /// `https://api.xendit.co` or a simulator.
+    pub api_base: String,
+}
+
+impl XenditConfig {
+    /// `XENDIT_SECRET_KEY`, `XENDIT_CALLBACK_TOKEN` (both required), `XENDIT_API_BASE`.
+    pub fn from_lookup(
+        lookup: &impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ProviderConfigError> {
+        Ok(Self {
+            secret_key: super::secret(lookup, "XENDIT_SECRET_KEY")?,
+            callback_token: super::secret(lookup, "XENDIT_CALLBACK_TOKEN")?,
+            api_base: super::base_url("XENDIT_API_BASE", lookup("XENDIT_API_BASE"), DEFAULT_BASE)?,
+        })
+    }
+}
+
+/// The Xendit adapter.
+#[derive(Debug, Clone)]
+pub struct Xendit {
+    config: XenditConfig,
+    http: HttpClient,
+}
+
+impl Xendit {
+    pub fn new(config: XenditConfig, http: HttpClient) -> Self {
+        Self { config, http }
+    }
+
+    /// The API base in use (no trailing slash).
+    pub fn api_base(&self) -> &str {
+        &self.config.api_base
+    }
+
+    /// The JSON body of a dynamic QR code.
+    pub fn charge_body(request: &ChargeRequest) -> Value {
+        json!({
+            "reference_id": request.trx_id.as_str(),
+            "type": "DYNAMIC",
+            "currency": "IDR",
+            "amount": request.amount.rupiah(),
+            "expires_at": request.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        })
+    }
+
+    /// `POST /qr_codes` with `idempotency-key: <trxId>`: Xendit answers a repeat with the same QR code,
+    /// so the call is retried like a read.
+    pub async fn create_charge(&self, request: &ChargeRequest) -> Result<Charge, ProviderError> {
+        let url = super::endpoint(&self.config.api_base, &["qr_codes"])?;
+        let auth = super::basic_auth(&self.config.secret_key);
+        let payload = Self::charge_body(request).to_string();
+        let key = request.trx_id.as_str();
+        let resp = self
+            .http
+            .send("xendit qr_codes", Idempotency::Idempotent, |c| {
+                c.post(url.clone())
+                    .header("content-type", "application/json")
+                    .header("authorization", &auth)
+                    .header("api-version", XENDIT_API_VERSION)
+                    .header("idempotency-key", key)
+                    .body(payload.clone())
+            })
+            .await?;
+        let v = answer("xendit qr_codes", resp.status, &resp.body)?;
+        let text = |name: &str| {
+            v.get(name)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        };
+        let qr_string = text("qr_string")
+            .ok_or_else(|| rejected("xendit qr_codes: no qr_string in the answer"))?;
+        let id = text("id").ok_or_else(|| rejected("xendit qr_codes: no id in the answer"))?;
+        if let Some(reference) = text("reference_id")
+            && reference != request.trx_id.as_str()
+        {
+            return Err(rejected(
+                "xendit qr_codes: the answer is for another reference",
+            ));
+        }
+        let expires_at = text("expires_at")
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+            .map(|t| t.with_timezone(&Utc));
+        Ok(Charge {
+            qr_string: qr_string.to_owned(),
+            provider_ref: id.to_owned(),
+            expires_at,
+        })
+    }
+
+    /// Compares `x-callback-token` with the configured token (constant time), then reads the event.
+    /// The token authenticates the sender, not the body: the ledger still checks order and amount.
+    pub fn verify_notification(
+        &self,
+        headers: &::http::HeaderMap,
+        body: &[u8],
+    ) -> Result<Notification, VerifyError> {
+        let given = headers
+            .get(XENDIT_TOKEN_HEADER)
+            .map(|v| v.as_bytes())
+            .ok_or(VerifyError::BadSignature)?;
+        if !super::ct_eq(given, self.config.callback_token.expose().as_bytes()) {
+            return Err(VerifyError::BadSignature);
+        }
+        let v: Value = serde_json::from_slice(body)
+            .map_err(|_| VerifyError::Malformed("the body is not JSON".into()))?;
+        let event = v
+            .get("event")
+            .and_then(Value::as_str)
+            .ok_or_else(|| VerifyError::Malformed("event is missing".into()))?;
+        let data = v
+            .get("data")
+            .filter(|d| d.is_object())
+            .ok_or_else(|| VerifyError::Malformed("data is missing".into()))?;
+        let mut claimed = payment_report(data).map_err(VerifyError::Malformed)?;
+        if event != "qr.payment" {
+            // A verified event we do not act on: reported as pending so the caller answers 200.
+            claimed.kind = ReportKind::Pending;
+            claimed.raw_status = format!("{event}:{}", claimed.raw_status);
+        }
+        Ok(Notification { claimed })
+    }
+
+    /// `GET /qr_codes/{qr_id}/payments`: a succeeded payment → paid, else the latest payment's status,
+    /// or pending when there is none. Needs the QR code id kept from the charge.
+    pub async fn query_status(
+        &self,
+        order_id: &str,
+        charge_ref: Option<&str>,
+    ) -> Result<PaymentReport, ProviderError> {
+        let qr_id = charge_ref
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| rejected("xendit status needs the QR code id from the charge"))?;
+        let url = super::endpoint(&self.config.api_base, &["qr_codes", qr_id, "payments"])?;
+        let auth = super::basic_auth(&self.config.secret_key);
+        let resp = self
+            .http
+            .send("xendit payments", Idempotency::Idempotent, |c| {
+                c.get(url.clone())
+                    .header("authorization", &auth)
+                    .header("api-version", XENDIT_API_VERSION)
+            })
+            .await?;
+        let v = answer("xendit payments", resp.status, &resp.body)?;
+        let payments = v
+            .get("data")
+            .and_then(Value::as_array)
+            .ok_or_else(|| rejected("xendit payments: no data list in the answer"))?;
+        let mut reports = Vec::with_capacity(payments.len());
+        for p in payments {
+            let r =
+                payment_report(p).map_err(|why| rejected(&format!("xendit payments: {why}")))?;
+            if r.order_id != order_id {
+                return Err(rejected("xendit payments: a payment for another reference"));
+            }
+            reports.push(r);
+        }
+        if let Some(paid) = reports.iter().find(|r| r.kind == ReportKind::Paid) {
+            return Ok(paid.clone());
+        }
+        Ok(reports.pop().unwrap_or_else(|| PaymentReport {
+            provider: NAME,
+            provider_ref: None,
+            charge_ref: Some(qr_id.to_owned()),
+            order_id: order_id.to_owned(),
+            amount: 0,
+            kind: ReportKind::Pending,
+            raw_status: "NO_PAYMENT".into(),
+        }))
+    }
+}
+
+/// A QR payment object (`data` of `qr.payment`, or an item of the payments list) as a report.
+fn payment_report(data: &Value) -> Result<PaymentReport, String> {
+    let text = |name: &str| data.get(name).and_then(Value::as_str);
+    let id = text("id").ok_or("data.id is missing")?;
+    let reference = text("reference_id").ok_or("data.reference_id is missing")?;
+    let status = text("status").ok_or("data.status is missing")?;
+    let amount = data
+        .get("amount")
+        .and_then(super::json_rupiah)
+        .ok_or("data.amount is not a whole number of rupiah")?;
+    if let Some(currency) = text("currency")
+        && currency != "IDR"
+    {
+        return Err(format!("currency {currency:?} is not IDR"));
+    }
+    let kind = match status {
+        "SUCCEEDED" => ReportKind::Paid,
+        "FAILED" => ReportKind::Failed,
+        _ => ReportKind::Pending,
+    };
+    Ok(PaymentReport {
+        provider: NAME,
+        provider_ref: Some(id.to_owned()),
+        charge_ref: text("qr_id").map(str::to_owned),
+        order_id: reference.to_owned(),
+        amount,
+        kind,
+        raw_status: status.to_owned(),
+    })
+}
+
+/// Reads an answer: 2xx with a JSON body; 4xx is a refusal (with Xendit's `error_code`).
+fn answer(what: &str, http: u16, body: &[u8]) -> Result<Value, ProviderError> {
+    let v: Result<Value, _> = serde_json::from_slice(body);
+    match v {
+        Ok(v) if (200..300).contains(&http) => Ok(v),
+        Ok(v) => {
+            let code = v.get("error_code").and_then(Value::as_str).unwrap_or("");
+            let message: String = v
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .chars()
+                .take(200)
+                .collect();
+            Err(rejected(&format!("{what}: HTTP {http} {code}: {message}")))
+        }
+        Err(_) => Err(rejected(&format!(
+            "{what}: HTTP {http}, the answer is not JSON"
+        ))),
+    }
+}
+
+fn rejected(why: &str) -> ProviderError {
+    ProviderError::Rejected(why.to_owned())
+}
