@@ -11,6 +11,11 @@ fn expectations() -> BTreeMap<&'static str, (u16, &'static str)> {
     BTreeMap::from([
         ("generate-qris/ok.json", (200, "OK")),
         ("generate-qris/with-matching-amount.json", (200, "OK")),
+        ("generate-qris/with-idempotency-key.json", (200, "OK")),
+        (
+            "generate-qris/bad-idempotency-key.json",
+            (400, "INVALID_FIELD"),
+        ),
         (
             "generate-qris/amount-mismatch.json",
             (400, "AMOUNT_MISMATCH"),
