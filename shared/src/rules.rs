@@ -30,6 +30,7 @@ pub fn new_pending(
         paid_at: None,
         expires_at: now + policy.pending_validity,
         payment_id: None,
+        charge: None,
     }
 }
 

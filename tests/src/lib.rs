@@ -159,6 +159,7 @@ pub async fn api_with(policy: Policy) -> Api {
             manager: h.manager.clone(),
             cors: cors.clone(),
             secret: SECRET.as_bytes().to_vec(),
+            provider: upstream_session::provider::PaymentProvider::Static,
         },
         check: check_access::State {
             manager: h.manager.clone(),

@@ -14,8 +14,10 @@ use upstream_session::api::{
 };
 use upstream_session::catalog::{CACHE_TTL, Catalog};
 use upstream_session::domain::{
-    Amount, IdempotencyKey, PaymentSession, SessionId, Status, StreamId, TrxId, UserId,
+    Amount, GatewayCharge, IdempotencyKey, PaymentSession, SessionId, Status, StreamId, TrxId,
+    UserId,
 };
+use upstream_session::provider::{ChargeRequest, PaymentProvider};
 use upstream_session::manager::request_fingerprint;
 use upstream_session::qris::{DEFAULT_MAX_AMOUNT, Qris, png_data_url};
 use upstream_session::{CreateOutcome, NewSession, SessionManager, SystemClock};
@@ -26,6 +28,8 @@ pub struct State {
     pub catalog: Catalog,
     /// The merchant's static QRIS, validated at start.
     pub qris: Qris,
+    /// The payment gateway (`PAYMENT_PROVIDER`); `static` converts the merchant's static QRIS.
+    pub provider: PaymentProvider,
     pub max_amount: u64,
     pub cors: Cors,
 }
@@ -50,6 +54,7 @@ impl State {
             qris,
             max_amount,
             cors: Cors::from_env(),
+            provider: PaymentProvider::from_env().map_err(|e| ConfigError(e.to_string()))?,
         })
     }
 
@@ -61,8 +66,14 @@ impl State {
             catalog,
             qris,
             max_amount: DEFAULT_MAX_AMOUNT,
+            provider: PaymentProvider::Static,
             cors,
         }
+    }
+
+    /// The same state confirming payments through `provider`.
+    pub fn with_provider(self, provider: PaymentProvider) -> Self {
+        Self { provider, ..self }
     }
 }
 
@@ -154,14 +165,18 @@ async fn generate(state: &State, req: Request) -> ApiResult {
         let now = state.manager.now();
         if let Some(own) = own?.filter(|s| {
             s.user_id == user_id && s.stream_id == stream_id && s.status_at(now) == Status::Pending
-        }) {
-            let qr = dynamic_qr(state, own.amount, &own.trx_id)?;
+        }) && let Some(qr) = payable_qr(state, &own)?
+        {
             return respond(state, &own, qr, true);
         }
     }
     let trx = TrxId::generate(state.manager.now());
     // Build the QR before writing anything: a price the QRIS cannot carry must not leave a session.
-    let fresh_qr = dynamic_qr(state, stream.price, &trx)?;
+    let fresh_qr = if state.provider.is_static() {
+        Some(dynamic_qr(state, stream.price, &trx)?)
+    } else {
+        None
+    };
     let idempotency = idem_key.map(|k| (k, request_fingerprint(&user_id, &stream_id, asked)));
     let new = NewSession {
         user: user_id,
@@ -171,9 +186,23 @@ async fn generate(state: &State, req: Request) -> ApiResult {
         idempotency,
     };
     match state.manager.create_session(new).await? {
-        CreateOutcome::Created(session) => respond(state, &session, fresh_qr, false),
+        CreateOutcome::Created(session) => match fresh_qr {
+            Some(qr) => respond(state, &session, qr, false),
+            None => {
+                let charged = charge(state, &session).await?;
+                let qr = payable_qr(state, &charged)?.ok_or_else(ApiError::internal)?;
+                respond(state, &charged, qr, false)
+            }
+        },
         CreateOutcome::Replayed(session) => {
-            let qr = dynamic_qr(state, session.amount, &session.trx_id)?;
+            let qr = payable_qr(state, &session)?.ok_or_else(|| ApiError {
+                retry_after: Some(1),
+                ..ApiError::new(
+                    503,
+                    "SERVICE_UNAVAILABLE",
+                    "Kode QR masih disiapkan, silakan coba lagi sebentar lagi",
+                )
+            })?;
             let mut resp = respond(state, &session, qr, false)?;
             resp.headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
@@ -185,6 +214,59 @@ async fn generate(state: &State, req: Request) -> ApiResult {
             "Idempotency-Key ini sudah dipakai untuk permintaan lain",
         )),
         CreateOutcome::AlreadyPaid { .. } => Err(already_has_access()),
+    }
+}
+
+/// The QR a session is paid with: the gateway's QR string, or (static) the merchant's QRIS made
+/// dynamic. `None` for a gateway session whose charge is not attached.
+fn payable_qr(state: &State, session: &PaymentSession) -> Result<Option<String>, ApiError> {
+    match (&session.charge, state.provider.is_static()) {
+        (Some(charge), _) => Ok(Some(charge.qr_string.clone())),
+        (None, true) => dynamic_qr(state, session.amount, &session.trx_id).map(Some),
+        (None, false) => Ok(None),
+    }
+}
+
+/// Creates the gateway's charge for a pending session already written, and attaches it. A gateway
+/// error or timeout closes the session (its QR is never shown) and answers 502.
+async fn charge(state: &State, session: &PaymentSession) -> Result<PaymentSession, ApiError> {
+    let request = ChargeRequest {
+        trx_id: session.trx_id.clone(),
+        amount: session.amount,
+        expires_at: session.expires_at,
+        now: state.manager.now(),
+    };
+    match state.provider.create_charge(&request).await {
+        Ok(charge) => {
+            let attached = GatewayCharge {
+                provider: state.provider.name().to_owned(),
+                reference: charge.provider_ref,
+                qr_string: charge.qr_string,
+            };
+            state
+                .manager
+                .attach_charge(session, attached)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::new(
+                        409,
+                        "SESSION_CLOSED",
+                        "Sesi pembayaran berubah saat QR dibuat; silakan coba lagi",
+                    )
+                })
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, provider = state.provider.name(), "charge failed");
+            state
+                .manager
+                .close_uncharged(session, &format!("charge failed: {err}"))
+                .await?;
+            Err(ApiError::new(
+                502,
+                "PROVIDER_UNAVAILABLE",
+                "Layanan pembayaran sedang tidak dapat dihubungi, silakan coba lagi",
+            ))
+        }
     }
 }
 

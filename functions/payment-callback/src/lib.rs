@@ -9,6 +9,7 @@ use upstream_session::api::{
     self, ApiError, ApiResult, ConfigError, Cors, env_required, iso, remaining_ms,
 };
 use upstream_session::domain::{Amount, PaymentReport, ReportKind, SessionId, Status, TrxId};
+use upstream_session::provider::{PaymentProvider, ReportKind as GatewayKind, VerifyError};
 use upstream_session::views::ReportView;
 use upstream_session::{Origin, SessionManager};
 
@@ -16,8 +17,10 @@ use upstream_session::{Origin, SessionManager};
 pub struct State {
     pub manager: SessionManager,
     pub cors: Cors,
-    /// `WEBHOOK_SECRET`: the HMAC key shared with the gateway.
+    /// `WEBHOOK_SECRET`: the HMAC key of the generic signed webhook.
     pub secret: Vec<u8>,
+    /// The payment gateway whose notifications arrive at `/api/payment-callback/<provider>`.
+    pub provider: PaymentProvider,
 }
 
 impl State {
@@ -33,6 +36,7 @@ impl State {
             manager: api::manager_from_env().await?,
             cors: Cors::from_env(),
             secret: secret.into_bytes(),
+            provider: PaymentProvider::from_env().map_err(|e| ConfigError(e.to_string()))?,
         })
     }
 }
@@ -46,6 +50,8 @@ pub const DYNAMODB_ACCESS: &[(&str, &str)] =
 pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/payment-callback"),
     ("POST", "/api/payment-callback"),
+    ("POST", "/api/payment-callback/midtrans"),
+    ("POST", "/api/payment-callback/xendit"),
 ];
 
 /// The handler: never panics, always answers with the envelope.
@@ -57,11 +63,77 @@ pub async fn handler(state: &State, req: Request) -> Response<Body> {
 }
 
 async fn route(state: &State, req: Request) -> ApiResult {
-    match req.method().as_str() {
-        "GET" => status(state, req).await,
-        "POST" => webhook(state, req).await,
+    let path = req.uri().path().trim_end_matches('/').to_owned();
+    match (req.method().as_str(), path.as_str()) {
+        ("GET", "/api/payment-callback") => status(state, req).await,
+        ("POST", "/api/payment-callback") => webhook(state, req).await,
+        ("POST", p) => match p.strip_prefix("/api/payment-callback/") {
+            Some(gateway) if gateway == state.provider.name() && !state.provider.is_static() => {
+                gateway_notification(state, req).await
+            }
+            _ => Err(ApiError::not_found_route()),
+        },
         _ => Err(ApiError::method_not_allowed()),
     }
+}
+
+/// A gateway's notification: verified (signature or token, constant time; 401 and nothing stored when
+/// wrong), confirmed (Midtrans: its status API is the source of truth), then recorded on the ledger
+/// like any verified report and answered 200. A `pending` status records nothing. An unreachable
+/// status API answers 503 so the gateway retries.
+async fn gateway_notification(state: &State, req: Request) -> ApiResult {
+    let raw = api::raw_body(&req)?;
+    let notification = match state.provider.verify_notification(req.headers(), raw) {
+        Ok(n) => n,
+        Err(VerifyError::BadSignature) => {
+            tracing::warn!(provider = state.provider.name(), "notification signature refused");
+            return Err(ApiError::new(
+                401,
+                "INVALID_SIGNATURE",
+                "Tanda tangan notifikasi tidak valid",
+            ));
+        }
+        Err(VerifyError::Malformed(why)) => {
+            tracing::warn!(provider = state.provider.name(), why, "malformed notification");
+            return Err(ApiError::new(
+                400,
+                "INVALID_JSON",
+                "Notifikasi pembayaran tidak dapat dibaca",
+            ));
+        }
+    };
+    let confirmed = state.provider.confirm(&notification).await.map_err(|e| {
+        tracing::warn!(error = %e, provider = state.provider.name(), "status confirmation failed");
+        ApiError {
+            retry_after: Some(5),
+            ..ApiError::new(
+                503,
+                "PROVIDER_UNAVAILABLE",
+                "Layanan pembayaran sedang tidak dapat dihubungi, silakan coba lagi",
+            )
+        }
+    })?;
+    let kind = match confirmed.kind {
+        GatewayKind::Pending => {
+            return api::ok(json!({
+                "trxId": confirmed.order_id,
+                "outcome": "pending",
+                "alreadyProcessed": false,
+                "refundDue": false,
+            }));
+        }
+        GatewayKind::Paid => ReportKind::Paid,
+        GatewayKind::Failed => ReportKind::Failed,
+        GatewayKind::Refunded => ReportKind::Refunded,
+    };
+    let report = PaymentReport {
+        provider: confirmed.provider.to_owned(),
+        provider_ref: confirmed.provider_ref.clone(),
+        trx_id: confirmed.order_id.clone(),
+        amount: confirmed.amount,
+        kind,
+    };
+    record(state, &report).await
 }
 
 async fn status(state: &State, req: Request) -> ApiResult {
@@ -137,13 +209,18 @@ async fn webhook(state: &State, req: Request) -> ApiResult {
         return Err(ApiError::new(401, "INVALID_SIGNATURE", message));
     }
     let report = parse_report(&api::json_body(&req)?)?;
+    record(state, &report).await
+}
+
+/// Records a verified report on the ledger and answers with its outcome.
+async fn record(state: &State, report: &PaymentReport) -> ApiResult {
     let origin = Origin {
         source: "webhook".into(),
-        actor: Some("gateway".into()),
+        actor: Some(report.provider.clone()),
         provider_ref: report.provider_ref.clone(),
         note: None,
     };
-    let recorded = state.manager.record_report(&report, &origin).await?;
+    let recorded = state.manager.record_report(report, &origin).await?;
     tracing::info!(
         payment_id = %recorded.record.payment_id,
         outcome = recorded.record.outcome.as_str(),

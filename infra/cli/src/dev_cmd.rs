@@ -109,6 +109,7 @@ async fn serve(port: u16, dynamo: &DynamoLocal) -> Result<(), String> {
             manager: manager.clone(),
             cors: cors.clone(),
             secret: secret.clone().into_bytes(),
+            provider: upstream_session::provider::PaymentProvider::Static,
         },
         check: check_access::State {
             manager: manager.clone(),

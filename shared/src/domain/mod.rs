@@ -14,7 +14,7 @@ pub use payment::{
     Outcome, PaymentId, PaymentRecord, PaymentReport, RefundReason, RefundStatus, ReportKind,
     Settlement,
 };
-pub use session::{PaymentSession, Status};
+pub use session::{GatewayCharge, PaymentSession, Status};
 pub use stream::Stream;
 
 /// Why a value was refused when parsing a domain type.

@@ -43,6 +43,18 @@ impl Status {
     }
 }
 
+/// A charge created at a payment gateway for a session: its reference and the QR string to pay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayCharge {
+    /// `midtrans` or `xendit`.
+    pub provider: String,
+    /// Midtrans `transaction_id`, Xendit `qr_…` id.
+    pub reference: String,
+    /// The QRIS payload the gateway issued (we render our own image from it).
+    pub qr_string: String,
+}
+
 /// One purchase of access to one stream by one viewer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -62,6 +74,9 @@ pub struct PaymentSession {
     /// The ledger record of the payment that paid it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_id: Option<PaymentId>,
+    /// The payment gateway's charge for this session (none with the static QRIS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charge: Option<GatewayCharge>,
 }
 
 impl PaymentSession {
@@ -105,6 +120,7 @@ mod tests {
             paid_at: None,
             expires_at: DateTime::from_timestamp_millis(expires_ms).unwrap(),
             payment_id: None,
+            charge: None,
         }
     }
 

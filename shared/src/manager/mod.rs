@@ -3,6 +3,7 @@
 //! that cannot grant access is recorded as owed.
 
 mod admin;
+mod charges;
 mod payments;
 
 pub use admin::{GrantOutcome, PayOutcome, RevokeOutcome};

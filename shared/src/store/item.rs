@@ -21,8 +21,8 @@ use super::sessions::IdemClaim;
 use super::table::{ALL_PK, PK, SK, STREAM_PK, TTL, USER_PK, USER_SK};
 use crate::clock::from_millis;
 use crate::domain::{
-    Amount, AuditEvent, IdempotencyKey, PaymentId, PaymentSession, SessionId, Status, Stream,
-    StreamId, TrxId, UserId,
+    Amount, AuditEvent, GatewayCharge, IdempotencyKey, PaymentId, PaymentSession, SessionId,
+    Status, Stream, StreamId, TrxId, UserId,
 };
 
 /// A DynamoDB item.
@@ -114,6 +114,11 @@ pub fn session_item(s: &PaymentSession, copy: Copy, ttl: i64) -> Item {
     if let Some(payment) = &s.payment_id {
         put("paymentId", s_attr(payment.as_str()));
     }
+    if let Some(charge) = &s.charge {
+        put("chargeProvider", s_attr(&charge.provider));
+        put("chargeRef", s_attr(&charge.reference));
+        put("chargeQr", s_attr(&charge.qr_string));
+    }
     put(TTL, n_attr(ttl));
     if copy == Copy::Canonical {
         put(USER_PK, s_attr(s.user_id.as_str()));
@@ -146,6 +151,14 @@ pub fn parse_session(item: &Item) -> Result<PaymentSession, StoreError> {
             Some(_) => Some(
                 PaymentId::parse(get_s(item, "paymentId")?).map_err(|e| corrupt(&e.to_string()))?,
             ),
+            None => None,
+        },
+        charge: match item.get("chargeRef") {
+            Some(_) => Some(GatewayCharge {
+                provider: get_s(item, "chargeProvider")?.to_owned(),
+                reference: get_s(item, "chargeRef")?.to_owned(),
+                qr_string: get_s(item, "chargeQr")?.to_owned(),
+            }),
             None => None,
         },
     })
