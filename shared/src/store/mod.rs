@@ -6,11 +6,14 @@
 mod client;
 mod cursor;
 mod item;
+pub mod retry;
 pub mod table;
 
-pub use client::{client_from_env, local_client};
-
-use std::time::Duration;
+pub use client::{
+    ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, MAX_SDK_ATTEMPTS, OPERATION_TIMEOUT, client_from_env,
+    local_client,
+};
+use retry::{MAX_ATTEMPTS, backoff};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -104,8 +107,6 @@ pub struct Store {
     table: String,
     policy: Policy,
 }
-
-const MAX_ATTEMPTS: u32 = 12;
 
 impl Store {
     /// A store over `table` using an already built client.
@@ -404,8 +405,12 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Page, StoreError> {
         let mut sessions = Vec::new();
+        let (index, partition) = match &filter.stream {
+            Some(stream) => (table::BY_STREAM_INDEX, stream.as_str()),
+            None => (table::BY_CREATED_INDEX, "SESSION"),
+        };
         let mut start = match &filter.cursor {
-            Some(c) => Some(cursor::decode(c).ok_or(StoreError::BadCursor)?),
+            Some(c) => Some(cursor::decode_for(c, index, partition).ok_or(StoreError::BadCursor)?),
             None => None,
         };
         for _ in 0..5 {
@@ -632,12 +637,6 @@ fn describe(reasons: &[CancellationReason]) -> String {
         .map(|r| format!("{}: {}", r.code().unwrap_or("?"), r.message().unwrap_or("")))
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-async fn backoff(attempt: u32) {
-    let base = 5u64 << attempt.min(5);
-    let jitter = u64::from(nonce() % 16);
-    tokio::time::sleep(Duration::from_millis(base + jitter)).await;
 }
 
 fn nonce() -> u32 {

@@ -1,0 +1,180 @@
+//! Hardening (issue 12) through the real handlers on DynamoDB Local: invisible characters in ids,
+//! cursors of another listing, a DynamoDB endpoint that never answers.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use upstream_tests::{Reply, api};
+
+/// An admin request with an IAM caller in the request context.
+async fn admin_get(state: &admin::State, path: &str, query: &str) -> (u16, Value) {
+    let mut event = upstream_session::api::event::http_v2_event("GET", path, query, &[], None);
+    event["requestContext"]["authorizer"] = json!({"iam": {
+        "accessKey": "AKIAEXAMPLE", "accountId": "123456789012", "callerId": "AIDAEXAMPLE",
+        "userArn": "arn:aws:iam::123456789012:user/operator", "userId": "AIDAEXAMPLE"
+    }});
+    let req = upstream_session::api::event::request_from_event(&event).unwrap();
+    let resp = admin::handler(state, req).await;
+    let body: &[u8] = resp.body().as_ref();
+    (
+        resp.status().as_u16(),
+        serde_json::from_slice(body).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn a_cursor_of_another_listing_is_a_400_not_a_500() {
+    let api = api().await;
+    for user in ["u1", "u2", "u3"] {
+        let r = api
+            .request(
+                "generate-qris",
+                "POST",
+                "/api/generate-qris",
+                "",
+                Some(json!({"streamId": "2", "userId": user})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+    }
+    let state = admin::State {
+        manager: api.h.manager.clone(),
+        allow_local: false,
+    };
+    let (status, page) = admin_get(&state, "/admin/sessions", "streamId=2&limit=1").await;
+    assert_eq!(status, 200, "{page}");
+    let by_stream = page["data"]["nextCursor"].as_str().unwrap().to_owned();
+    let (status, page) = admin_get(&state, "/admin/sessions", "limit=1").await;
+    assert_eq!(status, 200, "{page}");
+    let by_created = page["data"]["nextCursor"].as_str().unwrap().to_owned();
+
+    // Each cursor continues its own listing…
+    let (status, _) = admin_get(
+        &state,
+        "/admin/sessions",
+        &format!("streamId=2&limit=1&cursor={by_stream}"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    // …and is refused by another one (another index, another stream) as bad input.
+    for query in [
+        format!("limit=1&cursor={by_stream}"),
+        format!("streamId=2&limit=1&cursor={by_created}"),
+        format!("streamId=4&limit=1&cursor={by_stream}"),
+    ] {
+        let (status, body) = admin_get(&state, "/admin/sessions", &query).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("INVALID_FIELD")),
+            "{query}: {body}"
+        );
+        assert_eq!(body["success"], false);
+    }
+}
+
+#[tokio::test]
+async fn user_ids_with_format_characters_are_refused_by_every_function() {
+    let api = api().await;
+    for c in ['\u{202E}', '\u{2066}', '\u{200B}', '\u{2060}', '\u{FEFF}'] {
+        let user = format!("admin{c}nimda");
+        let r = api
+            .request(
+                "generate-qris",
+                "POST",
+                "/api/generate-qris",
+                "",
+                Some(json!({"streamId": "2", "userId": user})),
+            )
+            .await;
+        assert_invalid_user(&r);
+        let r = api
+            .request(
+                "user-sessions",
+                "POST",
+                "/api/user-sessions",
+                "",
+                Some(json!({"streamId": "2", "userId": user})),
+            )
+            .await;
+        assert_invalid_user(&r);
+        let query = format!(
+            "userId={}",
+            url_encode(&user) // the query string carries it percent-encoded
+        );
+        let r = api
+            .request("user-sessions", "GET", "/api/user-sessions", &query, None)
+            .await;
+        assert_invalid_user(&r);
+    }
+}
+
+fn assert_invalid_user(r: &Reply) {
+    assert_eq!((r.status, r.code()), (400, "INVALID_FIELD"), "{:?}", r.body);
+    assert_eq!(r.calls, 0, "nothing reaches DynamoDB");
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+/// A loopback TCP server that accepts connections and never answers (nor closes them).
+fn black_hole() -> (String, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        listener.set_nonblocking(true).unwrap();
+        let until = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < until {
+            match listener.accept() {
+                Ok((stream, _)) => held.push(stream),
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    });
+    (endpoint, handle)
+}
+
+#[tokio::test]
+async fn a_dynamodb_that_never_answers_is_a_503_within_the_operation_timeout() {
+    let (endpoint, _server) = black_hole();
+    let store = upstream_session::Store::new(
+        upstream_session::store::local_client(&endpoint),
+        "never",
+        upstream_session::Policy::default(),
+    );
+    let manager = upstream_session::SessionManager::new(
+        store,
+        std::sync::Arc::new(upstream_session::SystemClock),
+    );
+    let state = check_access::State {
+        manager,
+        cors: upstream_session::api::Cors::new("http://127.0.0.1:3001"),
+    };
+    let event = upstream_session::api::event::http_v2_event(
+        "GET",
+        "/api/check-access",
+        "sessionId=session_0123456789abcdef0123456789abcdef&streamId=2",
+        &[],
+        None,
+    );
+    let req = upstream_session::api::event::request_from_event(&event).unwrap();
+    let started = Instant::now();
+    let resp = tokio::time::timeout(Duration::from_secs(20), check_access::handler(&state, req))
+        .await
+        .expect("the handler answers instead of hanging");
+    let elapsed = started.elapsed();
+    let body: Value = serde_json::from_slice(resp.body().as_ref()).unwrap();
+    assert_eq!(resp.status().as_u16(), 503, "{body}");
+    assert_eq!(body["code"], "SERVICE_UNAVAILABLE");
+    assert_eq!(body["success"], false);
+    assert!(resp.headers().contains_key("retry-after"));
+    assert!(
+        elapsed < Duration::from_millis(4_000),
+        "answered after {elapsed:?}, beyond the operation timeout"
+    );
+    assert!(
+        elapsed >= Duration::from_millis(900),
+        "answered after {elapsed:?}: the attempt timeout did not apply"
+    );
+}
