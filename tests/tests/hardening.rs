@@ -178,3 +178,38 @@ async fn a_dynamodb_that_never_answers_is_a_503_within_the_operation_timeout() {
         "answered after {elapsed:?}: the attempt timeout did not apply"
     );
 }
+
+#[tokio::test]
+async fn the_catalog_cache_forgets_unknown_streams_fast_and_stays_bounded() {
+    let api = api().await;
+    let ask = || {
+        api.request(
+            "generate-qris",
+            "POST",
+            "/api/generate-qris",
+            "",
+            Some(json!({"streamId": "premiere", "userId": "early-bird"})),
+        )
+    };
+    assert_eq!(ask().await.code(), "STREAM_NOT_FOUND");
+    let premiere: upstream_session::domain::Stream = serde_json::from_value(
+        json!({"id": "premiere", "title": "Premiere", "price": 5000, "active": true}),
+    )
+    .unwrap();
+    api.h.store.put_stream(&premiere).await.unwrap();
+    api.h.clock.advance(chrono::TimeDelta::seconds(4));
+    assert_eq!(ask().await.code(), "STREAM_NOT_FOUND", "a miss is cached…");
+    api.h.clock.advance(chrono::TimeDelta::seconds(2));
+    let r = ask().await;
+    assert_eq!(r.status, 200, "…for at most 5 s: {:?}", r.body);
+
+    let catalog = &api.generate.catalog;
+    for i in 0..1_030 {
+        let id = upstream_session::domain::StreamId::parse(format!("probe-{i}")).unwrap();
+        assert_eq!(catalog.active(&id).await.unwrap(), None);
+    }
+    assert_eq!(
+        catalog.cached_entries(),
+        upstream_session::catalog::MAX_ENTRIES
+    );
+}
