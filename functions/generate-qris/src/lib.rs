@@ -60,7 +60,8 @@ impl State {
     }
 }
 
-/// Validates the merchant's static QRIS (`QRIS_STATIC_PAYLOAD`): a bad one refuses the start.
+/// Validates the merchant's static QRIS (`QRIS_STATIC_PAYLOAD`): syntax, CRC and the QRIS rules
+/// (an Indonesian merchant, every data-object rule); a bad one refuses the start.
 pub fn static_qris(payload: &str) -> Result<Qris, ConfigError> {
     let qris = Qris::parse(payload.trim())
         .map_err(|e| ConfigError(format!("QRIS_STATIC_PAYLOAD is invalid: {e}")))?;
@@ -69,6 +70,11 @@ pub fn static_qris(payload: &str) -> Result<Qris, ConfigError> {
             "QRIS_STATIC_PAYLOAD has no country code (tag 58)".into(),
         ));
     }
+    qris.check_merchant().map_err(|e| {
+        ConfigError(format!(
+            "QRIS_STATIC_PAYLOAD does not conform to QRIS:\n{e}"
+        ))
+    })?;
     Ok(qris)
 }
 
