@@ -245,3 +245,18 @@ fn the_start_up_check_refuses_a_non_conforming_static_qris() {
     let err = generate_qris::static_qris(thai).unwrap_err();
     assert!(err.0.contains("not an Indonesian merchant"), "{err}");
 }
+
+#[tokio::test]
+async fn regression_extreme_signature_timestamps_are_refused_not_a_panic() {
+    let api = api().await;
+    let body = json!({"trxId": "UP-250830181615-ABCDEFGH", "amount": 1000, "status": "paid"});
+    for header in [
+        "t=-9223372036854775808,v1=00",
+        "t=9223372036854775807,v1=00",
+        "t=-9223372036854775808,v1=",
+    ] {
+        let r = api.webhook(&body, Some(header.to_owned())).await;
+        assert_eq!(r.status, 401, "{header}: {:?}", r.body);
+        assert_eq!(r.code(), "INVALID_SIGNATURE");
+    }
+}
