@@ -101,7 +101,7 @@ fn foreign_hosts_get_421_from_the_dev_stack_and_the_admin_proxy() {
         format!("localhost:{dev_port}"),
         format!("[::1]:{dev_port}"),
     ] {
-        let (status, _, body) = raw(dev_port, "/api/streams", &[host.clone()]);
+        let (status, _, body) = raw(dev_port, "/api/streams", std::slice::from_ref(&host));
         assert_eq!(status, 200, "{host}: {body}");
     }
 
