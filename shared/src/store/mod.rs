@@ -9,10 +9,7 @@ mod item;
 pub mod retry;
 pub mod table;
 
-pub use client::{
-    ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, MAX_SDK_ATTEMPTS, OPERATION_TIMEOUT, client_from_env,
-    local_client,
-};
+pub use client::{Timeouts, client_from_env, local_client, local_client_with};
 use retry::{MAX_ATTEMPTS, backoff};
 
 use aws_sdk_dynamodb::Client;
