@@ -202,11 +202,13 @@ fn existing_amount_is_replaced_and_54_lands_before_58_whatever_the_order() {
     let pos54 = ids.iter().position(|i| *i == "54").unwrap();
     assert_eq!(ids[pos54 + 1], "58");
     assert_eq!(d.get("54").unwrap().value, "1000");
+    // The tip indicator (55 = 01) goes: no tip prompt on a fixed price.
+    assert!(q.get("55").is_some() && d.get("55").is_none());
     // Every other object is byte-identical and in its original order.
     let before: Vec<_> = q
         .objects()
         .iter()
-        .filter(|o| o.id != "54" && o.id != "63")
+        .filter(|o| !matches!(o.id.as_str(), "54" | "55" | "63"))
         .map(|o| (&o.id, &o.value))
         .collect();
     let after: Vec<_> = d

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 use upstream_local::{DynamoLocal, Storage};
-use upstream_session::store::{TABLE, local_client};
+use upstream_session::store::{TABLE, Timeouts, local_client_with};
 use upstream_session::{Clock, ManualClock, Policy, SessionManager, Store};
 
 /// The DynamoDB Local of this test binary.
@@ -17,8 +17,10 @@ pub fn dynamo() -> &'static DynamoLocal {
 }
 
 /// A client for this binary's DynamoDB Local (build one per test: clients hold a runtime's connections).
+/// Its timeouts are [`Timeouts::RELAXED`]: one JVM serving a whole test binary's parallel tests queues
+/// requests for seconds, beyond the deployed 3 s budget.
 pub fn client() -> Client {
-    local_client(&dynamo().endpoint())
+    local_client_with(&dynamo().endpoint(), Timeouts::RELAXED)
 }
 
 /// A new, empty table with the production definition.

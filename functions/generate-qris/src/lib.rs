@@ -17,8 +17,8 @@ use upstream_session::domain::{
     Amount, GatewayCharge, IdempotencyKey, PaymentSession, SessionId, Status, StreamId, TrxId,
     UserId,
 };
-use upstream_session::provider::{ChargeRequest, PaymentProvider};
 use upstream_session::manager::request_fingerprint;
+use upstream_session::provider::{ChargeRequest, PaymentProvider};
 use upstream_session::qris::{DEFAULT_MAX_AMOUNT, Qris, png_data_url};
 use upstream_session::{CreateOutcome, NewSession, SessionManager, SystemClock};
 
@@ -77,7 +77,8 @@ impl State {
     }
 }
 
-/// Validates the merchant's static QRIS (`QRIS_STATIC_PAYLOAD`): a bad one refuses the start.
+/// Validates the merchant's static QRIS (`QRIS_STATIC_PAYLOAD`): syntax, CRC and the QRIS rules
+/// (an Indonesian merchant, every data-object rule); a bad one refuses the start.
 pub fn static_qris(payload: &str) -> Result<Qris, ConfigError> {
     let qris = Qris::parse(payload.trim())
         .map_err(|e| ConfigError(format!("QRIS_STATIC_PAYLOAD is invalid: {e}")))?;
@@ -86,6 +87,11 @@ pub fn static_qris(payload: &str) -> Result<Qris, ConfigError> {
             "QRIS_STATIC_PAYLOAD has no country code (tag 58)".into(),
         ));
     }
+    qris.check_merchant().map_err(|e| {
+        ConfigError(format!(
+            "QRIS_STATIC_PAYLOAD does not conform to QRIS:\n{e}"
+        ))
+    })?;
     Ok(qris)
 }
 

@@ -86,7 +86,10 @@ async fn gateway_notification(state: &State, req: Request) -> ApiResult {
     let notification = match state.provider.verify_notification(req.headers(), raw) {
         Ok(n) => n,
         Err(VerifyError::BadSignature) => {
-            tracing::warn!(provider = state.provider.name(), "notification signature refused");
+            tracing::warn!(
+                provider = state.provider.name(),
+                "notification signature refused"
+            );
             return Err(ApiError::new(
                 401,
                 "INVALID_SIGNATURE",
@@ -94,7 +97,11 @@ async fn gateway_notification(state: &State, req: Request) -> ApiResult {
             ));
         }
         Err(VerifyError::Malformed(why)) => {
-            tracing::warn!(provider = state.provider.name(), why, "malformed notification");
+            tracing::warn!(
+                provider = state.provider.name(),
+                why,
+                "malformed notification"
+            );
             return Err(ApiError::new(
                 400,
                 "INVALID_JSON",

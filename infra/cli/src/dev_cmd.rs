@@ -9,7 +9,7 @@ use hyper::body::Bytes;
 use upstream_local::{DynamoLocal, Storage, local_dir};
 use upstream_session::api::{Cors, event};
 use upstream_session::catalog::parse_catalog;
-use upstream_session::qris::{DEMO_STATIC, Qris};
+use upstream_session::qris::DEMO_STATIC;
 use upstream_session::store::{TABLE, local_client};
 use upstream_session::{Policy, SessionManager, Store, SystemClock};
 
@@ -88,13 +88,12 @@ async fn serve(port: u16, dynamo: &DynamoLocal) -> Result<(), String> {
         }
     }
     let manager = SessionManager::new(store.clone(), Arc::new(SystemClock));
-    let qris = Qris::parse(
+    let qris = generate_qris::static_qris(
         std::env::var("QRIS_STATIC_PAYLOAD")
             .as_deref()
-            .unwrap_or(DEMO_STATIC)
-            .trim(),
+            .unwrap_or(DEMO_STATIC),
     )
-    .map_err(|e| format!("QRIS_STATIC_PAYLOAD is invalid: {e}"))?;
+    .map_err(|e| e.to_string())?;
     let secret = std::env::var("WEBHOOK_SECRET")
         .ok()
         .filter(|s| s.len() >= 16)

@@ -68,9 +68,84 @@ async fn forward(
                 .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
                 .map(|(_, v)| v.clone())
                 .unwrap_or_else(|| "application/octet-stream".into());
-            server::text(status, &ct, body)
+            with_security_headers(server::text(status, &ct, body), &headers)
         }
-        Ok(Err(e)) => server::text(502, "text/plain; charset=utf-8", e.into_bytes()),
-        Err(e) => server::text(502, "text/plain; charset=utf-8", e.to_string().into_bytes()),
+        Ok(Err(e)) => bad_gateway(&e),
+        Err(e) => bad_gateway(&e.to_string()),
+    }
+}
+
+/// 502 with the JSON error envelope; the detail goes to the operator's terminal.
+fn bad_gateway(detail: &str) -> hyper::Response<http_body_util::Full<hyper::body::Bytes>> {
+    eprintln!("admin-proxy: {detail}");
+    let body = serde_json::json!({
+        "success": false,
+        "error": "Fungsi admin tidak dapat dihubungi",
+        "code": "BAD_GATEWAY",
+    });
+    with_security_headers(
+        server::text(
+            502,
+            "application/json; charset=utf-8",
+            body.to_string().into_bytes(),
+        ),
+        &[],
+    )
+}
+
+/// The admin page's security headers and the value the proxy adds when the upstream answer lacks one.
+pub const SECURITY_HEADERS: [(&str, &str); 4] = [
+    (
+        "content-security-policy",
+        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; frame-ancestors 'none'",
+    ),
+    ("x-frame-options", "DENY"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+];
+
+/// Keeps the upstream's security headers and adds the missing ones.
+fn with_security_headers(
+    mut resp: hyper::Response<http_body_util::Full<hyper::body::Bytes>>,
+    upstream: &[(String, String)],
+) -> hyper::Response<http_body_util::Full<hyper::body::Bytes>> {
+    for (name, default) in SECURITY_HEADERS {
+        let value = upstream
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map_or(default, |(_, v)| v.as_str());
+        if let Ok(value) = hyper::header::HeaderValue::from_str(value) {
+            resp.headers_mut().insert(name, value);
+        }
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstream_security_headers_are_kept_and_missing_ones_added() {
+        let upstream = vec![
+            (
+                "Content-Security-Policy".to_owned(),
+                "default-src 'none'".to_owned(),
+            ),
+            ("x-frame-options".to_owned(), "DENY".to_owned()),
+        ];
+        let resp = with_security_headers(server::text(200, "text/html", vec![]), &upstream);
+        let h = resp.headers();
+        assert_eq!(h["content-security-policy"], "default-src 'none'");
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+        let bare = with_security_headers(server::text(502, "text/plain", vec![]), &[]);
+        assert!(
+            bare.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'")
+        );
     }
 }

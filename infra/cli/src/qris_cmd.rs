@@ -7,7 +7,8 @@ use upstream_session::qris::{self, DEFAULT_MAX_AMOUNT, Qris};
 
 #[derive(Subcommand)]
 pub enum QrisCommand {
-    /// Print the parsed fields of a QRIS payload as JSON.
+    /// Print the parsed fields of a QRIS payload as JSON, with every violation of the QRIS rules
+    /// (exits non-zero when there is one).
     Inspect {
         /// The payload text (as scanned from the QR code).
         payload: String,
@@ -36,9 +37,22 @@ pub enum QrisCommand {
 pub fn run(command: QrisCommand) -> Result<(), String> {
     match command {
         QrisCommand::Inspect { payload } => {
-            let info = parse(&payload)?.inspect();
-            let json = serde_json::to_string_pretty(&info).map_err(|e| e.to_string())?;
-            println!("{json}");
+            let qris = parse(&payload)?;
+            let violations = qris.violations();
+            let mut json = serde_json::to_value(qris.inspect()).map_err(|e| e.to_string())?;
+            json["indonesianMerchant"] = qris.is_indonesian_merchant().into();
+            json["conforms"] = violations.is_empty().into();
+            json["violations"] = serde_json::to_value(&violations).map_err(|e| e.to_string())?;
+            let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
+            println!("{text}");
+            if !violations.is_empty() {
+                let list: Vec<String> = violations.iter().map(|v| v.to_string()).collect();
+                return Err(format!(
+                    "the payload does not conform to QRIS ({} violations):\n{}",
+                    violations.len(),
+                    list.join("\n")
+                ));
+            }
         }
         QrisCommand::Dynamic {
             payload,

@@ -25,12 +25,21 @@ pub async fn bind(port: u16) -> Result<TcpListener, String> {
         .map_err(|e| format!("cannot listen on {addr}: {e}"))
 }
 
-/// Serves until Ctrl-C or SIGTERM.
+/// Serves until Ctrl-C or SIGTERM. A request whose `Host` is not this server's own loopback address
+/// and port is refused with 421 before it reaches `handle` (DNS rebinding: a page of another origin
+/// whose name now resolves to 127.0.0.1 must not drive these routes).
 pub async fn serve<F, Fut>(listener: TcpListener, handle: F)
 where
     F: Fn(Simple) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Response<Full<Bytes>>> + Send + 'static,
 {
+    let port = match listener.local_addr() {
+        Ok(addr) => addr.port(),
+        Err(e) => {
+            eprintln!("cannot read the listening address: {e}");
+            return;
+        }
+    };
     let handle = Arc::new(handle);
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
@@ -44,6 +53,9 @@ where
                     let service = service_fn(move |req: Request<Incoming>| {
                         let handle = handle.clone();
                         async move {
+                            if !own_host(&req, port) {
+                                return Ok::<_, Infallible>(misdirected());
+                            }
                             let (parts, body) = req.into_parts();
                             let resp = match Limited::new(body, MAX_BODY).collect().await {
                                 Ok(b) => handle(Request::from_parts(parts, b.to_bytes())).await,
@@ -57,6 +69,50 @@ where
             }
         }
     }
+}
+
+/// The `Host` values this server answers to: its own loopback address and port, nothing else.
+pub fn allowed_hosts(port: u16) -> [String; 3] {
+    [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("[::1]:{port}"),
+    ]
+}
+
+/// Whether `host` (a `Host` header value) names this server listening on `port`.
+pub fn host_allowed(host: &str, port: u16) -> bool {
+    allowed_hosts(port)
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(host))
+}
+
+/// The request's `Host` (and the authority of an absolute-form target, if any) names this server.
+fn own_host<B>(req: &Request<B>, port: u16) -> bool {
+    let mut hosts = req.headers().get_all(hyper::header::HOST).iter();
+    let host_ok = match (hosts.next(), hosts.next()) {
+        (Some(h), None) => h.to_str().is_ok_and(|h| host_allowed(h, port)),
+        _ => false,
+    };
+    let authority_ok = req
+        .uri()
+        .authority()
+        .is_none_or(|a| host_allowed(a.as_str(), port));
+    host_ok && authority_ok
+}
+
+/// 421 with the JSON error envelope.
+pub fn misdirected() -> Response<Full<Bytes>> {
+    let body = serde_json::json!({
+        "success": false,
+        "error": "Permintaan ditolak: alamat Host tidak dikenal oleh server lokal ini",
+        "code": "MISDIRECTED_REQUEST",
+    });
+    text(
+        421,
+        "application/json; charset=utf-8",
+        body.to_string().into_bytes(),
+    )
 }
 
 async fn shutdown_signal() {
@@ -78,4 +134,59 @@ pub fn text(status: u16, content_type: &str, body: Vec<u8>) -> Response<Full<Byt
         .header("content-type", content_type)
         .body(Full::new(Bytes::from(body)))
         .expect("valid response")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_own_loopback_address_and_port_are_allowed() {
+        for ok in [
+            "127.0.0.1:3001",
+            "localhost:3001",
+            "LOCALHOST:3001",
+            "[::1]:3001",
+        ] {
+            assert!(host_allowed(ok, 3001), "{ok}");
+        }
+        for bad in [
+            "evil.example",
+            "evil.example:3001",
+            "127.0.0.1.nip.io:3001",
+            "127.0.0.1",
+            "localhost",
+            "127.0.0.1:3002",
+            "localhost.:3001",
+            "0.0.0.0:3001",
+            "127.0.0.2:3001",
+            "[::1]",
+            "127.0.0.1:3001 ",
+            "",
+        ] {
+            assert!(!host_allowed(bad, 3001), "{bad}");
+        }
+    }
+
+    #[test]
+    fn requests_need_exactly_one_good_host() {
+        let req = |hosts: &[&str], uri: &str| {
+            let mut b = Request::builder().uri(uri);
+            for h in hosts {
+                b = b.header("host", *h);
+            }
+            b.body(()).unwrap()
+        };
+        assert!(own_host(&req(&["127.0.0.1:80"], "/x"), 80));
+        assert!(!own_host(&req(&[], "/x"), 80));
+        assert!(!own_host(&req(&["127.0.0.1:80", "evil.example"], "/x"), 80));
+        assert!(!own_host(
+            &req(&["127.0.0.1:80"], "http://evil.example/x"),
+            80
+        ));
+        assert!(own_host(
+            &req(&["127.0.0.1:80"], "http://127.0.0.1:80/x"),
+            80
+        ));
+    }
 }

@@ -111,7 +111,15 @@ pub struct DynamoLocal {
 impl DynamoLocal {
     /// Installs if needed, then starts on a free loopback port and waits until it accepts connections.
     pub fn start(storage: Storage) -> Result<Self, LocalError> {
-        let dir = install(&local_dir())?;
+        let dir = std::path::absolute(install(&local_dir())?)?;
+        // DynamoDB Local may write `dynamodb-local-metadata.json` into its working directory: give it
+        // a scratch folder of its own under `.local/`, never the caller's (the repository).
+        let scratch = std::path::absolute(local_dir().join("dynamodb-local-work"))?;
+        std::fs::create_dir_all(&scratch)?;
+        let storage = match storage {
+            Storage::Dir(path) => Storage::Dir(std::path::absolute(path)?),
+            other => other,
+        };
         let mut last = String::new();
         for _ in 0..3 {
             let port = free_port()?;
@@ -124,6 +132,8 @@ impl DynamoLocal {
             .arg("-jar")
             .arg(dir.join("DynamoDBLocal.jar"))
             .args(["-port", &port.to_string()])
+            .arg("-disableTelemetry")
+            .current_dir(&scratch)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());

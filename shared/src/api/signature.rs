@@ -60,7 +60,11 @@ pub fn verify(
     if candidates.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    if (now - t).abs() > TOLERANCE_SECS {
+    // `t` is attacker input: `now - t` must not overflow (i64::MIN would panic, or wrap in release).
+    let fresh = now
+        .checked_sub(t)
+        .is_some_and(|d| d.unsigned_abs() <= TOLERANCE_SECS.unsigned_abs());
+    if !fresh {
         return Err(SignatureError::Stale);
     }
     // Several v1 values allow secret rotation; each comparison is constant-time.
@@ -117,6 +121,44 @@ mod tests {
             verify(b"s3cret", Some("t=1000,v1=zz"), body, 1_000),
             Err(SignatureError::Malformed)
         );
+    }
+
+    #[test]
+    fn extreme_timestamps_are_stale_not_a_panic() {
+        let body = b"{}";
+        for t in [i64::MIN, i64::MIN + 1, i64::MAX, -1] {
+            let header = sign(b"k", t, body);
+            assert_eq!(
+                verify(b"k", Some(&header), body, 1_000),
+                Err(SignatureError::Stale),
+                "{header}"
+            );
+        }
+        assert_eq!(
+            verify(b"k", Some("t=-9223372036854775808,v1=00"), body, 1_000),
+            Err(SignatureError::Stale)
+        );
+        assert_eq!(
+            verify(b"k", Some(&sign(b"k", i64::MAX, body)), body, i64::MIN),
+            Err(SignatureError::Stale)
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn arbitrary_headers_never_panic(header in ".{0,200}", now in proptest::num::i64::ANY) {
+            let _ = verify(b"secret", Some(&header), b"{}", now);
+        }
+
+        #[test]
+        fn arbitrary_timestamps_never_panic(t in proptest::num::i64::ANY, now in proptest::num::i64::ANY) {
+            let header = sign(b"secret", t, b"{}");
+            let fresh = i128::from(now) - i128::from(t);
+            let result = verify(b"secret", Some(&header), b"{}", now);
+            proptest::prop_assert_eq!(result.is_ok(), fresh.abs() <= 300);
+        }
     }
 
     #[test]

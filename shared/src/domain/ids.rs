@@ -55,7 +55,7 @@ macro_rules! string_newtype {
 }
 
 string_newtype!(
-    /// A viewer's identifier: 1–128 printable characters, no control characters.
+    /// A viewer's identifier: 1–128 printable characters, no control or format (Cf) characters.
     UserId, "userId", check_user_id
 );
 string_newtype!(
@@ -150,10 +150,17 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 
 fn check_user_id(field: &'static str, raw: &str) -> Result<(), ParseError> {
     check_len(field, raw, 128)?;
-    if raw.chars().any(char::is_control) || raw.trim().is_empty() {
+    if raw.chars().any(|c| c.is_control() || is_format(c)) || raw.trim().is_empty() {
         return Err(ParseError::BadCharacter { field });
     }
     Ok(())
+}
+
+/// Unicode format characters (category Cf): bidi overrides and isolates, zero-width characters, the
+/// BOM, … They are invisible and spoof names on the admin page.
+fn is_format(c: char) -> bool {
+    unicode_general_category::get_general_category(c)
+        == unicode_general_category::GeneralCategory::Format
 }
 
 fn check_stream_id(field: &'static str, raw: &str) -> Result<(), ParseError> {
@@ -236,6 +243,26 @@ mod tests {
         ));
         // 128 multi-byte characters are still 128 characters.
         assert!(UserId::parse("é".repeat(128)).is_ok());
+    }
+
+    #[test]
+    fn user_id_refuses_format_characters() {
+        let listed = (0x202A..=0x202E)
+            .chain(0x2066..=0x2069)
+            .chain(0x200B..=0x200F)
+            .chain([0x2060, 0xFEFF, 0x00AD, 0x061C, 0xE0001]);
+        for code in listed {
+            let c = char::from_u32(code).unwrap();
+            assert_eq!(
+                UserId::parse(format!("budi{c}santoso")),
+                Err(ParseError::BadCharacter { field: "userId" }),
+                "U+{code:04X}"
+            );
+            assert!(UserId::parse(format!("{c}")).is_err(), "U+{code:04X} alone");
+        }
+        // Visible neighbours stay allowed.
+        assert!(UserId::parse("budi\u{2010}santoso").is_ok());
+        assert!(UserId::parse("Budi 🇮🇩").is_ok());
     }
 
     #[test]

@@ -12,8 +12,9 @@ const FIELD_MAX: u64 = 9_999_999_999_999;
 
 impl Qris {
     /// A dynamic copy carrying `amount` whole rupiah and, optionally, `reference` as the reference
-    /// label (62/05). Only 01, 54 and 62/05 change; every other object stays byte-identical and in
-    /// its original order; the CRC is recomputed.
+    /// label (62/05). Only 01, 54 and 62/05 change and the tip objects 55/56/57 are removed (a wallet
+    /// must not prompt for a tip on a fixed price); every other object stays byte-identical and in its
+    /// original order; the CRC is recomputed.
     pub fn to_dynamic(
         &self,
         amount: u64,
@@ -32,7 +33,8 @@ impl Qris {
         let mut objects: Vec<DataObject> = self
             .objects()
             .iter()
-            .filter(|o| o.id != "63" && o.id != "54")
+            // No tip prompt on a fixed-price ticket: 55/56/57 go with the static amount.
+            .filter(|o| !matches!(o.id.as_str(), "63" | "54" | "55" | "56" | "57"))
             .cloned()
             .collect();
 

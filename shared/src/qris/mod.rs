@@ -1,6 +1,7 @@
 //! The QRIS engine: parse and validate EMVCo merchant-presented payloads, turn a static QRIS into a
 //! dynamic one with an exact amount, inspect, and render. Pure: no I/O.
 
+mod conformance;
 mod crc;
 mod dynamic;
 mod error;
@@ -9,6 +10,7 @@ mod payload;
 mod render;
 mod tlv;
 
+pub use conformance::{MAX_MERCHANT_CITY, MAX_MERCHANT_NAME, MAX_NMID, Violation};
 pub use crc::crc16_hex;
 pub use dynamic::DEFAULT_MAX_AMOUNT;
 pub use error::QrisError;

@@ -105,7 +105,7 @@ impl Store {
         cursor: Option<&str>,
     ) -> Result<LedgerPage, StoreError> {
         let start = cursor
-            .map(|c| decode_cursor(c, BY_REFUND_INDEX))
+            .map(|c| decode_cursor(c, BY_REFUND_INDEX, status.as_str()))
             .transpose()?;
         let out = self
             .client
@@ -134,7 +134,7 @@ impl Store {
         cursor: Option<&str>,
     ) -> Result<LedgerPage, StoreError> {
         let start = cursor
-            .map(|c| decode_cursor(c, BY_CREATED_INDEX))
+            .map(|c| decode_cursor(c, BY_CREATED_INDEX, LEDGER_PK))
             .transpose()?;
         let out = self
             .client

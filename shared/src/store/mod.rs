@@ -13,15 +13,15 @@ mod item;
 mod ledger;
 mod listing;
 mod payment_item;
+pub mod retry;
 mod sessions;
 pub mod table;
 
-pub use client::{client_from_env, local_client};
+pub use client::{Timeouts, client_from_env, local_client, local_client_with};
 pub use ledger::{LedgerPage, SettleOutcome};
 pub use listing::{ListFilter, Page, StatusFilter};
+use retry::{MAX_ATTEMPTS, backoff};
 pub use sessions::{Change, GuardRule, IdemClaim, Insert, LedgerWrite, Transition};
-
-use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -63,8 +63,6 @@ pub struct Store {
     table: String,
     policy: Policy,
 }
-
-const MAX_ATTEMPTS: u32 = 12;
 
 impl Store {
     /// A store over `table` using an already built client.
@@ -260,12 +258,6 @@ fn describe(reasons: &[CancellationReason]) -> String {
         .map(|r| format!("{}: {}", r.code().unwrap_or("?"), r.message().unwrap_or("")))
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-async fn backoff(attempt: u32) {
-    let base = 5u64 << attempt.min(5);
-    let jitter = u64::from(nonce() % 16);
-    tokio::time::sleep(Duration::from_millis(base + jitter)).await;
 }
 
 fn nonce() -> u32 {
