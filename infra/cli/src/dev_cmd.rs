@@ -13,7 +13,9 @@ use upstream_session::qris::DEMO_STATIC;
 use upstream_session::store::{TABLE, local_client};
 use upstream_session::{Policy, SessionManager, Store, SystemClock};
 
+use crate::gateway_sim::{self, Gateway};
 use crate::{routes, server};
+use upstream_session::provider::PaymentProvider;
 
 const VIEWER: &str = include_str!("../assets/index.html");
 const SAMPLE_CATALOG: &str = include_str!("../../streams.sample.json");
@@ -29,6 +31,11 @@ pub struct DevArgs {
     /// Keep nothing: DynamoDB Local in memory.
     #[arg(long, conflicts_with = "data")]
     pub in_memory: bool,
+    /// The payment gateway: `static` (the merchant's static QRIS made dynamic; approve by hand or with
+    /// `upstream webhook`), or `midtrans` / `xendit` against a local gateway simulator started with the
+    /// stack (its page shows the orders with a Pay button).
+    #[arg(long, default_value = "static", value_parser = ["static", "midtrans", "xendit"])]
+    pub provider: String,
 }
 
 /// Everything the local stack serves with.
@@ -61,14 +68,60 @@ pub fn run(args: DevArgs) -> Result<(), String> {
     );
     let dynamo = DynamoLocal::start(storage).map_err(|e| e.to_string())?;
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    let result = rt.block_on(serve(args.port, &dynamo));
+    let result = rt.block_on(serve(args.port, &args.provider, &dynamo));
     drop(rt);
     dynamo.stop();
     eprintln!("Stopped.");
     result
 }
 
-async fn serve(port: u16, dynamo: &DynamoLocal) -> Result<(), String> {
+/// Starts the gateway simulator on a free loopback port (when a gateway is chosen) and returns the
+/// provider pointed at it, with the simulator's URL.
+async fn local_gateway(
+    provider: &str,
+    port: u16,
+) -> Result<(PaymentProvider, Option<String>), String> {
+    let gateway = match provider {
+        "midtrans" => Gateway::Midtrans {
+            server_key: gateway_sim::DEV_MIDTRANS_SERVER_KEY.into(),
+        },
+        "xendit" => Gateway::Xendit {
+            secret_key: gateway_sim::DEV_XENDIT_SECRET_KEY.into(),
+            callback_token: gateway_sim::DEV_XENDIT_CALLBACK_TOKEN.into(),
+        },
+        _ => return Ok((PaymentProvider::Static, None)),
+    };
+    let listener = server::bind(0).await?;
+    let sim = format!(
+        "http://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    let callback = format!("http://127.0.0.1:{port}/api/payment-callback/{provider}");
+    tokio::spawn(gateway_sim::serve(listener, gateway, callback));
+    let settings = std::collections::HashMap::from([
+        ("PAYMENT_PROVIDER", provider.to_owned()),
+        (
+            "MIDTRANS_SERVER_KEY",
+            gateway_sim::DEV_MIDTRANS_SERVER_KEY.to_owned(),
+        ),
+        ("MIDTRANS_API_BASE", sim.clone()),
+        (
+            "XENDIT_SECRET_KEY",
+            gateway_sim::DEV_XENDIT_SECRET_KEY.to_owned(),
+        ),
+        (
+            "XENDIT_CALLBACK_TOKEN",
+            gateway_sim::DEV_XENDIT_CALLBACK_TOKEN.to_owned(),
+        ),
+        ("XENDIT_API_BASE", sim.clone()),
+    ]);
+    let provider = PaymentProvider::from_lookup(|name| settings.get(name).cloned())
+        .map_err(|e| e.to_string())?;
+    Ok((provider, Some(sim)))
+}
+
+async fn serve(port: u16, provider: &str, dynamo: &DynamoLocal) -> Result<(), String> {
+    let (provider, sim) = local_gateway(provider, port).await?;
     let client = local_client(&dynamo.endpoint());
     let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| "upstream-local".into());
     TABLE
@@ -103,12 +156,13 @@ async fn serve(port: u16, dynamo: &DynamoLocal) -> Result<(), String> {
     let cors = Cors::new(&origins);
     let stack = Arc::new(Stack {
         // Locally a catalog edit shows at once: no cache.
-        generate: generate_qris::State::new(manager.clone(), qris, TimeDelta::zero(), cors.clone()),
+        generate: generate_qris::State::new(manager.clone(), qris, TimeDelta::zero(), cors.clone())
+            .with_provider(provider.clone()),
         callback: payment_callback::State {
             manager: manager.clone(),
             cors: cors.clone(),
             secret: secret.clone().into_bytes(),
-            provider: upstream_session::provider::PaymentProvider::Static,
+            provider,
         },
         check: check_access::State {
             manager: manager.clone(),
@@ -137,6 +191,11 @@ async fn serve(port: u16, dynamo: &DynamoLocal) -> Result<(), String> {
     println!("  Admin page:   {base}/admin/approve");
     println!("  API base:     {base}/api");
     println!("  Webhook secret (WEBHOOK_SECRET): {secret}");
+    if let Some(sim) = &sim {
+        println!(
+            "  Gateway simulator: {sim}  (its page pays orders; or: upstream gateway-sim pay TRX_ID --sim {sim})"
+        );
+    }
     println!("Approve a payment:  upstream approve 2 --local {base} [--user USER_ID]");
     println!(
         "Signed webhook:     WEBHOOK_SECRET={secret} upstream webhook --api {base} --trx TRX_ID --amount 1000"

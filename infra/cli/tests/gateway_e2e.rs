@@ -1,0 +1,235 @@
+//! The local stack with each gateway simulator, over real HTTP as a viewer, the gateway and an
+//! operator use it: Bayar → the provider's QR → simulated payment → access within 5 s; a notification
+//! the status API contradicts grants nothing; a duplicate notification changes nothing; a payment for
+//! a closed session becomes an open refund.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+struct Stack {
+    child: Child,
+    base: String,
+    sim: String,
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start(provider: &str) -> Stack {
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .args(["dev", "--in-memory", "--port", &port.to_string()])
+        .args(["--provider", provider])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let mut sim = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(rest) = line.trim().strip_prefix("Gateway simulator: ") {
+            sim = rest.split_whitespace().next().map(str::to_owned);
+        }
+        if line.starts_with("Stop with Ctrl-C") || Instant::now() > deadline {
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    Stack {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        sim: sim.expect("the stack prints its gateway simulator"),
+    }
+}
+
+fn call(method: &str, url: &str, body: Option<Value>) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let resp = match body {
+        Some(b) => agent
+            .post(url)
+            .header("content-type", "application/json")
+            .send(b.to_string()),
+        None if method == "POST" => agent.post(url).send_empty(),
+        None => agent.get(url).call(),
+    }
+    .unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.into_body().read_to_string().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+impl Stack {
+    fn bayar(&self, user: &str) -> Value {
+        let (status, r) = call(
+            "POST",
+            &format!("{}/api/generate-qris", self.base),
+            Some(json!({"streamId": "2", "userId": user})),
+        );
+        assert_eq!(status, 200, "{r}");
+        r["data"].clone()
+    }
+
+    fn access(&self, session: &str) -> bool {
+        let (_, r) = call(
+            "GET",
+            &format!(
+                "{}/api/check-access?sessionId={session}&streamId=2",
+                self.base
+            ),
+            None,
+        );
+        r["data"]["hasAccess"] == Value::Bool(true)
+    }
+
+    fn pay(&self, trx: &str, query: &str) -> Value {
+        let (status, r) = call("POST", &format!("{}/sim/pay/{trx}?{query}", self.sim), None);
+        assert_eq!(status, 200, "{r}");
+        r
+    }
+
+    fn order(&self, trx: &str) -> Value {
+        let (_, r) = call("GET", &format!("{}/sim/orders", self.sim), None);
+        r["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["orderId"] == trx)
+            .cloned()
+            .unwrap_or_else(|| panic!("the simulator has no order {trx}: {r}"))
+    }
+
+    fn ledger_for(&self, trx: &str) -> Vec<Value> {
+        let (status, r) = call(
+            "GET",
+            &format!("{}/admin/payments?from=2000-01-01", self.base),
+            None,
+        );
+        assert_eq!(status, 200, "{r}");
+        r["data"]["payments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["trxId"] == trx)
+            .cloned()
+            .collect()
+    }
+}
+
+fn flow(provider: &str) {
+    let stack = start(provider);
+
+    // Bayar: the QR is the provider's qr_string, rendered by us.
+    let qr = stack.bayar("gw-viewer");
+    let trx = qr["trxId"].as_str().unwrap().to_owned();
+    let session = qr["sessionId"].as_str().unwrap().to_owned();
+    let order = stack.order(&trx);
+    assert_eq!(
+        qr["qrisData"], order["qrString"],
+        "the provider's QR string"
+    );
+    assert!(
+        qr["qrCode"]
+            .as_str()
+            .unwrap()
+            .starts_with("data:image/png;base64,")
+    );
+    assert!(!stack.access(&session));
+
+    if provider == "midtrans" {
+        // The notification says settlement but the status API says pending: nothing is granted.
+        let r = stack.pay(&trx, "statusApi=pending");
+        assert!(
+            r["responses"][0]["body"]
+                .as_str()
+                .unwrap()
+                .contains("pending"),
+            "{r}"
+        );
+        assert!(!stack.access(&session));
+        assert!(stack.ledger_for(&trx).is_empty(), "nothing on the ledger");
+    }
+
+    // The payment, delivered twice by the gateway: 👑 within 5 s, and the duplicate changes nothing.
+    let started = Instant::now();
+    let r = stack.pay(&trx, "times=2");
+    while !stack.access(&session) {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "access within 5 s of the payment"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let answers: Vec<Value> = r["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|resp| {
+            assert_eq!(resp["status"], 200, "{resp}");
+            serde_json::from_str(resp["body"].as_str().unwrap()).unwrap()
+        })
+        .collect();
+    assert_eq!(answers[0]["data"]["outcome"], "granted", "{answers:?}");
+    assert_eq!(answers[0]["data"]["alreadyProcessed"], false);
+    assert_eq!(answers[1]["data"]["alreadyProcessed"], true, "{answers:?}");
+    let ledger = stack.ledger_for(&trx);
+    assert_eq!(ledger.len(), 1, "{ledger:?}");
+    assert_eq!(ledger[0]["outcome"], "granted");
+    assert_eq!(ledger[0]["provider"], provider);
+    assert_eq!(ledger[0]["amount"], 1000);
+
+    // A settlement for a closed (revoked) session becomes an open refund.
+    let other = stack.bayar("gw-closed");
+    let trx2 = other["trxId"].as_str().unwrap().to_owned();
+    let (status, r) = call(
+        "POST",
+        &format!(
+            "{}/admin/sessions/{}/revoke",
+            stack.base,
+            other["sessionId"].as_str().unwrap()
+        ),
+        Some(json!({"note": "closed before payment"})),
+    );
+    assert_eq!(status, 200, "{r}");
+    stack.pay(&trx2, "");
+    let (_, refunds) = call("GET", &format!("{}/admin/refunds", stack.base), None);
+    let open: Vec<_> = refunds["data"]["refunds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["trxId"] == trx2.as_str())
+        .cloned()
+        .collect();
+    assert_eq!(open.len(), 1, "{refunds}");
+    assert_eq!(open[0]["reason"], "session_closed");
+    assert_eq!(open[0]["provider"], provider);
+}
+
+#[test]
+fn midtrans_end_to_end_on_the_local_stack() {
+    flow("midtrans");
+}
+
+#[test]
+fn xendit_end_to_end_on_the_local_stack() {
+    flow("xendit");
+}
