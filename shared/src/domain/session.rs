@@ -76,7 +76,7 @@ pub struct PaymentSession {
     pub payment_id: Option<PaymentId>,
     /// The payment gateway's charge for this session (none with the static QRIS).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub charge: Option<GatewayCharge>,
+    pub charge: Option<Box<GatewayCharge>>,
 }
 
 impl PaymentSession {

@@ -18,7 +18,7 @@ impl SessionManager {
     ) -> Result<Option<PaymentSession>, StoreError> {
         let now = self.clock.now();
         let with = PaymentSession {
-            charge: Some(charge),
+            charge: Some(Box::new(charge)),
             ..session.clone()
         };
         let mut event = Origin::new("system").event("charge_created", &with, now);

@@ -154,11 +154,11 @@ pub fn parse_session(item: &Item) -> Result<PaymentSession, StoreError> {
             None => None,
         },
         charge: match item.get("chargeRef") {
-            Some(_) => Some(GatewayCharge {
+            Some(_) => Some(Box::new(GatewayCharge {
                 provider: get_s(item, "chargeProvider")?.to_owned(),
                 reference: get_s(item, "chargeRef")?.to_owned(),
                 qr_string: get_s(item, "chargeQr")?.to_owned(),
-            }),
+            })),
             None => None,
         },
     })
