@@ -43,7 +43,22 @@ impl Intercept for CallCounter {
     }
 }
 
-/// Runs `fut` and returns its output with the DynamoDB operations it sent, in order.
+/// Prefix of a payment gateway call in the record (DynamoDB operations have none).
+pub const PROVIDER_PREFIX: &str = "provider:";
+
+/// Records a call to the payment gateway (`what`: `charge`, `status`, …) in the current task, if it
+/// records: budgets count DynamoDB and gateway calls separately.
+pub fn note_provider_call(what: &str) {
+    let _ = CALLS.try_with(|calls| {
+        calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(format!("{PROVIDER_PREFIX}{what}"))
+    });
+}
+
+/// Runs `fut` and returns its output with the DynamoDB operations (and gateway calls, prefixed
+/// `provider:`) it sent, in order.
 pub async fn count_calls<F: Future>(fut: F) -> (F::Output, Vec<String>) {
     let record = Arc::new(Mutex::new(Vec::new()));
     let out = CALLS.scope(record.clone(), fut).await;

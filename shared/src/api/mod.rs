@@ -12,10 +12,10 @@ mod run;
 mod serve;
 pub mod signature;
 
-pub use calls::{CallCounter, count_calls};
+pub use calls::{CallCounter, count_calls, note_provider_call};
 pub use config::{ConfigError, ManagerState, env_required, manager_from_env};
 pub use cors::Cors;
 pub use envelope::{ApiError, ApiResult, iso, json_response, ok, remaining_ms};
 pub use request::{MAX_BODY_BYTES, json_body, query, raw_body, require, require_query};
 pub use run::run_lambda;
-pub use serve::{DynamoCalls, init_logging, serve};
+pub use serve::{DynamoCalls, ProviderCalls, init_logging, serve};

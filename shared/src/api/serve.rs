@@ -27,6 +27,10 @@ pub fn init_logging() {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DynamoCalls(pub Vec<String>);
 
+/// The payment gateway calls made while handling a request (each attempt), attached to its response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderCalls(pub Vec<String>);
+
 /// Runs `handle` for `req` on `route`: answers CORS preflights, turns errors into the envelope, adds
 /// CORS headers and logs `request_id, route, method, status, code, latency_ms, dynamodb_calls`.
 pub async fn serve<F, Fut>(
@@ -58,6 +62,9 @@ where
         }
     };
     cors.decorate(origin.as_deref(), &mut resp);
+    let (provider, calls): (Vec<String>, Vec<String>) = calls
+        .into_iter()
+        .partition(|c| c.starts_with(super::calls::PROVIDER_PREFIX));
     let calls_made = calls.len();
     tracing::info!(
         request_id = %request_id,
@@ -67,9 +74,16 @@ where
         code,
         latency_ms = started.elapsed().as_secs_f64() * 1000.0,
         dynamodb_calls = calls_made,
+        provider_calls = provider.len(),
         "request"
     );
     resp.extensions_mut().insert(DynamoCalls(calls));
+    resp.extensions_mut().insert(ProviderCalls(
+        provider
+            .into_iter()
+            .map(|c| c[super::calls::PROVIDER_PREFIX.len()..].to_owned())
+            .collect(),
+    ));
     resp
 }
 
