@@ -23,8 +23,8 @@ function freePort() {
   });
 }
 
-async function startStack(port) {
-  const child = spawn(upstream, ["dev", "--in-memory", "--port", String(port)], { stdio: ["ignore", "pipe", "inherit"] });
+async function startStack(port, extra = []) {
+  const child = spawn(upstream, ["dev", "--in-memory", "--port", String(port), ...extra], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("upstream dev did not start:\n" + out)), 90_000);
@@ -32,7 +32,17 @@ async function startStack(port) {
     child.on("exit", code => { clearTimeout(timer); reject(new Error("upstream dev exited with " + code + "\n" + out)); });
   });
   child.stdout.resume();
+  const sim = /Gateway simulator: (\S+)/.exec(out);
+  child.sim = sim ? sim[1] : null;
   return child;
+}
+
+function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
 }
 
 function stop(child) {
@@ -47,11 +57,7 @@ test("pay on the viewer page, approve from the CLI, watch, reload, see it on the
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const stack = await startStack(port);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-  });
+  const browser = await launch();
   try {
     const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
     const errors = [];
@@ -87,6 +93,37 @@ test("pay on the viewer page, approve from the CLI, watch, reload, see it on the
     assert.equal(await row.locator(".badge").first().textContent(), "PAID");
     await page.screenshot({ path: join(shots, "4-admin.png"), fullPage: true });
     assert.deepEqual(errors, [], "no script errors on the pages");
+  } finally {
+    await browser.close();
+    const code = await stop(stack);
+    assert.equal(code, 0, "upstream dev stops cleanly");
+  }
+});
+
+test("with the Midtrans simulator: Bayar shows the gateway's QR, a simulated payment turns it into 👑 Tonton", { timeout: 180_000 }, async () => {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const stack = await startStack(port, ["--provider", "midtrans"]);
+  assert.ok(stack.sim, "the stack prints its simulator");
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+    const errors = [];
+    page.on("pageerror", e => errors.push(e.message));
+    await page.goto(base + "/");
+    const card = page.locator('.card[data-stream="2"]');
+    await card.getByRole("button", { name: "Bayar" }).click({ timeout: 15_000 });
+    await page.locator("#pay.open").waitFor({ timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector("#pay-qr").naturalWidth > 0);
+    const orders = await (await fetch(stack.sim + "/sim/orders")).json();
+    assert.equal(orders.orders.length, 1, "one charge at the gateway");
+    const order = orders.orders[0];
+    assert.equal(order.amount, 1000);
+    const paid = await fetch(stack.sim + "/sim/pay/" + encodeURIComponent(order.orderId), { method: "POST" });
+    assert.equal(paid.status, 200);
+    await card.getByRole("button", { name: "👑 Tonton" }).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(shots, "5-midtrans-tonton.png") });
+    assert.deepEqual(errors, [], "no script errors on the page");
   } finally {
     await browser.close();
     const code = await stop(stack);
