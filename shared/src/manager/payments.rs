@@ -56,49 +56,49 @@ impl SessionManager {
         // A session's status only moves away from pending, so this settles within two rounds.
         for _ in 0..3 {
             let now = self.clock.now();
-            let reason =
-                match rules::judge_payment(session.as_ref(), report.amount, now, self.policy()) {
-                    Verdict::Refund(reason) => reason,
-                    Verdict::Grant(paid) => {
-                        let from = session.as_ref().expect("a grant has a session");
-                        let record = self.record_of(report, Some(from), Outcome::Granted, None);
-                        let paid = PaymentSession {
-                            payment_id: Some(record.payment_id.clone()),
-                            ..paid
-                        };
-                        let late = from.expires_at <= now;
-                        let event =
-                            origin.event(if late { "paid_late" } else { "paid" }, &paid, now);
-                        let change = Change {
-                            from: Some(from),
-                            to: &paid,
-                            guard: GuardRule::Claim,
-                            ledger: Some(LedgerWrite::New(&record)),
-                            event: Some(&event),
-                        };
-                        match self.store.transition(change, now).await? {
-                            Transition::Done => {
-                                return Ok(Recorded {
-                                    record,
-                                    already_processed: false,
-                                    session: Some(paid),
-                                });
-                            }
-                            Transition::Recorded(stored) => {
-                                return Ok(Recorded {
-                                    record: stored,
-                                    already_processed: true,
-                                    session,
-                                });
-                            }
-                            Transition::Stale(current) => {
-                                session = current;
-                                continue;
-                            }
-                            Transition::GuardHeld(_) => RefundReason::DuplicateAccess,
+            let verdict = rules::judge_payment(session.as_ref(), report.amount, now, self.policy());
+            let reason = match (verdict, session.as_ref()) {
+                (Verdict::Refund(reason), _) => reason,
+                // A grant always has its session; the pair keeps that out of a panic path.
+                (Verdict::Grant(_), None) => RefundReason::UnknownTrx,
+                (Verdict::Grant(paid), Some(from)) => {
+                    let record = self.record_of(report, Some(from), Outcome::Granted, None);
+                    let paid = PaymentSession {
+                        payment_id: Some(record.payment_id.clone()),
+                        ..paid
+                    };
+                    let late = from.expires_at <= now;
+                    let event = origin.event(if late { "paid_late" } else { "paid" }, &paid, now);
+                    let change = Change {
+                        from: Some(from),
+                        to: &paid,
+                        guard: GuardRule::Claim,
+                        ledger: Some(LedgerWrite::New(&record)),
+                        event: Some(&event),
+                    };
+                    match self.store.transition(change, now).await? {
+                        Transition::Done => {
+                            return Ok(Recorded {
+                                record,
+                                already_processed: false,
+                                session: Some(paid),
+                            });
                         }
+                        Transition::Recorded(stored) => {
+                            return Ok(Recorded {
+                                record: stored,
+                                already_processed: true,
+                                session,
+                            });
+                        }
+                        Transition::Stale(current) => {
+                            session = current;
+                            continue;
+                        }
+                        Transition::GuardHeld(_) => RefundReason::DuplicateAccess,
                     }
-                };
+                }
+            };
             let note = (reason == RefundReason::AmountMismatch)
                 .then(|| session.as_ref().map(|s| format!("expected {}", s.amount)))
                 .flatten();
