@@ -489,6 +489,7 @@ async fn force_approve_follows_the_ledger_rules() {
         )
         .await;
     assert_eq!(ok.status, 200, "{:?}", ok.body);
+    api.h.clock.advance(TimeDelta::seconds(1));
     let g = api
         .admin(
             "POST",
