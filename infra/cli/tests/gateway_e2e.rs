@@ -30,33 +30,60 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Starts `upstream dev` with the gateway; a port taken meanwhile (the free port is only probed) is
+/// retried on another one, and a failure shows what the stack printed.
 fn start(provider: &str) -> Stack {
+    let mut last = String::new();
+    for _ in 0..3 {
+        match try_start(provider) {
+            Ok(stack) => return stack,
+            Err(why) => last = why,
+        }
+    }
+    panic!("upstream dev --provider {provider} did not start: {last}");
+}
+
+fn try_start(provider: &str) -> Result<Stack, String> {
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_upstream"))
         .args(["dev", "--in-memory", "--port", &port.to_string()])
         .args(["--provider", provider])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let deadline = Instant::now() + Duration::from_secs(90);
     let mut sim = None;
+    let mut ready = false;
     for line in lines.by_ref() {
         let line = line.unwrap();
         if let Some(rest) = line.trim().strip_prefix("Gateway simulator: ") {
             sim = rest.split_whitespace().next().map(str::to_owned);
         }
-        if line.starts_with("Stop with Ctrl-C") || Instant::now() > deadline {
+        if line.starts_with("Stop with Ctrl-C") {
+            ready = true;
+            break;
+        }
+        if Instant::now() > deadline {
             break;
         }
     }
     std::thread::spawn(move || for _ in lines {});
-    Stack {
+    let stderr = child.stderr.take().unwrap();
+    if !ready || sim.is_none() {
+        let _ = child.kill();
+        let mut err = String::new();
+        let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut err);
+        let _ = child.wait();
+        return Err(err.lines().rev().take(5).collect::<Vec<_>>().join(" | "));
+    }
+    std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
+    Ok(Stack {
         child,
         base: format!("http://127.0.0.1:{port}"),
-        sim: sim.expect("the stack prints its gateway simulator"),
-    }
+        sim: sim.unwrap_or_default(),
+    })
 }
 
 fn call(method: &str, url: &str, body: Option<Value>) -> (u16, Value) {
