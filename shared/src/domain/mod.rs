@@ -3,12 +3,14 @@
 mod amount;
 mod event;
 mod ids;
+mod media_path;
 mod session;
 mod stream;
 
 pub use amount::Amount;
 pub use event::AuditEvent;
 pub use ids::{SessionId, StreamId, TrxId, UserId};
+pub use media_path::MediaPath;
 pub use session::{PaymentSession, Status};
 pub use stream::Stream;
 
