@@ -41,17 +41,22 @@ impl Catalog {
 
     /// The stream if it exists and is active.
     pub async fn active(&self, id: &StreamId) -> Result<Option<Stream>, StoreError> {
+        Ok(self.get(id).await?.filter(|s| s.active))
+    }
+
+    /// The stream whether active or not (one GetItem unless cached).
+    pub async fn get(&self, id: &StreamId) -> Result<Option<Stream>, StoreError> {
         let now = self.clock.now();
         if let Some((at, cached)) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(id)
             && now - *at < self.ttl
         {
-            return Ok(cached.clone().filter(|s| s.active));
+            return Ok(cached.clone());
         }
         let fresh = self.store.get_stream(id).await?;
         self.cache
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(id.clone(), (now, fresh.clone()));
-        Ok(fresh.filter(|s| s.active))
+        Ok(fresh)
     }
 }

@@ -11,6 +11,7 @@ use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors, iso, r
 use upstream_session::domain::{
     Amount, AuditEvent, PaymentSession, SessionId, Status, Stream, StreamId, TrxId, UserId,
 };
+use upstream_session::domain::MediaPath;
 use upstream_session::store::ListFilter;
 use upstream_session::{CreateOutcome, Origin, PayOutcome, SessionKey, SessionManager};
 
@@ -321,11 +322,19 @@ async fn put_stream(state: &State, req: &Request, id: &str, actor: &str) -> ApiR
         Some(Value::Bool(b)) => *b,
         Some(_) => return Err(ApiError::invalid("active")),
     };
+    let media_path = match body.get("mediaPath") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(p)) => {
+            Some(MediaPath::parse(p.clone()).map_err(|_| ApiError::invalid("mediaPath"))?)
+        }
+        Some(_) => return Err(ApiError::invalid("mediaPath")),
+    };
     let stream = Stream {
         stream_id: stream_id.clone(),
         title,
         price,
         active,
+        media_path,
     };
     state.manager.store().put_stream(&stream).await?;
     let event = AuditEvent {

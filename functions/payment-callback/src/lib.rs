@@ -3,6 +3,7 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
+use upstream_session::api::playback::PlaybackIssuer;
 use upstream_session::api::signature::{self, SignatureError};
 use upstream_session::api::{
     self, ApiError, ApiResult, ConfigError, Cors, env_required, iso, remaining_ms,
@@ -16,6 +17,8 @@ pub struct State {
     pub cors: Cors,
     /// `WEBHOOK_SECRET`: the HMAC key shared with the gateway.
     pub secret: Vec<u8>,
+    /// Playback tokens for a paid status poll (absent: no `playback` field).
+    pub playback: Option<PlaybackIssuer>,
 }
 
 impl State {
@@ -27,10 +30,13 @@ impl State {
                 "WEBHOOK_SECRET must be at least 16 characters".into(),
             ));
         }
+        let manager = api::manager_from_env().await?;
+        let playback = PlaybackIssuer::from_env(&manager)?;
         Ok(Self {
-            manager: api::manager_from_env().await?,
+            manager,
             cors: Cors::from_env(),
             secret: secret.into_bytes(),
+            playback,
         })
     }
 }
@@ -73,7 +79,7 @@ async fn status(state: &State, req: Request) -> ApiResult {
         .ok_or_else(ApiError::session_not_found)?;
     let now = state.manager.now();
     let status = session.status_at(now);
-    api::ok(json!({
+    let mut data = json!({
         "trxId": session.trx_id,
         "sessionId": session.session_id,
         "streamId": session.stream_id,
@@ -83,7 +89,13 @@ async fn status(state: &State, req: Request) -> ApiResult {
         "remainingTime": remaining_ms(session.remaining_at(now)),
         "hasAccess": status == Status::Paid,
         "refundDue": session.refund_due,
-    }))
+    });
+    if let (Some(issuer), Status::Paid) = (&state.playback, status)
+        && let Some(playback) = issuer.grant(&session, now).await?
+    {
+        data["playback"] = playback;
+    }
+    api::ok(data)
 }
 
 /// What the gateway reports.

@@ -2,6 +2,7 @@
 
 mod admin_cmd;
 mod dev_cmd;
+mod keys_cmd;
 mod proxy_cmd;
 mod qris_cmd;
 mod routes;
@@ -50,6 +51,11 @@ enum Command {
         #[command(subcommand)]
         command: qris_cmd::QrisCommand,
     },
+    /// Playback token keys.
+    Keys {
+        #[command(subcommand)]
+        command: keys_cmd::KeysCommand,
+    },
     /// Print every route and its function as JSON (the list the SAM template must match).
     Routes,
 }
@@ -68,6 +74,7 @@ fn main() -> ExitCode {
         Command::AdminProxy(args) => proxy_cmd::run(args),
         Command::Webhook(args) => webhook_cmd::run(args),
         Command::Qris { command } => qris_cmd::run(command),
+        Command::Keys { command } => keys_cmd::run(command),
         Command::Routes => {
             let list: Vec<_> = routes::all()
                 .into_iter()
