@@ -8,10 +8,10 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::{Map, Value, json};
 use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors, iso, remaining_ms};
+use upstream_session::domain::MediaPath;
 use upstream_session::domain::{
     Amount, AuditEvent, PaymentSession, SessionId, Status, Stream, StreamId, TrxId, UserId,
 };
-use upstream_session::domain::MediaPath;
 use upstream_session::store::ListFilter;
 use upstream_session::{CreateOutcome, Origin, PayOutcome, SessionKey, SessionManager};
 

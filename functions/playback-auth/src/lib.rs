@@ -40,7 +40,12 @@ pub struct State {
 
 impl State {
     /// From the settings, trusting every published key.
-    pub fn new(env: &PlaybackEnv, prefix: &str, ome_secret: Option<&str>, clock: SharedClock) -> Self {
+    pub fn new(
+        env: &PlaybackEnv,
+        prefix: &str,
+        ome_secret: Option<&str>,
+        clock: SharedClock,
+    ) -> Self {
         Self {
             verifier: env.verifier(),
             jwks: jwks::document(&env.published_keys()).to_string(),
@@ -68,7 +73,12 @@ impl State {
             .filter(|p| p.starts_with('/'))
             .unwrap_or_else(|| hooks::DEFAULT_PATH_PREFIX.to_owned());
         let ome = std::env::var("OME_SECRET_KEY").ok();
-        Ok(Self::new(&env, &prefix, ome.as_deref(), Arc::new(SystemClock)))
+        Ok(Self::new(
+            &env,
+            &prefix,
+            ome.as_deref(),
+            Arc::new(SystemClock),
+        ))
     }
 }
 
@@ -85,9 +95,8 @@ async fn route(state: &State, req: Request) -> ApiResult {
     let decision = match (path.as_str(), get) {
         ("/api/.well-known/jwks.json", true) => return Ok(jwks_response(state)),
         ("/api/playback-auth/nginx", true) => {
-            let h = |name: header::HeaderName| {
-                req.headers().get(name).and_then(|v| v.to_str().ok())
-            };
+            let h =
+                |name: header::HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok());
             let original = req
                 .headers()
                 .get("x-original-uri")
@@ -115,9 +124,13 @@ async fn route(state: &State, req: Request) -> ApiResult {
                 .get("x-ome-signature")
                 .and_then(|v| v.to_str().ok());
             match &state.ome_secret {
-                Some(secret) => {
-                    hooks::ome(&state.verifier, secret, signature, api::raw_body(&req)?, now)
-                }
+                Some(secret) => hooks::ome(
+                    &state.verifier,
+                    secret,
+                    signature,
+                    api::raw_body(&req)?,
+                    now,
+                ),
                 None => hooks::ome(&state.verifier, b"", None, b"", now),
             }
         }

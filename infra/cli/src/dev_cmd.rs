@@ -10,9 +10,9 @@ use upstream_local::{DynamoLocal, Storage, local_dir};
 use upstream_session::api::playback::{PlaybackEnv, PlaybackIssuer};
 use upstream_session::api::{Cors, event};
 use upstream_session::catalog::parse_catalog;
+use upstream_session::playback::SigningKey;
 use upstream_session::qris::{DEMO_STATIC, Qris};
 use upstream_session::store::{TABLE, local_client};
-use upstream_session::playback::SigningKey;
 use upstream_session::{Policy, SessionManager, Store, SystemClock};
 
 use crate::{routes, server};
@@ -85,8 +85,7 @@ fn playback_env(port: u16, key_file: Option<PathBuf>) -> Result<PlaybackEnv, Str
         env.signing_key = Some(match key_file {
             Some(path) if path.is_file() => {
                 let pem = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
-                SigningKey::from_pkcs8_pem(&pem)
-                    .map_err(|e| format!("{}: {e}", path.display()))?
+                SigningKey::from_pkcs8_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))?
             }
             Some(path) => {
                 let key = SigningKey::generate();
@@ -156,7 +155,13 @@ async fn serve(port: u16, dynamo: &DynamoLocal, key_file: Option<PathBuf>) -> Re
     let playback = playback_env(port, key_file)?;
     let issuer = playback.issuer().expect("a signing key is set");
     // Locally a catalog edit (mediaPath) shows at once: no cache.
-    let playback_issuer = || Some(PlaybackIssuer::new(issuer.clone(), &manager, TimeDelta::zero()));
+    let playback_issuer = || {
+        Some(PlaybackIssuer::new(
+            issuer.clone(),
+            &manager,
+            TimeDelta::zero(),
+        ))
+    };
     let playback_auth = playback_auth::State::new(
         &playback,
         &std::env::var("PLAYBACK_PATH_PREFIX").unwrap_or_else(|_| "/hls/".into()),
@@ -200,7 +205,10 @@ async fn serve(port: u16, dynamo: &DynamoLocal, key_file: Option<PathBuf>) -> Re
     println!("  Viewer page:  {base}/");
     println!("  Admin page:   {base}/admin/approve");
     println!("  API base:     {base}/api");
-    println!("  Playback JWKS: {base}/api/.well-known/jwks.json (kid {})", issuer.key().kid());
+    println!(
+        "  Playback JWKS: {base}/api/.well-known/jwks.json (kid {})",
+        issuer.key().kid()
+    );
     println!("  Webhook secret (WEBHOOK_SECRET): {secret}");
     println!("Approve a payment:  upstream approve 2 --local {base} [--user USER_ID]");
     println!(
@@ -221,10 +229,18 @@ async fn dispatch(stack: &Stack, req: server::Simple) -> hyper::Response<Full<By
         return server::text(200, "text/html; charset=utf-8", VIEWER.as_bytes().to_vec());
     }
     if path == "/player.js" {
-        return server::text(200, "text/javascript; charset=utf-8", PLAYER.as_bytes().to_vec());
+        return server::text(
+            200,
+            "text/javascript; charset=utf-8",
+            PLAYER.as_bytes().to_vec(),
+        );
     }
     if path == "/vendor/hls.light.min.js" {
-        return server::text(200, "text/javascript; charset=utf-8", HLS_JS.as_bytes().to_vec());
+        return server::text(
+            200,
+            "text/javascript; charset=utf-8",
+            HLS_JS.as_bytes().to_vec(),
+        );
     }
     let Some(function) = routes::function_for(&path) else {
         let body = serde_json::json!({"success": false, "error": "Alamat tidak ditemukan", "code": "ROUTE_NOT_FOUND"});

@@ -29,7 +29,9 @@ pub fn run(command: KeysCommand) -> Result<(), String> {
                 println!("{out}");
             } else {
                 println!("# kid: {}", key.kid());
-                println!("# PLAYBACK_SIGNING_KEY (secret: keep it in Secrets Manager, never in a repo)");
+                println!(
+                    "# PLAYBACK_SIGNING_KEY (secret: keep it in Secrets Manager, never in a repo)"
+                );
                 print!("{}", key.to_pkcs8_pem());
                 println!("# public key (PLAYBACK_PUBLIC_KEYS)");
                 print!("{}", public.to_pem());

@@ -340,9 +340,7 @@ fn playback_keys_come_from_secrets_manager_never_the_repo() {
     for name in ["check-access", "payment-callback"] {
         let v = untag(&fns[name]["Properties"]["Environment"]["Variables"]["PLAYBACK_SIGNING_KEY"]);
         assert!(
-            v.as_str()
-                .unwrap()
-                .starts_with("{{resolve:secretsmanager:"),
+            v.as_str().unwrap().starts_with("{{resolve:secretsmanager:"),
             "{name}"
         );
     }

@@ -87,12 +87,26 @@ mod tests {
             assert!(MediaPath::parse(ok).is_ok(), "{ok}");
         }
         for bad in [
-            "", "/2", "2/", "live//2", "../2", "live/../4", "./2", "a b", "a%2F", "a\\b", "a?b",
-            "a#b", "é",
+            "",
+            "/2",
+            "2/",
+            "live//2",
+            "../2",
+            "live/../4",
+            "./2",
+            "a b",
+            "a%2F",
+            "a\\b",
+            "a?b",
+            "a#b",
+            "é",
         ] {
             assert!(MediaPath::parse(bad).is_err(), "{bad:?}");
         }
-        assert!(MediaPath::parse("a/".repeat(8) + "a").is_err(), "9 segments");
+        assert!(
+            MediaPath::parse("a/".repeat(8) + "a").is_err(),
+            "9 segments"
+        );
         assert!(MediaPath::parse("x".repeat(65)).is_err());
         let id = StreamId::parse("live_2").unwrap();
         assert_eq!(MediaPath::of_stream(&id).as_str(), "live_2");

@@ -86,7 +86,9 @@ pub fn hls_media_path<'a>(prefix: &str, path: &'a str) -> Option<&'a str> {
         !s.is_empty()
             && s != "."
             && s != ".."
-            && !s.bytes().any(|b| b == b'%' || b == b'\\' || b.is_ascii_control())
+            && !s
+                .bytes()
+                .any(|b| b == b'%' || b == b'\\' || b.is_ascii_control())
     });
     if !safe {
         return None;
@@ -104,7 +106,11 @@ pub fn mediamtx(verifier: &Verifier, body: &[u8], now: DateTime<Utc>) -> Decisio
     };
     let field = |k: &str| req.get(k).and_then(Value::as_str).unwrap_or_default();
     if field("action") != "read" {
-        return Decision::new(401, None, format!("action {:?} not allowed", field("action")));
+        return Decision::new(
+            401,
+            None,
+            format!("action {:?} not allowed", field("action")),
+        );
     }
     let token = [field("token"), field("password")]
         .into_iter()
@@ -281,6 +287,3 @@ fn query_param(query: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
         .filter(|v| !v.is_empty())
 }
-
-
-

@@ -6,7 +6,9 @@ use std::fmt;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use p256::ecdsa;
-use p256::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding};
+use p256::pkcs8::{
+    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding,
+};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -35,7 +37,11 @@ pub struct SigningKey {
 
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SigningKey(kid={}, private key redacted)", self.public.kid)
+        write!(
+            f,
+            "SigningKey(kid={}, private key redacted)",
+            self.public.kid
+        )
     }
 }
 
@@ -217,14 +223,21 @@ mod tests {
         let pem = key.to_pkcs8_pem();
         let body: String = pem.lines().nth(1).unwrap().chars().take(20).collect();
         let shown = format!("{key:?}");
-        assert!(shown.contains(key.kid()) && !shown.contains(&body), "{shown}");
+        assert!(
+            shown.contains(key.kid()) && !shown.contains(&body),
+            "{shown}"
+        );
     }
 
     #[test]
     fn several_pem_blocks_and_garbage() {
         let a = SigningKey::generate();
         let b = SigningKey::generate();
-        let text = format!("{}\n{}", a.verifying_key().to_pem(), b.verifying_key().to_pem());
+        let text = format!(
+            "{}\n{}",
+            a.verifying_key().to_pem(),
+            b.verifying_key().to_pem()
+        );
         let keys = VerifyingKey::all_from_pem(&text).unwrap();
         assert_eq!(
             keys.iter().map(|k| k.kid().to_owned()).collect::<Vec<_>>(),

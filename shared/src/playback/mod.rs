@@ -16,6 +16,6 @@ mod tests;
 
 pub use keys::{KeyError, SigningKey, VerifyingKey};
 pub use token::{
-    Claims, DEFAULT_AUDIENCE, DEFAULT_TTL, Grant, IssueError, Issued, Issuer, Permission, Rejection,
-    Verifier, session_hash,
+    Claims, DEFAULT_AUDIENCE, DEFAULT_TTL, Grant, IssueError, Issued, Issuer, Permission,
+    Rejection, Verifier, session_hash,
 };

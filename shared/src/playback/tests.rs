@@ -26,7 +26,11 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let key = SigningKey::generate();
-    let verifier = Verifier::new(vec![key.verifying_key().clone()], DEFAULT_AUDIENCE, Some(ISS));
+    let verifier = Verifier::new(
+        vec![key.verifying_key().clone()],
+        DEFAULT_AUDIENCE,
+        Some(ISS),
+    );
     Fixture {
         issuer: Issuer::new(key, ISS, DEFAULT_AUDIENCE, DEFAULT_TTL),
         verifier,
@@ -78,9 +82,22 @@ fn claims_are_exactly_the_issued_ones() {
         json!({"alg": "ES256", "typ": "JWT", "kid": f.issuer.key().kid()})
     );
     let claims = part(&issued.token, 1);
-    let keys: Vec<&str> = claims.as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = claims
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     let mut want = vec![
-        "aud", "exp", "iat", "iss", "jti", "mediamtx_permissions", "sid", "stream", "sub",
+        "aud",
+        "exp",
+        "iat",
+        "iss",
+        "jti",
+        "mediamtx_permissions",
+        "sid",
+        "stream",
+        "sub",
     ];
     want.sort();
     let mut got = keys.clone();
@@ -98,9 +115,15 @@ fn claims_are_exactly_the_issued_ones() {
     );
     let sid = claims["sid"].as_str().unwrap();
     assert_eq!(sid, session_hash(&f.session));
-    assert!(!issued.token.contains(&f.session.as_str()[8..]), "no sessionId");
+    assert!(
+        !issued.token.contains(&f.session.as_str()[8..]),
+        "no sessionId"
+    );
     assert_eq!(issued.expires_at.timestamp(), now().timestamp() + 300);
-    let verified = f.verifier.authorize(&issued.token, "live/2", now()).unwrap();
+    let verified = f
+        .verifier
+        .authorize(&issued.token, "live/2", now())
+        .unwrap();
     assert_eq!(verified.sid, sid);
     // A second token has another jti.
     assert_ne!(
@@ -112,7 +135,11 @@ fn claims_are_exactly_the_issued_ones() {
 #[test]
 fn the_token_never_outlives_the_session() {
     let f = fixture();
-    let issued = f.token("2", "2", TimeDelta::seconds(42) + TimeDelta::milliseconds(900));
+    let issued = f.token(
+        "2",
+        "2",
+        TimeDelta::seconds(42) + TimeDelta::milliseconds(900),
+    );
     assert_eq!(part(&issued.token, 1)["exp"], now().timestamp() + 42);
     let stream = StreamId::parse("2").unwrap();
     let path = MediaPath::of_stream(&stream);
@@ -129,7 +156,12 @@ fn the_token_never_outlives_the_session() {
     assert_eq!(over, Err(IssueError::NoTimeLeft));
     // The largest TTL chrono allows, at the end of time: checked, capped by the session.
     let far = DateTime::<Utc>::MAX_UTC;
-    let huge = Issuer::new(SigningKey::generate(), ISS, DEFAULT_AUDIENCE, TimeDelta::MAX);
+    let huge = Issuer::new(
+        SigningKey::generate(),
+        ISS,
+        DEFAULT_AUDIENCE,
+        TimeDelta::MAX,
+    );
     let issued = huge
         .issue(
             &Grant {
@@ -152,7 +184,10 @@ fn refusals() {
     let v = &f.verifier;
     assert_eq!(v.verify("", now()), Err(Rejection::Missing));
     assert_eq!(v.verify("a.b", now()), Err(Rejection::Malformed));
-    assert_eq!(v.verify(&"a".repeat(5000), now()), Err(Rejection::Malformed));
+    assert_eq!(
+        v.verify(&"a".repeat(5000), now()),
+        Err(Rejection::Malformed)
+    );
     // Expired: at exp and after.
     assert_eq!(
         v.verify(&good, now() + TimeDelta::seconds(300)),
@@ -181,7 +216,10 @@ fn refusals() {
         Err(Rejection::Malformed)
     );
     let header = json!({"alg": "none", "typ": "JWT", "kid": f.issuer.key().kid()});
-    assert_eq!(v.verify(&forge(header, &evil, b""), now()), Err(Rejection::Algorithm));
+    assert_eq!(
+        v.verify(&forge(header, &evil, b""), now()),
+        Err(Rejection::Algorithm)
+    );
     // HS256 keyed with the public key (the classic confusion attack).
     let header = json!({"alg": "HS256", "typ": "JWT", "kid": f.issuer.key().kid()});
     let input = format!(
@@ -279,9 +317,15 @@ fn nginx_contract() {
     assert_eq!(call(Some(&bearer), None, "/hls/2/index.m3u8"), 204);
     let c = format!("theme=dark; upstream_playback={t2}");
     assert_eq!(call(None, Some(&c), "/hls/2/seg42.ts"), 204);
-    assert_eq!(call(None, None, &format!("/hls/2/seg42.ts?token={t2}")), 204);
+    assert_eq!(
+        call(None, None, &format!("/hls/2/seg42.ts?token={t2}")),
+        204
+    );
     assert_eq!(call(None, None, "/hls/2/index.m3u8"), 401, "no token");
-    assert_eq!(call(None, None, &format!("/hls/2/index.m3u8?token={t4}")), 403);
+    assert_eq!(
+        call(None, None, &format!("/hls/2/index.m3u8?token={t4}")),
+        403
+    );
     assert_eq!(call(Some("Bearer garbage"), None, "/hls/2/index.m3u8"), 401);
     for escape in [
         "/hls/2/../4/index.m3u8",
@@ -298,8 +342,14 @@ fn nginx_contract() {
     // Nested media paths; a custom prefix.
     let deep = f.token("2", "live/2", TimeDelta::hours(2)).token;
     let deep_bearer = format!("Bearer {deep}");
-    assert_eq!(call(Some(&deep_bearer), None, "/hls/live/2/index.m3u8"), 204);
-    assert_eq!(call(Some(&deep_bearer), None, "/hls/live/2/x/index.m3u8"), 403);
+    assert_eq!(
+        call(Some(&deep_bearer), None, "/hls/live/2/index.m3u8"),
+        204
+    );
+    assert_eq!(
+        call(Some(&deep_bearer), None, "/hls/live/2/x/index.m3u8"),
+        403
+    );
     let custom = hooks::nginx(
         v,
         "/media",
@@ -311,10 +361,7 @@ fn nginx_contract() {
         now(),
     );
     assert_eq!(custom.status, 204);
-    assert_eq!(
-        hooks::hls_media_path("/hls/", "/hls/a/b/c.ts"),
-        Some("a/b")
-    );
+    assert_eq!(hooks::hls_media_path("/hls/", "/hls/a/b/c.ts"), Some("a/b"));
 }
 
 // ---- MediaMTX authMethod: http (body from its authentication docs) ----
@@ -347,14 +394,18 @@ fn mediamtx_contract() {
         status(mediamtx_body("", "read", "live/2", &format!("token={t}"))),
         200
     );
-    assert_eq!(status(mediamtx_body("", "read", "live/2", &format!("jwt={t}"))), 200);
+    assert_eq!(
+        status(mediamtx_body("", "read", "live/2", &format!("jwt={t}"))),
+        200
+    );
     assert_eq!(status(mediamtx_body(&t, "read", "live/4", "")), 401);
     assert_eq!(status(mediamtx_body(&t, "publish", "live/2", "")), 401);
     assert_eq!(status(mediamtx_body("", "read", "live/2", "")), 401);
     // Docs: empty credentials first (RTSP asks after a 401).
     assert_eq!(status(br#"{"user": "", "password": ""}"#.to_vec()), 401);
     // Token as password with an arbitrary user.
-    let mut as_password: Value = serde_json::from_slice(&mediamtx_body("", "read", "live/2", "")).unwrap();
+    let mut as_password: Value =
+        serde_json::from_slice(&mediamtx_body("", "read", "live/2", "")).unwrap();
     as_password["user"] = json!("any");
     as_password["password"] = json!(t);
     assert_eq!(status(as_password.to_string().into_bytes()), 200);
@@ -381,14 +432,29 @@ fn srs_contract() {
     let f = fixture();
     let t = f.token("2", "live/2", TimeDelta::hours(2)).token;
     let v = &f.verifier;
-    let ok = hooks::srs(v, &srs_body("on_play", "live", "2", &format!("?token={t}&salt=yyy")), now());
-    assert_eq!((ok.status, ok.body.clone()), (200, Some(json!({"code": 0}))));
-    let other = hooks::srs(v, &srs_body("on_play", "live", "4", &format!("?token={t}")), now());
+    let ok = hooks::srs(
+        v,
+        &srs_body("on_play", "live", "2", &format!("?token={t}&salt=yyy")),
+        now(),
+    );
+    assert_eq!(
+        (ok.status, ok.body.clone()),
+        (200, Some(json!({"code": 0})))
+    );
+    let other = hooks::srs(
+        v,
+        &srs_body("on_play", "live", "4", &format!("?token={t}")),
+        now(),
+    );
     assert_eq!(other.status, 403);
     assert_ne!(other.body, Some(json!({"code": 0})));
     let none = hooks::srs(v, &srs_body("on_play", "live", "2", "?salt=yyy"), now());
     assert_eq!(none.status, 401);
-    let publish = hooks::srs(v, &srs_body("on_publish", "live", "2", &format!("?token={t}")), now());
+    let publish = hooks::srs(
+        v,
+        &srs_body("on_publish", "live", "2", &format!("?token={t}")),
+        now(),
+    );
     assert_eq!(publish.status, 403, "a viewer token never publishes");
     let expired = hooks::srs(
         v,
@@ -430,7 +496,11 @@ fn ome_contract() {
         let sig = hooks::ome_signature(secret, body);
         hooks::ome(v, secret, Some(&sig), body, at)
     };
-    let body = ome_body("outgoing", "opening", &format!("ws://host:3333/app/2?token={t}"));
+    let body = ome_body(
+        "outgoing",
+        "opening",
+        &format!("ws://host:3333/app/2?token={t}"),
+    );
     let ok = send(&body, now() + TimeDelta::seconds(100));
     assert_eq!(ok.status, 200);
     assert_eq!(
@@ -444,28 +514,48 @@ fn ome_contract() {
     );
     assert_eq!(send(&llhls, now()).body.unwrap()["allowed"], true);
     let other = send(
-        &ome_body("outgoing", "opening", &format!("ws://host:3333/app/4?token={t}")),
+        &ome_body(
+            "outgoing",
+            "opening",
+            &format!("ws://host:3333/app/4?token={t}"),
+        ),
         now(),
     );
     assert_eq!(other.body.as_ref().unwrap()["allowed"], false);
     assert!(other.body.unwrap()["reason"].is_string());
     let publish = send(
-        &ome_body("incoming", "opening", &format!("rtmp://host/app/2?token={t}")),
+        &ome_body(
+            "incoming",
+            "opening",
+            &format!("rtmp://host/app/2?token={t}"),
+        ),
         now(),
     );
     assert_eq!(publish.body.unwrap()["allowed"], false);
-    let closing = send(&ome_body("outgoing", "closing", "ws://host:3333/app/2"), now());
+    let closing = send(
+        &ome_body("outgoing", "closing", "ws://host:3333/app/2"),
+        now(),
+    );
     assert_eq!((closing.status, closing.body), (200, Some(json!({}))));
-    let notoken = send(&ome_body("outgoing", "opening", "ws://host:3333/app/2"), now());
+    let notoken = send(
+        &ome_body("outgoing", "opening", "ws://host:3333/app/2"),
+        now(),
+    );
     assert_eq!(notoken.body.unwrap()["allowed"], false);
     // Signature: missing, wrong secret, tampered body; padded form accepted.
     assert_eq!(hooks::ome(v, secret, None, &body, now()).status, 401);
     let wrong = hooks::ome_signature(b"4321", &body);
-    assert_eq!(hooks::ome(v, secret, Some(&wrong), &body, now()).status, 401);
+    assert_eq!(
+        hooks::ome(v, secret, Some(&wrong), &body, now()).status,
+        401
+    );
     let sig = hooks::ome_signature(secret, &body);
     let mut altered = body.clone();
     altered.push(b' ');
-    assert_eq!(hooks::ome(v, secret, Some(&sig), &altered, now()).status, 401);
+    assert_eq!(
+        hooks::ome(v, secret, Some(&sig), &altered, now()).status,
+        401
+    );
     assert_eq!(
         hooks::ome(v, secret, Some(&format!("{sig}=")), &body, now()).status,
         200

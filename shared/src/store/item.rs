@@ -18,10 +18,10 @@ use chrono::{DateTime, Utc};
 use super::StoreError;
 use super::table::{ALL_PK, PK, SK, STREAM_PK, TTL, USER_PK, USER_SK};
 use crate::clock::from_millis;
+use crate::domain::MediaPath;
 use crate::domain::{
     Amount, AuditEvent, PaymentSession, SessionId, Status, Stream, StreamId, TrxId, UserId,
 };
-use crate::domain::MediaPath;
 
 /// A DynamoDB item.
 pub type Item = HashMap<String, AttributeValue>;
