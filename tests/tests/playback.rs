@@ -369,3 +369,56 @@ async fn jwks_and_each_media_server_hook_through_the_handler() {
     let r = hook(&api, "POST", "/api/playback-auth/nginx", &[], None).await;
     assert_eq!((r.status, r.code()), (405, "METHOD_NOT_ALLOWED"));
 }
+
+#[tokio::test]
+async fn the_admin_sets_and_validates_the_media_path() {
+    let api = playback_api().await;
+    let admin = admin::State {
+        manager: api.h.manager.clone(),
+        allow_local: true,
+    };
+    let put = |body: Value| {
+        let admin = &admin;
+        async move {
+            let headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+            let event = http_v2_event(
+                "PUT",
+                "/admin/streams/4",
+                "",
+                &headers,
+                Some(&body.to_string()),
+            );
+            let req = upstream_session::api::event::request_from_event(&event).unwrap();
+            let resp = admin::handler(admin, req).await;
+            let status = resp.status().as_u16();
+            let body: Value = serde_json::from_slice(resp.body().as_ref()).unwrap();
+            (status, body)
+        }
+    };
+    let (status, body) = put(json!({"title": "Final", "price": 1000, "mediaPath": "../etc"})).await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (400, json!("INVALID_FIELD"))
+    );
+    let (status, body) =
+        put(json!({"title": "Final", "price": 1000, "mediaPath": "live/final"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["stream"]["mediaPath"], "live/final");
+    let (_, session) = paid(&api, "viewer-5", "4").await;
+    let token = check(&api, &session, "4").await.data()["playback"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        claims(&token)["mediamtx_permissions"][0]["path"],
+        "live/final"
+    );
+    // Without the field the stream falls back to its id.
+    put(json!({"title": "Final", "price": 1000})).await;
+    api.h.clock.advance(CACHE_TTL);
+    let token = check(&api, &session, "4").await.data()["playback"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(claims(&token)["mediamtx_permissions"][0]["path"], "4");
+}

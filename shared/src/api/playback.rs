@@ -153,3 +153,66 @@ impl PlaybackIssuer {
             .map(|t| json!({"token": t.token, "expiresAt": iso(t.expires_at)})))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, String)]) -> Result<PlaybackEnv, ConfigError> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        PlaybackEnv::from_lookup(|name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn defaults_and_validation() {
+        let none = env(&[]).unwrap();
+        assert!(none.issuer().is_none(), "no key: no tokens");
+        assert!(none.published_keys().is_empty());
+        assert_eq!(
+            (none.ttl, none.audience.as_str()),
+            (DEFAULT_TTL, DEFAULT_AUDIENCE)
+        );
+        for bad in ["0", "86401", "abc", "-5"] {
+            assert!(env(&[("PLAYBACK_TOKEN_TTL", bad.into())]).is_err(), "{bad}");
+        }
+        let err = env(&[("PLAYBACK_SIGNING_KEY", "not a key".into())])
+            .err()
+            .unwrap();
+        assert!(err.0.starts_with("PLAYBACK_SIGNING_KEY"), "{err}");
+    }
+
+    #[test]
+    fn escaped_pems_and_rotation_keys() {
+        let current = SigningKey::generate();
+        let next = SigningKey::generate();
+        // A single-line value with \n escapes, as some secret stores hand it over.
+        let escaped = current.to_pkcs8_pem().replace('\n', "\\n");
+        let publics = format!(
+            "{}{}",
+            current.verifying_key().to_pem(),
+            next.verifying_key().to_pem()
+        );
+        let e = env(&[
+            ("PLAYBACK_SIGNING_KEY", escaped),
+            ("PLAYBACK_PUBLIC_KEYS", publics),
+            ("PLAYBACK_TOKEN_TTL", "60".into()),
+        ])
+        .unwrap();
+        let kids: Vec<String> = e
+            .published_keys()
+            .iter()
+            .map(|k| k.kid().to_owned())
+            .collect();
+        assert_eq!(kids, vec![current.kid().to_owned(), next.kid().to_owned()]);
+        assert_eq!(e.ttl, TimeDelta::seconds(60));
+        assert_eq!(e.issuer().unwrap().key().kid(), current.kid());
+    }
+}
