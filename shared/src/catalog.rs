@@ -108,6 +108,11 @@ impl Catalog {
 
     /// The stream if it exists and is active.
     pub async fn active(&self, id: &StreamId) -> Result<Option<Stream>, StoreError> {
+        Ok(self.get(id).await?.filter(|s| s.active))
+    }
+
+    /// The stream whether active or not (one GetItem unless cached).
+    pub async fn get(&self, id: &StreamId) -> Result<Option<Stream>, StoreError> {
         let now = self.clock.now();
         let cached = self
             .cache
@@ -115,7 +120,7 @@ impl Catalog {
             .unwrap_or_else(|e| e.into_inner())
             .get(id, now, self.ttl);
         if let Some(cached) = cached {
-            return Ok(cached.filter(|s| s.active));
+            return Ok(cached);
         }
         let fresh = self.store.get_stream(id).await?;
         self.cache.lock().unwrap_or_else(|e| e.into_inner()).insert(
@@ -124,7 +129,7 @@ impl Catalog {
             self.ttl,
             fresh.clone(),
         );
-        Ok(fresh.filter(|s| s.active))
+        Ok(fresh)
     }
 
     /// How many lookups the cache holds.
@@ -148,6 +153,7 @@ mod tests {
             title: "x".into(),
             price: Amount::new(1000).unwrap(),
             active: true,
+            media_path: None,
         }
     }
 

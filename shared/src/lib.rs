@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod manager;
+pub mod playback;
 pub mod provider;
 pub mod qris;
 pub mod rules;

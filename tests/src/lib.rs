@@ -99,6 +99,24 @@ pub const OPERATOR: &str = "arn:aws:iam::123456789012:user/operator";
 /// The webhook secret of the test functions.
 pub const SECRET: &str = "test-webhook-secret-0123456789";
 
+/// OvenMediaEngine's shared secret in the test verifier.
+pub const OME_SECRET: &str = "test-ome-secret";
+/// The playback token issuer of the tests.
+pub const PLAYBACK_ISSUER: &str = "https://api.upstream.test";
+
+/// Playback settings signing with `key` as [`PLAYBACK_ISSUER`] (default audience and TTL).
+pub fn playback_env(
+    key: &upstream_session::playback::SigningKey,
+) -> upstream_session::api::playback::PlaybackEnv {
+    let pem = key.to_pkcs8_pem();
+    upstream_session::api::playback::PlaybackEnv::from_lookup(|name| match name {
+        "PLAYBACK_SIGNING_KEY" => Some(pem.clone()),
+        "PLAYBACK_ISSUER" => Some(PLAYBACK_ISSUER.to_owned()),
+        _ => None,
+    })
+    .expect("valid playback settings")
+}
+
 /// The public API's functions on a fresh table loaded with `infra/streams.sample.json`.
 pub struct Api {
     pub h: Harness,
@@ -107,6 +125,10 @@ pub struct Api {
     pub check: check_access::State,
     pub sessions: user_sessions::State,
     pub streams: streams::State,
+    /// The media servers' verifier, trusting [`Api::playback_key`].
+    pub playback: playback_auth::State,
+    /// The key playback tokens are signed with in these tests.
+    pub playback_key: upstream_session::playback::SigningKey,
 }
 
 /// A handler's answer, decoded.
@@ -150,7 +172,16 @@ pub async fn api_with(policy: Policy) -> Api {
     }
     let cors = upstream_session::api::Cors::new("http://127.0.0.1:3001");
     let qris = upstream_session::qris::Qris::parse(upstream_session::qris::DEMO_STATIC).unwrap();
+    let playback_key = upstream_session::playback::SigningKey::generate();
+    let playback = playback_auth::State::new(
+        &playback_env(&playback_key),
+        "/hls/",
+        Some(OME_SECRET),
+        std::sync::Arc::new(h.clock.clone()),
+    );
     Api {
+        playback,
+        playback_key,
         generate: generate_qris::State::new(
             h.manager.clone(),
             qris,
@@ -162,10 +193,12 @@ pub async fn api_with(policy: Policy) -> Api {
             cors: cors.clone(),
             secret: SECRET.as_bytes().to_vec(),
             provider: upstream_session::provider::PaymentProvider::Static,
+            playback: None,
         },
         check: check_access::State {
             manager: h.manager.clone(),
             cors: cors.clone(),
+            playback: None,
         },
         sessions: user_sessions::State {
             manager: h.manager.clone(),
@@ -190,6 +223,7 @@ impl Api {
             "check-access" => check_access::handler(&self.check, req).await,
             "user-sessions" => user_sessions::handler(&self.sessions, req).await,
             "streams" => streams::handler(&self.streams, req).await,
+            "playback-auth" => playback_auth::handler(&self.playback, req).await,
             other => panic!("unknown function {other}"),
         };
         let operations = resp
@@ -357,6 +391,7 @@ pub fn assert_allowed(function: &str, operations: &[String]) {
         "user-sessions" => user_sessions::DYNAMODB_ACCESS,
         "streams" => streams::DYNAMODB_ACCESS,
         "admin" => admin::DYNAMODB_ACCESS,
+        "playback-auth" => playback_auth::DYNAMODB_ACCESS,
         other => panic!("unknown function {other}"),
     };
     for op in operations {

@@ -150,6 +150,7 @@ async fn a_dynamodb_that_never_answers_is_a_503_within_the_operation_timeout() {
     let state = check_access::State {
         manager,
         cors: upstream_session::api::Cors::new("http://127.0.0.1:3001"),
+        playback: None,
     };
     let event = upstream_session::api::event::http_v2_event(
         "GET",

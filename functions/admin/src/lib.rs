@@ -9,6 +9,7 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::{Map, Value, json};
 use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors, iso, remaining_ms};
+use upstream_session::domain::MediaPath;
 use upstream_session::domain::{
     Amount, AuditEvent, PaymentSession, RefundStatus, SessionId, Status, Stream, StreamId, TrxId,
     UserId,
@@ -335,11 +336,19 @@ async fn put_stream(state: &State, req: &Request, id: &str, actor: &str) -> ApiR
         Some(Value::Bool(b)) => *b,
         Some(_) => return Err(ApiError::invalid("active")),
     };
+    let media_path = match body.get("mediaPath") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(p)) => {
+            Some(MediaPath::parse(p.clone()).map_err(|_| ApiError::invalid("mediaPath"))?)
+        }
+        Some(_) => return Err(ApiError::invalid("mediaPath")),
+    };
     let stream = Stream {
         stream_id: stream_id.clone(),
         title,
         price,
         active,
+        media_path,
     };
     state.manager.store().put_stream(&stream).await?;
     let event = AuditEvent {

@@ -4,6 +4,7 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
+use upstream_session::api::playback::PlaybackIssuer;
 use upstream_session::api::signature::{self, SignatureError};
 use upstream_session::api::{
     self, ApiError, ApiResult, ConfigError, Cors, env_required, iso, remaining_ms,
@@ -21,6 +22,8 @@ pub struct State {
     pub secret: Vec<u8>,
     /// The payment gateway whose notifications arrive at `/api/payment-callback/<provider>`.
     pub provider: PaymentProvider,
+    /// Playback tokens for a paid status poll (absent: no `playback` field).
+    pub playback: Option<PlaybackIssuer>,
 }
 
 impl State {
@@ -32,11 +35,14 @@ impl State {
                 "WEBHOOK_SECRET must be at least 16 characters".into(),
             ));
         }
+        let manager = api::manager_from_env().await?;
+        let playback = PlaybackIssuer::from_env(&manager)?;
         Ok(Self {
-            manager: api::manager_from_env().await?,
+            manager,
             cors: Cors::from_env(),
             secret: secret.into_bytes(),
             provider: PaymentProvider::from_env().map_err(|e| ConfigError(e.to_string()))?,
+            playback,
         })
     }
 }
@@ -154,7 +160,7 @@ async fn status(state: &State, req: Request) -> ApiResult {
         .ok_or_else(ApiError::session_not_found)?;
     let now = state.manager.now();
     let status = session.status_at(now);
-    api::ok(json!({
+    let mut data = json!({
         "trxId": session.trx_id,
         "sessionId": session.session_id,
         "streamId": session.stream_id,
@@ -163,7 +169,13 @@ async fn status(state: &State, req: Request) -> ApiResult {
         "expiresAt": iso(session.expires_at),
         "remainingTime": remaining_ms(session.remaining_at(now)),
         "hasAccess": status == Status::Paid,
-    }))
+    });
+    if let (Some(issuer), Status::Paid) = (&state.playback, status)
+        && let Some(playback) = issuer.grant(&session, now).await?
+    {
+        data["playback"] = playback;
+    }
+    api::ok(data)
 }
 
 /// Reads the generic webhook's body: `{trxId, amount, status: "paid"|"failed", providerRef?}`.

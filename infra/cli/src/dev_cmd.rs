@@ -7,8 +7,10 @@ use chrono::TimeDelta;
 use http_body_util::Full;
 use hyper::body::Bytes;
 use upstream_local::{DynamoLocal, Storage, local_dir};
+use upstream_session::api::playback::{PlaybackEnv, PlaybackIssuer};
 use upstream_session::api::{Cors, event};
 use upstream_session::catalog::parse_catalog;
+use upstream_session::playback::SigningKey;
 use upstream_session::qris::DEMO_STATIC;
 use upstream_session::store::{TABLE, local_client};
 use upstream_session::{Policy, SessionManager, Store, SystemClock};
@@ -18,6 +20,8 @@ use crate::{routes, server};
 use upstream_session::provider::PaymentProvider;
 
 const VIEWER: &str = include_str!("../assets/index.html");
+const PLAYER: &str = include_str!("../assets/player.js");
+const HLS_JS: &str = include_str!("../assets/vendor/hls.light.min.js");
 const SAMPLE_CATALOG: &str = include_str!("../../streams.sample.json");
 
 /// `upstream dev [--port 3001] [--data DIR] [--in-memory]`.
@@ -46,6 +50,7 @@ struct Stack {
     sessions: user_sessions::State,
     streams: streams::State,
     admin: admin::State,
+    playback: playback_auth::State,
 }
 
 pub fn run(args: DevArgs) -> Result<(), String> {
@@ -66,9 +71,13 @@ pub fn run(args: DevArgs) -> Result<(), String> {
             Storage::Dir(d) => d.display().to_string(),
         }
     );
+    let key_file = match &storage {
+        Storage::InMemory => None,
+        Storage::Dir(d) => Some(d.join("playback-signing-key.pem")),
+    };
     let dynamo = DynamoLocal::start(storage).map_err(|e| e.to_string())?;
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    let result = rt.block_on(serve(args.port, &args.provider, &dynamo));
+    let result = rt.block_on(serve(args.port, &args.provider, &dynamo, key_file));
     drop(rt);
     dynamo.stop();
     eprintln!("Stopped.");
@@ -120,7 +129,53 @@ async fn local_gateway(
     Ok((provider, Some(sim)))
 }
 
-async fn serve(port: u16, provider: &str, dynamo: &DynamoLocal) -> Result<(), String> {
+/// The playback signing key: `PLAYBACK_SIGNING_KEY`, else the one kept in the data dir (created on
+/// first start, mode 0600), else (in memory) a fresh one.
+fn playback_env(port: u16, key_file: Option<PathBuf>) -> Result<PlaybackEnv, String> {
+    let mut env = PlaybackEnv::from_env().map_err(|e| e.to_string())?;
+    if env.signing_key.is_none() {
+        env.signing_key = Some(match key_file {
+            Some(path) if path.is_file() => {
+                let pem = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+                SigningKey::from_pkcs8_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            Some(path) => {
+                let key = SigningKey::generate();
+                write_private(&path, &key.to_pkcs8_pem())?;
+                key
+            }
+            None => SigningKey::generate(),
+        });
+    }
+    if env.issuer.is_none() {
+        env.issuer = Some(format!("http://127.0.0.1:{port}"));
+    }
+    Ok(env)
+}
+
+fn write_private(path: &std::path::Path, pem: &str) -> Result<(), String> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    file.write_all(pem.as_bytes()).map_err(|e| e.to_string())
+}
+
+async fn serve(
+    port: u16,
+    provider: &str,
+    dynamo: &DynamoLocal,
+    key_file: Option<PathBuf>,
+) -> Result<(), String> {
     let (provider, sim) = local_gateway(provider, port).await?;
     let client = local_client(&dynamo.endpoint());
     let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| "upstream-local".into());
@@ -154,6 +209,22 @@ async fn serve(port: u16, provider: &str, dynamo: &DynamoLocal) -> Result<(), St
     let origins = std::env::var("ALLOWED_ORIGINS")
         .unwrap_or_else(|_| format!("http://127.0.0.1:{port},http://localhost:{port}"));
     let cors = Cors::new(&origins);
+    let playback = playback_env(port, key_file)?;
+    let issuer = playback.issuer().expect("a signing key is set");
+    // Locally a catalog edit (mediaPath) shows at once: no cache.
+    let playback_issuer = || {
+        Some(PlaybackIssuer::new(
+            issuer.clone(),
+            &manager,
+            TimeDelta::zero(),
+        ))
+    };
+    let playback_auth = playback_auth::State::new(
+        &playback,
+        &std::env::var("PLAYBACK_PATH_PREFIX").unwrap_or_else(|_| "/hls/".into()),
+        std::env::var("OME_SECRET_KEY").ok().as_deref(),
+        Arc::new(SystemClock),
+    );
     let stack = Arc::new(Stack {
         // Locally a catalog edit shows at once: no cache.
         generate: generate_qris::State::new(manager.clone(), qris, TimeDelta::zero(), cors.clone())
@@ -163,10 +234,12 @@ async fn serve(port: u16, provider: &str, dynamo: &DynamoLocal) -> Result<(), St
             cors: cors.clone(),
             secret: secret.clone().into_bytes(),
             provider,
+            playback: playback_issuer(),
         },
         check: check_access::State {
             manager: manager.clone(),
             cors: cors.clone(),
+            playback: playback_issuer(),
         },
         sessions: user_sessions::State {
             manager: manager.clone(),
@@ -180,6 +253,7 @@ async fn serve(port: u16, provider: &str, dynamo: &DynamoLocal) -> Result<(), St
             manager,
             allow_local: true,
         },
+        playback: playback_auth,
     });
     let listener = server::bind(port).await?;
     let base = format!("http://127.0.0.1:{port}");
@@ -190,6 +264,10 @@ async fn serve(port: u16, provider: &str, dynamo: &DynamoLocal) -> Result<(), St
     println!("  Viewer page:  {base}/");
     println!("  Admin page:   {base}/admin/approve");
     println!("  API base:     {base}/api");
+    println!(
+        "  Playback JWKS: {base}/api/.well-known/jwks.json (kid {})",
+        issuer.key().kid()
+    );
     println!("  Webhook secret (WEBHOOK_SECRET): {secret}");
     if let Some(sim) = &sim {
         println!(
@@ -213,6 +291,20 @@ async fn dispatch(stack: &Stack, req: server::Simple) -> hyper::Response<Full<By
     let path = req.uri().path().to_owned();
     if path == "/" || path == "/index.html" {
         return server::text(200, "text/html; charset=utf-8", VIEWER.as_bytes().to_vec());
+    }
+    if path == "/player.js" {
+        return server::text(
+            200,
+            "text/javascript; charset=utf-8",
+            PLAYER.as_bytes().to_vec(),
+        );
+    }
+    if path == "/vendor/hls.light.min.js" {
+        return server::text(
+            200,
+            "text/javascript; charset=utf-8",
+            HLS_JS.as_bytes().to_vec(),
+        );
     }
     let Some(function) = routes::function_for(&path) else {
         let body = serde_json::json!({"success": false, "error": "Alamat tidak ditemukan", "code": "ROUTE_NOT_FOUND"});
@@ -247,6 +339,7 @@ async fn dispatch(stack: &Stack, req: server::Simple) -> hyper::Response<Full<By
         "check-access" => check_access::handler(&stack.check, request).await,
         "user-sessions" => user_sessions::handler(&stack.sessions, request).await,
         "streams" => streams::handler(&stack.streams, request).await,
+        "playback-auth" => playback_auth::handler(&stack.playback, request).await,
         _ => admin::handler(&stack.admin, request).await,
     };
     let (parts, body) = resp.into_parts();

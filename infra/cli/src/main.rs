@@ -3,6 +3,7 @@
 mod admin_cmd;
 mod dev_cmd;
 mod gateway_sim;
+mod keys_cmd;
 mod money_cmd;
 mod proxy_cmd;
 mod qris_cmd;
@@ -63,6 +64,11 @@ enum Command {
         #[command(subcommand)]
         command: gateway_sim::SimCommand,
     },
+    /// Playback token keys.
+    Keys {
+        #[command(subcommand)]
+        command: keys_cmd::KeysCommand,
+    },
     /// Print every route and its function as JSON (the list the SAM template must match).
     Routes,
 }
@@ -85,6 +91,7 @@ fn main() -> ExitCode {
         Command::Webhook(args) => webhook_cmd::run(args),
         Command::Qris { command } => qris_cmd::run(command),
         Command::GatewaySim { command } => gateway_sim::run(command),
+        Command::Keys { command } => keys_cmd::run(command),
         Command::Routes => {
             let list: Vec<_> = routes::all()
                 .into_iter()

@@ -11,6 +11,7 @@ pub fn all() -> Vec<(&'static str, &'static str, &'static str)> {
         ("user-sessions", user_sessions::ROUTES),
         ("streams", streams::ROUTES),
         ("admin", admin::ROUTES),
+        ("playback-auth", playback_auth::ROUTES),
     ] {
         for (method, path) in list {
             routes.push((function, *method, *path));
@@ -50,5 +51,13 @@ mod tests {
         );
         assert_eq!(function_for("/admin/streams/2"), Some("admin"));
         assert_eq!(function_for("/api/nope"), None);
+        assert_eq!(
+            function_for("/api/.well-known/jwks.json"),
+            Some("playback-auth")
+        );
+        assert_eq!(
+            function_for("/api/playback-auth/nginx"),
+            Some("playback-auth")
+        );
     }
 }

@@ -88,6 +88,7 @@ async fn generate_and_notification_budgets_with_midtrans() {
         cors: Cors::default(),
         secret: b"budget-test-webhook-secret".to_vec(),
         provider,
+        playback: None,
     };
     let json_headers = [("content-type".to_owned(), "application/json".to_owned())];
 

@@ -7,6 +7,7 @@ mod config;
 mod cors;
 mod envelope;
 pub mod event;
+pub mod playback;
 mod request;
 mod run;
 mod serve;

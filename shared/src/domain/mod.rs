@@ -3,6 +3,7 @@
 mod amount;
 mod event;
 mod ids;
+mod media_path;
 mod payment;
 mod session;
 mod stream;
@@ -10,6 +11,7 @@ mod stream;
 pub use amount::{Amount, format_idr};
 pub use event::AuditEvent;
 pub use ids::{IdempotencyKey, SessionId, StreamId, TrxId, UserId};
+pub use media_path::MediaPath;
 pub use payment::{
     Outcome, PaymentId, PaymentRecord, PaymentReport, RefundReason, RefundStatus, ReportKind,
     Settlement,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Amount, StreamId};
+use super::{Amount, MediaPath, StreamId};
 
 /// A catalog entry. Prices are set server-side: the client never chooses what it pays.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,6 +14,18 @@ pub struct Stream {
     pub price: Amount,
     #[serde(default = "default_active")]
     pub active: bool,
+    /// Where the media servers publish it (`/hls/<mediaPath>/…`); absent means the stream id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_path: Option<MediaPath>,
+}
+
+impl Stream {
+    /// The media path in force: the configured one, or the stream id.
+    pub fn media_path(&self) -> MediaPath {
+        self.media_path
+            .clone()
+            .unwrap_or_else(|| MediaPath::of_stream(&self.stream_id))
+    }
 }
 
 fn default_active() -> bool {

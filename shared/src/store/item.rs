@@ -20,6 +20,7 @@ use super::StoreError;
 use super::sessions::IdemClaim;
 use super::table::{ALL_PK, PK, SK, STREAM_PK, TTL, USER_PK, USER_SK};
 use crate::clock::from_millis;
+use crate::domain::MediaPath;
 use crate::domain::{
     Amount, AuditEvent, GatewayCharge, IdempotencyKey, PaymentId, PaymentSession, SessionId,
     Status, Stream, StreamId, TrxId, UserId,
@@ -179,6 +180,9 @@ pub fn stream_item(stream: &Stream) -> Item {
     item.insert("title".into(), s_attr(&stream.title));
     item.insert("price".into(), n_attr(stream.price.rupiah()));
     item.insert("active".into(), AttributeValue::Bool(stream.active));
+    if let Some(path) = &stream.media_path {
+        item.insert("mediaPath".into(), s_attr(path.as_str()));
+    }
     item
 }
 
@@ -190,6 +194,10 @@ pub fn parse_stream(item: &Item) -> Result<Stream, StoreError> {
         title: get_s(item, "title")?.to_owned(),
         price: Amount::new(get_n(item, "price")?).map_err(corrupt)?,
         active: !matches!(item.get("active"), Some(AttributeValue::Bool(false))),
+        media_path: match item.get("mediaPath") {
+            Some(AttributeValue::S(p)) => Some(MediaPath::parse(p.clone()).map_err(corrupt)?),
+            _ => None,
+        },
     })
 }
 

@@ -1,0 +1,167 @@
+//! The playback-token verifier for media servers: `GET /api/.well-known/jwks.json` (the public keys)
+//! and one authorization hook per media server (`/api/playback-auth/{nginx,mediamtx,srs,ome}`), each
+//! answering in that server's own contract. No database: zero DynamoDB requests.
+
+use std::sync::Arc;
+
+use lambda_http::http::{HeaderValue, header};
+use lambda_http::{Body, Request, Response};
+use upstream_session::api::playback::PlaybackEnv;
+use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors};
+use upstream_session::playback::hooks::{self, Decision, NginxRequest};
+use upstream_session::playback::{Verifier, jwks};
+use upstream_session::{SharedClock, SystemClock};
+
+/// The DynamoDB actions this function needs: none (the template grants it no DynamoDB policy).
+pub const DYNAMODB_ACCESS: &[(&str, &str)] = &[];
+
+/// The routes this function serves.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/api/.well-known/jwks.json"),
+    ("GET", "/api/playback-auth/nginx"),
+    ("POST", "/api/playback-auth/mediamtx"),
+    ("POST", "/api/playback-auth/srs"),
+    ("POST", "/api/playback-auth/ome"),
+];
+
+/// Built once per container.
+pub struct State {
+    pub verifier: Verifier,
+    /// The JWK Set, serialized once.
+    pub jwks: String,
+    /// `PLAYBACK_PATH_PREFIX`: the URL prefix of the gated HLS folder (default `/hls/`).
+    pub prefix: String,
+    /// `OME_SECRET_KEY`: OvenMediaEngine's `<AdmissionWebhooks><SecretKey>` (unset: every OME
+    /// request is refused).
+    pub ome_secret: Option<Vec<u8>>,
+    pub clock: SharedClock,
+    pub cors: Cors,
+}
+
+impl State {
+    /// From the settings, trusting every published key.
+    pub fn new(
+        env: &PlaybackEnv,
+        prefix: &str,
+        ome_secret: Option<&str>,
+        clock: SharedClock,
+    ) -> Self {
+        Self {
+            verifier: env.verifier(),
+            jwks: jwks::document(&env.published_keys()).to_string(),
+            prefix: prefix.to_owned(),
+            ome_secret: ome_secret
+                .filter(|s| !s.is_empty())
+                .map(|s| s.as_bytes().to_vec()),
+            clock,
+            // The JWKS is public; hooks are called server to server.
+            cors: Cors::new("*"),
+        }
+    }
+
+    /// From the environment: `PLAYBACK_PUBLIC_KEYS` and/or `PLAYBACK_SIGNING_KEY` (at least one key),
+    /// `PLAYBACK_AUDIENCE`, `PLAYBACK_ISSUER`, `PLAYBACK_PATH_PREFIX`, `OME_SECRET_KEY`.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let env = PlaybackEnv::from_env()?;
+        if env.published_keys().is_empty() {
+            return Err(ConfigError(
+                "PLAYBACK_PUBLIC_KEYS (or PLAYBACK_SIGNING_KEY) must hold at least one key".into(),
+            ));
+        }
+        let prefix = std::env::var("PLAYBACK_PATH_PREFIX")
+            .ok()
+            .filter(|p| p.starts_with('/'))
+            .unwrap_or_else(|| hooks::DEFAULT_PATH_PREFIX.to_owned());
+        let ome = std::env::var("OME_SECRET_KEY").ok();
+        Ok(Self::new(
+            &env,
+            &prefix,
+            ome.as_deref(),
+            Arc::new(SystemClock),
+        ))
+    }
+}
+
+/// The handler: never panics; hooks answer in their server's contract.
+pub async fn handler(state: &State, req: Request) -> Response<Body> {
+    api::serve("playback-auth", &state.cors, req, |req| route(state, req)).await
+}
+
+async fn route(state: &State, req: Request) -> ApiResult {
+    let path = req.uri().path().trim_end_matches('/').to_owned();
+    let method = req.method().as_str().to_owned();
+    let get = method == "GET" || method == "HEAD";
+    let now = state.clock.now();
+    let decision = match (path.as_str(), get) {
+        ("/api/.well-known/jwks.json", true) => return Ok(jwks_response(state)),
+        ("/api/playback-auth/nginx", true) => {
+            let h =
+                |name: header::HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok());
+            let original = req
+                .headers()
+                .get("x-original-uri")
+                .and_then(|v| v.to_str().ok());
+            hooks::nginx(
+                &state.verifier,
+                &state.prefix,
+                &NginxRequest {
+                    authorization: h(header::AUTHORIZATION),
+                    cookie: h(header::COOKIE),
+                    original_uri: original,
+                },
+                now,
+            )
+        }
+        ("/api/playback-auth/mediamtx", false) if method == "POST" => {
+            hooks::mediamtx(&state.verifier, api::raw_body(&req)?, now)
+        }
+        ("/api/playback-auth/srs", false) if method == "POST" => {
+            hooks::srs(&state.verifier, api::raw_body(&req)?, now)
+        }
+        ("/api/playback-auth/ome", false) if method == "POST" => {
+            let signature = req
+                .headers()
+                .get("x-ome-signature")
+                .and_then(|v| v.to_str().ok());
+            match &state.ome_secret {
+                Some(secret) => hooks::ome(
+                    &state.verifier,
+                    secret,
+                    signature,
+                    api::raw_body(&req)?,
+                    now,
+                ),
+                None => hooks::ome(&state.verifier, b"", None, b"", now),
+            }
+        }
+        _ if ROUTES.iter().any(|(_, p)| *p == path) => return Err(ApiError::method_not_allowed()),
+        _ => return Err(ApiError::not_found_route()),
+    };
+    Ok(decision_response(&path, decision))
+}
+
+fn jwks_response(state: &State) -> Response<Body> {
+    Response::builder()
+        .status(200)
+        .header(header::CONTENT_TYPE, "application/jwk-set+json")
+        .header(header::CACHE_CONTROL, jwks::CACHE_CONTROL)
+        .body(Body::Text(state.jwks.clone()))
+        .expect("static response")
+}
+
+fn decision_response(hook: &str, d: Decision) -> Response<Body> {
+    match &d.claims {
+        Some(c) => tracing::info!(hook, stream = %c.stream, sid = %c.sid, "playback allowed"),
+        None => tracing::info!(hook, status = d.status, reason = %d.reason, "playback refused"),
+    }
+    let mut resp = match &d.body {
+        Some(body) => api::json_response(d.status, body),
+        None => Response::builder()
+            .status(d.status)
+            .body(Body::Empty)
+            .expect("valid status"),
+    };
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}

@@ -1,0 +1,7 @@
+//! Lambda entry point: builds the state once, then serves requests with the thin handler.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    upstream_session::api::run_lambda(playback_auth::State::from_env(), playback_auth::handler)
+        .await
+}
