@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod error_code;
 pub mod manager;
 pub mod provider;
 pub mod qris;
@@ -15,6 +16,7 @@ pub mod views;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use config::Policy;
+pub use error_code::ErrorCode;
 pub use manager::{
     AccessCheck, CreateOutcome, GrantOutcome, NewSession, Origin, PayOutcome, Recorded,
     RevokeOutcome, SessionKey, SessionManager,

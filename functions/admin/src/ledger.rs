@@ -11,6 +11,7 @@ use upstream_session::store::SettleOutcome;
 use upstream_session::views::PaymentView;
 
 use crate::{State, admin_origin, note_of, session_json};
+use upstream_session::ErrorCode;
 
 /// Western Indonesian Time: the day boundaries of `from`/`to` dates.
 const WIB: TimeDelta = TimeDelta::hours(7);
@@ -32,11 +33,7 @@ pub async fn revoke(state: &State, req: &Request, id: &str, actor: &str) -> ApiR
             data["refund"] = json!(refund.as_deref().map(PaymentView::of));
             api::ok(data)
         }
-        RevokeOutcome::NotOpen(_) => Err(ApiError::new(
-            409,
-            "SESSION_CLOSED",
-            "Sesi ini sudah tidak aktif; tidak ada akses yang bisa dicabut",
-        )),
+        RevokeOutcome::NotOpen(_) => Err(ApiError::of(ErrorCode::SessionNotRevocable)),
         RevokeOutcome::NotFound => Err(ApiError::session_not_found()),
     }
 }
@@ -67,18 +64,10 @@ pub async fn settle(state: &State, req: &Request, id: &str, actor: &str) -> ApiR
         SettleOutcome::Settled(r) => (r, false),
         SettleOutcome::AlreadySettled(r) => (r, true),
         SettleOutcome::NotARefund(_) => {
-            return Err(ApiError::new(
-                409,
-                "NOT_A_REFUND",
-                "Pembayaran ini tidak perlu dikembalikan",
-            ));
+            return Err(ApiError::of(ErrorCode::NotARefund));
         }
         SettleOutcome::NotFound => {
-            return Err(ApiError::new(
-                404,
-                "PAYMENT_NOT_FOUND",
-                "Pembayaran tidak ditemukan",
-            ));
+            return Err(ApiError::of(ErrorCode::PaymentNotFound));
         }
     };
     let mut data =

@@ -8,6 +8,7 @@ mod page;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::{Map, Value, json};
+use upstream_session::ErrorCode;
 use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors, iso, remaining_ms};
 use upstream_session::domain::{
     Amount, AuditEvent, PaymentSession, RefundStatus, SessionId, Status, Stream, StreamId, TrxId,
@@ -86,11 +87,7 @@ async fn route(state: &State, req: Request) -> ApiResult {
         Some(arn) => arn,
         None if state.allow_local => "local".to_owned(),
         None => {
-            return Err(ApiError::new(
-                403,
-                "FORBIDDEN",
-                "Akses admin memerlukan identitas IAM yang sah",
-            ));
+            return Err(ApiError::of(ErrorCode::Forbidden));
         }
     };
     let path = req.uri().path().trim_end_matches('/').to_owned();
@@ -168,11 +165,7 @@ pub(crate) fn admin_origin(actor: &str, note: Option<String>) -> Origin {
 }
 
 fn already_has_access() -> ApiError {
-    ApiError::new(
-        409,
-        "ALREADY_HAS_ACCESS",
-        "Pengguna ini sudah memiliki akses untuk stream ini",
-    )
+    ApiError::of(ErrorCode::UserAlreadyHasAccess)
 }
 
 async fn force_approve(state: &State, req: &Request, actor: &str) -> ApiResult {
@@ -194,11 +187,7 @@ async fn force_approve(state: &State, req: &Request, actor: &str) -> ApiResult {
         optional(&body, "streamId", StreamId::parse)?,
         optional(&body, "userId", UserId::parse)?,
     ) else {
-        return Err(ApiError::new(
-            400,
-            "MISSING_FIELD",
-            "Isi sessionId, trxId, atau streamId dan userId",
-        ));
+        return Err(ApiError::of(ErrorCode::MissingSessionRef));
     };
     if state
         .manager
@@ -245,13 +234,11 @@ fn approved(outcome: PayOutcome, now: chrono::DateTime<chrono::Utc>) -> ApiResul
         PayOutcome::AlreadyPaid(session) => (session, true),
         PayOutcome::HasAccess { .. } => return Err(already_has_access()),
         PayOutcome::Refused { refusal, .. } => {
-            let message = match refusal {
-                Refusal::TooLate => {
-                    "Sesi ini sudah terlalu lama kedaluwarsa untuk disetujui; tidak ada yang dicatat"
-                }
-                _ => "Sesi ini sudah ditutup (gagal atau dicabut) dan tidak dapat disetujui",
+            let code = match refusal {
+                Refusal::TooLate => ErrorCode::SessionTooOld,
+                _ => ErrorCode::SessionClosed,
             };
-            return Err(ApiError::new(409, "SESSION_CLOSED", message));
+            return Err(ApiError::of(code));
         }
         PayOutcome::NotFound => return Err(ApiError::session_not_found()),
     };

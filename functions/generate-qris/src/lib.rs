@@ -9,6 +9,7 @@ use chrono::TimeDelta;
 use lambda_http::http::HeaderValue;
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
+use upstream_session::ErrorCode;
 use upstream_session::api::{
     self, ApiError, ApiResult, ConfigError, Cors, env_required, iso, remaining_ms,
 };
@@ -144,14 +145,9 @@ async fn generate(state: &State, req: Request) -> ApiResult {
         .await?
         .ok_or_else(ApiError::stream_not_found)?;
     if asked.is_some_and(|a| a != stream.price) {
-        return Err(ApiError::new(
-            400,
-            "AMOUNT_MISMATCH",
-            format!(
-                "Nominal tidak sesuai dengan harga stream ({})",
-                stream.price.display_idr()
-            ),
-        ));
+        return Err(
+            ApiError::of(ErrorCode::AmountMismatch).with_detail(&stream.price.display_idr())
+        );
     }
     // Reuse only the caller's own live pending session (it proves ownership with the sessionId), and
     // only while the viewer holds no access (both reads at once).
@@ -201,24 +197,14 @@ async fn generate(state: &State, req: Request) -> ApiResult {
             }
         },
         CreateOutcome::Replayed(session) => {
-            let qr = payable_qr(state, &session)?.ok_or_else(|| ApiError {
-                retry_after: Some(1),
-                ..ApiError::new(
-                    503,
-                    "SERVICE_UNAVAILABLE",
-                    "Kode QR masih disiapkan, silakan coba lagi sebentar lagi",
-                )
-            })?;
+            let qr =
+                payable_qr(state, &session)?.ok_or_else(|| ApiError::of(ErrorCode::QrNotReady))?;
             let mut resp = respond(state, &session, qr, false)?;
             resp.headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
             Ok(resp)
         }
-        CreateOutcome::KeyReused => Err(ApiError::new(
-            422,
-            "IDEMPOTENCY_KEY_REUSED",
-            "Idempotency-Key ini sudah dipakai untuk permintaan lain",
-        )),
+        CreateOutcome::KeyReused => Err(ApiError::of(ErrorCode::IdempotencyKeyReused)),
         CreateOutcome::AlreadyPaid { .. } => Err(already_has_access()),
     }
 }
@@ -253,13 +239,7 @@ async fn charge(state: &State, session: &PaymentSession) -> Result<PaymentSessio
                 .manager
                 .attach_charge(session, attached)
                 .await?
-                .ok_or_else(|| {
-                    ApiError::new(
-                        409,
-                        "SESSION_CLOSED",
-                        "Sesi pembayaran berubah saat QR dibuat; silakan coba lagi",
-                    )
-                })
+                .ok_or_else(|| ApiError::of(ErrorCode::SessionChanged))
         }
         Err(err) => {
             tracing::warn!(error = %err, provider = state.provider.name(), "charge failed");
@@ -267,21 +247,13 @@ async fn charge(state: &State, session: &PaymentSession) -> Result<PaymentSessio
                 .manager
                 .close_uncharged(session, &format!("charge failed: {err}"))
                 .await?;
-            Err(ApiError::new(
-                502,
-                "PROVIDER_UNAVAILABLE",
-                "Layanan pembayaran sedang tidak dapat dihubungi, silakan coba lagi",
-            ))
+            Err(ApiError::of(ErrorCode::ProviderUnavailable))
         }
     }
 }
 
 fn already_has_access() -> ApiError {
-    ApiError::new(
-        409,
-        "ALREADY_HAS_ACCESS",
-        "Anda sudah memiliki akses untuk stream ini",
-    )
+    ApiError::of(ErrorCode::AlreadyHasAccess)
 }
 
 fn dynamic_qr(state: &State, amount: Amount, trx: &TrxId) -> Result<String, ApiError> {
@@ -291,11 +263,7 @@ fn dynamic_qr(state: &State, amount: Amount, trx: &TrxId) -> Result<String, ApiE
         .map(|q| q.payload())
         .map_err(|e| {
             tracing::error!(error = %e, amount = amount.rupiah(), "cannot build the dynamic QRIS");
-            ApiError::new(
-                500,
-                "QRIS_ERROR",
-                "QRIS tidak dapat dibuat untuk nominal ini",
-            )
+            ApiError::of(ErrorCode::QrisError)
         })
 }
 

@@ -4,6 +4,7 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
+use upstream_session::ErrorCode;
 use upstream_session::api::signature::{self, SignatureError};
 use upstream_session::api::{
     self, ApiError, ApiResult, ConfigError, Cors, env_required, iso, remaining_ms,
@@ -90,11 +91,7 @@ async fn gateway_notification(state: &State, req: Request) -> ApiResult {
                 provider = state.provider.name(),
                 "notification signature refused"
             );
-            return Err(ApiError::new(
-                401,
-                "INVALID_SIGNATURE",
-                "Tanda tangan notifikasi tidak valid",
-            ));
+            return Err(ApiError::of(ErrorCode::InvalidNotificationSignature));
         }
         Err(VerifyError::Malformed(why)) => {
             tracing::warn!(
@@ -102,23 +99,12 @@ async fn gateway_notification(state: &State, req: Request) -> ApiResult {
                 why,
                 "malformed notification"
             );
-            return Err(ApiError::new(
-                400,
-                "INVALID_JSON",
-                "Notifikasi pembayaran tidak dapat dibaca",
-            ));
+            return Err(ApiError::of(ErrorCode::UnreadableNotification));
         }
     };
     let confirmed = state.provider.confirm(&notification).await.map_err(|e| {
         tracing::warn!(error = %e, provider = state.provider.name(), "status confirmation failed");
-        ApiError {
-            retry_after: Some(5),
-            ..ApiError::new(
-                503,
-                "PROVIDER_UNAVAILABLE",
-                "Layanan pembayaran sedang tidak dapat dihubungi, silakan coba lagi",
-            )
-        }
+        ApiError::of(ErrorCode::ProviderUnconfirmed)
     })?;
     let kind = match confirmed.kind {
         GatewayKind::Pending => {
@@ -209,11 +195,11 @@ async fn webhook(state: &State, req: Request) -> ApiResult {
     if let Err(err) = signature::verify(&state.secret, header, raw, state.manager.now().timestamp())
     {
         tracing::warn!(reason = %err, "webhook signature refused");
-        let message = match err {
-            SignatureError::Stale => "Tanda tangan webhook kedaluwarsa",
-            _ => "Tanda tangan webhook tidak valid",
+        let code = match err {
+            SignatureError::Stale => ErrorCode::StaleSignature,
+            _ => ErrorCode::InvalidSignature,
         };
-        return Err(ApiError::new(401, "INVALID_SIGNATURE", message));
+        return Err(ApiError::of(code));
     }
     let report = parse_report(&api::json_body(&req)?)?;
     record(state, &report).await

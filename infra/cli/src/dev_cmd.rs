@@ -15,6 +15,7 @@ use upstream_session::{Policy, SessionManager, Store, SystemClock};
 
 use crate::gateway_sim::{self, Gateway};
 use crate::{routes, server};
+use upstream_session::ErrorCode;
 use upstream_session::provider::PaymentProvider;
 
 const VIEWER: &str = include_str!("../assets/index.html");
@@ -215,11 +216,11 @@ async fn dispatch(stack: &Stack, req: server::Simple) -> hyper::Response<Full<By
         return server::text(200, "text/html; charset=utf-8", VIEWER.as_bytes().to_vec());
     }
     let Some(function) = routes::function_for(&path) else {
-        let body = serde_json::json!({"success": false, "error": "Alamat tidak ditemukan", "code": "ROUTE_NOT_FOUND"});
+        let code = ErrorCode::RouteNotFound;
         return server::text(
-            404,
+            code.status(),
             "application/json; charset=utf-8",
-            body.to_string().into_bytes(),
+            code.envelope(None).into_bytes(),
         );
     };
     let query = req.uri().query().unwrap_or_default().to_owned();

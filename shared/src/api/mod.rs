@@ -12,6 +12,7 @@ mod run;
 mod serve;
 pub mod signature;
 
+pub use crate::error_code::ErrorCode;
 pub use calls::{CallCounter, count_calls};
 pub use config::{ConfigError, ManagerState, env_required, manager_from_env};
 pub use cors::Cors;
