@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod error_code;
+pub mod function_spec;
 pub mod manager;
 pub mod provider;
 pub mod qris;
@@ -17,6 +18,7 @@ pub mod views;
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use config::Policy;
 pub use error_code::ErrorCode;
+pub use function_spec::FunctionSpec;
 pub use manager::{
     AccessCheck, CreateOutcome, GrantOutcome, NewSession, Origin, PayOutcome, Recorded,
     RevokeOutcome, SessionKey, SessionManager,

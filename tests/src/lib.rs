@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 use upstream_local::{DynamoLocal, Storage};
 use upstream_session::store::{TABLE, Timeouts, local_client_with};
-use upstream_session::{Clock, ManualClock, Policy, SessionManager, Store};
+use upstream_session::{Clock, FunctionSpec, ManualClock, Policy, SessionManager, Store};
 
 /// The DynamoDB Local of this test binary.
 pub fn dynamo() -> &'static DynamoLocal {
@@ -185,11 +185,13 @@ impl Api {
         let req =
             upstream_session::api::event::request_from_event(event).expect("a valid v2 event");
         let resp = match function {
-            "generate-qris" => generate_qris::handler(&self.generate, req).await,
-            "payment-callback" => payment_callback::handler(&self.callback, req).await,
-            "check-access" => check_access::handler(&self.check, req).await,
-            "user-sessions" => user_sessions::handler(&self.sessions, req).await,
-            "streams" => streams::handler(&self.streams, req).await,
+            n if n == generate_qris::SPEC.name => generate_qris::handler(&self.generate, req).await,
+            n if n == payment_callback::SPEC.name => {
+                payment_callback::handler(&self.callback, req).await
+            }
+            n if n == check_access::SPEC.name => check_access::handler(&self.check, req).await,
+            n if n == user_sessions::SPEC.name => user_sessions::handler(&self.sessions, req).await,
+            n if n == streams::SPEC.name => streams::handler(&self.streams, req).await,
             other => panic!("unknown function {other}"),
         };
         let operations = resp
@@ -347,22 +349,34 @@ fn iam_action(operation: &str) -> &str {
     }
 }
 
-/// Fails the test if a function sent an operation its declared `DYNAMODB_ACCESS` (and so its SAM
+/// Every function of the product, by its spec: the test-side list (the local stack has its own in
+/// `infra/cli/src/routes.rs`; the template test checks both against `template.yaml`).
+pub const FUNCTIONS: [&FunctionSpec; 6] = [
+    &generate_qris::SPEC,
+    &payment_callback::SPEC,
+    &check_access::SPEC,
+    &user_sessions::SPEC,
+    &streams::SPEC,
+    &admin::SPEC,
+];
+
+/// The spec of the function named `name`.
+pub fn spec(name: &str) -> &'static FunctionSpec {
+    FUNCTIONS
+        .iter()
+        .copied()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("unknown function {name}"))
+}
+
+/// Fails the test if a function sent an operation its declared DynamoDB access (and so its SAM
 /// policy, which a test compares with it) does not allow: least privilege checked against behaviour.
 pub fn assert_allowed(function: &str, operations: &[String]) {
-    let declared: &[(&str, &str)] = match function {
-        "generate-qris" => generate_qris::DYNAMODB_ACCESS,
-        "payment-callback" => payment_callback::DYNAMODB_ACCESS,
-        "check-access" => check_access::DYNAMODB_ACCESS,
-        "user-sessions" => user_sessions::DYNAMODB_ACCESS,
-        "streams" => streams::DYNAMODB_ACCESS,
-        "admin" => admin::DYNAMODB_ACCESS,
-        other => panic!("unknown function {other}"),
-    };
+    let spec = spec(function);
     for op in operations {
         let action = iam_action(op);
         assert!(
-            declared.iter().any(|(a, _)| *a == action),
+            spec.allows(action),
             "{function} sent {op}, which its policy does not allow ({action})"
         );
     }

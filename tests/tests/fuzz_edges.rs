@@ -324,27 +324,27 @@ fn report(function: &str, seen: &std::collections::BTreeMap<String, u32>) {
 
 #[test]
 fn generate_qris_survives_arbitrary_requests() {
-    fuzz_public("generate-qris", generate_qris::ROUTES);
+    fuzz_public("generate-qris", generate_qris::SPEC.routes);
 }
 
 #[test]
 fn payment_callback_survives_arbitrary_requests() {
-    fuzz_public("payment-callback", payment_callback::ROUTES);
+    fuzz_public("payment-callback", payment_callback::SPEC.routes);
 }
 
 #[test]
 fn check_access_survives_arbitrary_requests() {
-    fuzz_public("check-access", check_access::ROUTES);
+    fuzz_public("check-access", check_access::SPEC.routes);
 }
 
 #[test]
 fn user_sessions_survives_arbitrary_requests() {
-    fuzz_public("user-sessions", user_sessions::ROUTES);
+    fuzz_public("user-sessions", user_sessions::SPEC.routes);
 }
 
 #[test]
 fn streams_survives_arbitrary_requests() {
-    fuzz_public("streams", streams::ROUTES);
+    fuzz_public("streams", streams::SPEC.routes);
 }
 
 #[test]

@@ -9,6 +9,7 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::{Map, Value, json};
 use upstream_session::ErrorCode;
+use upstream_session::FunctionSpec;
 use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors, iso, remaining_ms};
 use upstream_session::domain::{
     Amount, AuditEvent, PaymentSession, RefundStatus, SessionId, Status, Stream, StreamId, TrxId,
@@ -35,35 +36,37 @@ impl State {
     }
 }
 
-/// The DynamoDB actions this function needs and where (`table` or `index/<name>`); the SAM template
-/// grants exactly these (a test compares them). Transactions need the per-item action (`PutItem`).
-pub const DYNAMODB_ACCESS: &[(&str, &str)] = &[
-    ("dynamodb:GetItem", "table"),
-    ("dynamodb:PutItem", "table"),
-    ("dynamodb:Query", "table"),
-    ("dynamodb:Query", "index/byCreated"),
-    ("dynamodb:Query", "index/byStream"),
-    ("dynamodb:Query", "index/byRefund"),
-    ("dynamodb:Query", "index/byUser"),
-];
-
-/// The routes this function serves (`{}` is a path parameter).
-pub const ROUTES: &[(&str, &str)] = &[
-    ("POST", "/api/force-approve"),
-    ("GET", "/admin/approve"),
-    ("GET", "/admin/sessions"),
-    ("GET", "/admin/sessions/{sessionId}/events"),
-    ("GET", "/admin/streams"),
-    ("PUT", "/admin/streams/{id}"),
-    ("POST", "/admin/sessions/{sessionId}/revoke"),
-    ("GET", "/admin/refunds"),
-    ("POST", "/admin/refunds/{paymentId}/settle"),
-    ("GET", "/admin/payments"),
-];
+/// This function, declared once: the local stack, the tests and the template test read it.
+pub const SPEC: FunctionSpec = FunctionSpec {
+    name: "admin",
+    krate: "admin",
+    resource: "AdminFunction",
+    routes: &[
+        ("POST", "/api/force-approve"),
+        ("GET", "/admin/approve"),
+        ("GET", "/admin/sessions"),
+        ("GET", "/admin/sessions/{sessionId}/events"),
+        ("GET", "/admin/streams"),
+        ("PUT", "/admin/streams/{id}"),
+        ("POST", "/admin/sessions/{sessionId}/revoke"),
+        ("GET", "/admin/refunds"),
+        ("POST", "/admin/refunds/{paymentId}/settle"),
+        ("GET", "/admin/payments"),
+    ],
+    dynamodb_access: &[
+        ("dynamodb:GetItem", "table"),
+        ("dynamodb:PutItem", "table"),
+        ("dynamodb:Query", "table"),
+        ("dynamodb:Query", "index/byCreated"),
+        ("dynamodb:Query", "index/byStream"),
+        ("dynamodb:Query", "index/byRefund"),
+        ("dynamodb:Query", "index/byUser"),
+    ],
+};
 
 /// The handler: never panics, always answers.
 pub async fn handler(state: &State, req: Request) -> Response<Body> {
-    api::serve("admin", &Cors::default(), req, |req| route(state, req)).await
+    api::serve(SPEC.name, &Cors::default(), req, |req| route(state, req)).await
 }
 
 /// The IAM principal that signed the request, from the Function URL request context.

@@ -3,22 +3,25 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
+use upstream_session::FunctionSpec;
 use upstream_session::api::{self, ApiError, ApiResult, iso, remaining_ms};
 use upstream_session::domain::{SessionId, StreamId, UserId};
 
 /// Built once per container: the session manager and CORS.
 pub type State = api::ManagerState;
 
-/// The DynamoDB actions this function needs and where (`table` or `index/<name>`); the SAM template
-/// grants exactly these (a test compares them). Transactions need the per-item action (`PutItem`).
-pub const DYNAMODB_ACCESS: &[(&str, &str)] = &[("dynamodb:GetItem", "table")];
-
-/// The route this function serves.
-pub const ROUTES: &[(&str, &str)] = &[("GET", "/api/check-access")];
+/// This function, declared once: the local stack, the tests and the template test read it.
+pub const SPEC: FunctionSpec = FunctionSpec {
+    name: "check-access",
+    krate: "check-access",
+    resource: "CheckAccessFunction",
+    routes: &[("GET", "/api/check-access")],
+    dynamodb_access: &[("dynamodb:GetItem", "table")],
+};
 
 /// The handler: never panics, always answers with the envelope.
 pub async fn handler(state: &State, req: Request) -> Response<Body> {
-    api::serve("check-access", &state.cors, req, |req| check(state, req)).await
+    api::serve(SPEC.name, &state.cors, req, |req| check(state, req)).await
 }
 
 async fn check(state: &State, req: Request) -> ApiResult {

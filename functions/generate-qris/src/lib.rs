@@ -10,6 +10,7 @@ use lambda_http::http::HeaderValue;
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
 use upstream_session::ErrorCode;
+use upstream_session::FunctionSpec;
 use upstream_session::api::{
     self, ApiError, ApiResult, ConfigError, Cors, env_required, iso, remaining_ms,
 };
@@ -96,20 +97,18 @@ pub fn static_qris(payload: &str) -> Result<Qris, ConfigError> {
     Ok(qris)
 }
 
-/// The DynamoDB actions this function needs and where (`table` or `index/<name>`); the SAM template
-/// grants exactly these (a test compares them). Transactions need the per-item action (`PutItem`).
-pub const DYNAMODB_ACCESS: &[(&str, &str)] =
-    &[("dynamodb:GetItem", "table"), ("dynamodb:PutItem", "table")];
-
-/// The route this function serves.
-pub const ROUTES: &[(&str, &str)] = &[("POST", "/api/generate-qris")];
+/// This function, declared once: the local stack, the tests and the template test read it.
+pub const SPEC: FunctionSpec = FunctionSpec {
+    name: "generate-qris",
+    krate: "generate-qris",
+    resource: "GenerateQrisFunction",
+    routes: &[("POST", "/api/generate-qris")],
+    dynamodb_access: &[("dynamodb:GetItem", "table"), ("dynamodb:PutItem", "table")],
+};
 
 /// The handler: never panics, always answers with the envelope.
 pub async fn handler(state: &State, req: Request) -> Response<Body> {
-    api::serve("generate-qris", &state.cors, req, |req| {
-        generate(state, req)
-    })
-    .await
+    api::serve(SPEC.name, &state.cors, req, |req| generate(state, req)).await
 }
 
 /// The header a client sends to make a tap safe to retry.

@@ -5,6 +5,7 @@
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
 use upstream_session::ErrorCode;
+use upstream_session::FunctionSpec;
 use upstream_session::api::signature::{self, SignatureError};
 use upstream_session::api::{
     self, ApiError, ApiResult, ConfigError, Cors, env_required, iso, remaining_ms,
@@ -42,25 +43,23 @@ impl State {
     }
 }
 
-/// The DynamoDB actions this function needs and where (`table` or `index/<name>`); the SAM template
-/// grants exactly these (a test compares them). Transactions need the per-item action (`PutItem`).
-pub const DYNAMODB_ACCESS: &[(&str, &str)] =
-    &[("dynamodb:GetItem", "table"), ("dynamodb:PutItem", "table")];
-
-/// The routes this function serves.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/api/payment-callback"),
-    ("POST", "/api/payment-callback"),
-    ("POST", "/api/payment-callback/midtrans"),
-    ("POST", "/api/payment-callback/xendit"),
-];
+/// This function, declared once: the local stack, the tests and the template test read it.
+pub const SPEC: FunctionSpec = FunctionSpec {
+    name: "payment-callback",
+    krate: "payment-callback",
+    resource: "PaymentCallbackFunction",
+    routes: &[
+        ("GET", "/api/payment-callback"),
+        ("POST", "/api/payment-callback"),
+        ("POST", "/api/payment-callback/midtrans"),
+        ("POST", "/api/payment-callback/xendit"),
+    ],
+    dynamodb_access: &[("dynamodb:GetItem", "table"), ("dynamodb:PutItem", "table")],
+};
 
 /// The handler: never panics, always answers with the envelope.
 pub async fn handler(state: &State, req: Request) -> Response<Body> {
-    api::serve("payment-callback", &state.cors, req, |req| {
-        route(state, req)
-    })
-    .await
+    api::serve(SPEC.name, &state.cors, req, |req| route(state, req)).await
 }
 
 async fn route(state: &State, req: Request) -> ApiResult {

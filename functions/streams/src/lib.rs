@@ -2,6 +2,7 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
+use upstream_session::FunctionSpec;
 use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors};
 use upstream_session::{SessionManager, Store};
 
@@ -22,16 +23,18 @@ impl State {
     }
 }
 
-/// The DynamoDB actions this function needs and where (`table` or `index/<name>`); the SAM template
-/// grants exactly these (a test compares them). Transactions need the per-item action (`PutItem`).
-pub const DYNAMODB_ACCESS: &[(&str, &str)] = &[("dynamodb:Query", "table")];
-
-/// The route this function serves.
-pub const ROUTES: &[(&str, &str)] = &[("GET", "/api/streams")];
+/// This function, declared once: the local stack, the tests and the template test read it.
+pub const SPEC: FunctionSpec = FunctionSpec {
+    name: "streams",
+    krate: "streams",
+    resource: "StreamsFunction",
+    routes: &[("GET", "/api/streams")],
+    dynamodb_access: &[("dynamodb:Query", "table")],
+};
 
 /// The handler: never panics, always answers with the envelope.
 pub async fn handler(state: &State, req: Request) -> Response<Body> {
-    api::serve("streams", &state.cors, req, |req| list(state, req)).await
+    api::serve(SPEC.name, &state.cors, req, |req| list(state, req)).await
 }
 
 async fn list(state: &State, req: Request) -> ApiResult {

@@ -4,6 +4,7 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
+use upstream_session::FunctionSpec;
 use upstream_session::api::{self, ApiError, ApiResult, iso, remaining_ms};
 use upstream_session::domain::Status;
 use upstream_session::domain::{StreamId, UserId};
@@ -11,19 +12,21 @@ use upstream_session::domain::{StreamId, UserId};
 /// Built once per container: the session manager and CORS.
 pub type State = api::ManagerState;
 
-/// The DynamoDB actions this function needs and where (`table` or `index/<name>`); the SAM template
-/// grants exactly these (a test compares them). Transactions need the per-item action (`PutItem`).
-pub const DYNAMODB_ACCESS: &[(&str, &str)] = &[("dynamodb:Query", "index/byUser")];
-
-/// The routes this function serves.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/api/user-sessions"),
-    ("POST", "/api/user-sessions"),
-];
+/// This function, declared once: the local stack, the tests and the template test read it.
+pub const SPEC: FunctionSpec = FunctionSpec {
+    name: "user-sessions",
+    krate: "user-sessions",
+    resource: "UserSessionsFunction",
+    routes: &[
+        ("GET", "/api/user-sessions"),
+        ("POST", "/api/user-sessions"),
+    ],
+    dynamodb_access: &[("dynamodb:Query", "index/byUser")],
+};
 
 /// The handler: never panics, always answers with the envelope.
 pub async fn handler(state: &State, req: Request) -> Response<Body> {
-    api::serve("user-sessions", &state.cors, req, |req| route(state, req)).await
+    api::serve(SPEC.name, &state.cors, req, |req| route(state, req)).await
 }
 
 async fn route(state: &State, req: Request) -> ApiResult {

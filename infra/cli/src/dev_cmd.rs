@@ -242,12 +242,18 @@ async fn dispatch(stack: &Stack, req: server::Simple) -> hyper::Response<Full<By
         Ok(r) => r,
         Err(e) => return server::text(400, "text/plain; charset=utf-8", e.into_bytes()),
     };
-    let resp = match function {
-        "generate-qris" => generate_qris::handler(&stack.generate, request).await,
-        "payment-callback" => payment_callback::handler(&stack.callback, request).await,
-        "check-access" => check_access::handler(&stack.check, request).await,
-        "user-sessions" => user_sessions::handler(&stack.sessions, request).await,
-        "streams" => streams::handler(&stack.streams, request).await,
+    let resp = match function.name {
+        n if n == generate_qris::SPEC.name => {
+            generate_qris::handler(&stack.generate, request).await
+        }
+        n if n == payment_callback::SPEC.name => {
+            payment_callback::handler(&stack.callback, request).await
+        }
+        n if n == check_access::SPEC.name => check_access::handler(&stack.check, request).await,
+        n if n == user_sessions::SPEC.name => {
+            user_sessions::handler(&stack.sessions, request).await
+        }
+        n if n == streams::SPEC.name => streams::handler(&stack.streams, request).await,
         _ => admin::handler(&stack.admin, request).await,
     };
     let (parts, body) = resp.into_parts();
