@@ -6,6 +6,12 @@ use serde::Serialize;
 
 use crate::domain::{PaymentRecord, PaymentSession, Status, format_idr};
 
+mod session;
+pub use session::{
+    AccessView, ApprovalView, QrView, RevokeView, SessionEventsView, SessionPageView, SessionView,
+    StatusView, StreamView, StreamsView, UserAccessView, UserSessionView, UserSessionsView,
+};
+
 fn iso(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }

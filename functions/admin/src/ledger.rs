@@ -8,9 +8,9 @@ use upstream_session::RevokeOutcome;
 use upstream_session::api::{self, ApiError, ApiResult};
 use upstream_session::domain::{PaymentId, PaymentRecord, RefundStatus, SessionId};
 use upstream_session::store::SettleOutcome;
-use upstream_session::views::PaymentView;
+use upstream_session::views::{PaymentView, RevokeView, SessionView};
 
-use crate::{State, admin_origin, note_of, session_json};
+use crate::{State, admin_origin, note_of};
 use upstream_session::ErrorCode;
 
 /// Western Indonesian Time: the day boundaries of `from`/`to` dates.
@@ -28,11 +28,10 @@ pub async fn revoke(state: &State, req: &Request, id: &str, actor: &str) -> ApiR
     let origin = admin_origin(actor, note_of(&body)?);
     let now = state.manager.now();
     match state.manager.revoke(&id, refund, &origin).await? {
-        RevokeOutcome::Revoked { session, refund } => {
-            let mut data = session_json(&session, now);
-            data["refund"] = json!(refund.as_deref().map(PaymentView::of));
-            api::ok(data)
-        }
+        RevokeOutcome::Revoked { session, refund } => api::ok_view(&RevokeView {
+            session: SessionView::of(&session, now),
+            refund: refund.as_deref().map(PaymentView::of),
+        }),
         RevokeOutcome::NotOpen(_) => Err(ApiError::of(ErrorCode::SessionNotRevocable)),
         RevokeOutcome::NotFound => Err(ApiError::session_not_found()),
     }

@@ -10,13 +10,13 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::{Map, Value, json};
 use upstream_session::ErrorCode;
 use upstream_session::FunctionSpec;
-use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors, iso, remaining_ms};
+use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors};
 use upstream_session::domain::{
-    Amount, AuditEvent, PaymentSession, RefundStatus, SessionId, Status, Stream, StreamId, TrxId,
-    UserId,
+    Amount, AuditEvent, RefundStatus, SessionId, Status, Stream, StreamId, TrxId, UserId,
 };
 use upstream_session::rules::Refusal;
 use upstream_session::store::ListFilter;
+use upstream_session::views::{ApprovalView, SessionEventsView, SessionPageView, SessionView};
 use upstream_session::{GrantOutcome, Origin, PayOutcome, SessionKey, SessionManager};
 
 /// Built once per container.
@@ -115,24 +115,6 @@ async fn route(state: &State, req: Request) -> ApiResult {
     }
 }
 
-/// A session as the admin sees it: with its sessionId and derived status.
-pub fn session_json(s: &PaymentSession, now: chrono::DateTime<chrono::Utc>) -> Value {
-    json!({
-        "sessionId": s.session_id,
-        "trxId": s.trx_id,
-        "userId": s.user_id,
-        "streamId": s.stream_id,
-        "status": s.status_at(now),
-        "amount": s.amount,
-        "amountDisplay": s.amount.display_idr(),
-        "createdAt": iso(s.created_at),
-        "paidAt": s.paid_at.map(iso),
-        "expiresAt": iso(s.expires_at),
-        "remainingTime": remaining_ms(s.remaining_at(now)),
-        "paymentId": s.payment_id,
-    })
-}
-
 fn optional<T, E>(
     body: &Map<String, Value>,
     name: &str,
@@ -221,12 +203,11 @@ async fn force_approve(state: &State, req: &Request, actor: &str) -> ApiResult {
         ..origin
     };
     match state.manager.grant(user, stream, price, &grant).await? {
-        GrantOutcome::Granted(session) => {
-            let mut data = session_json(&session, now);
-            data["alreadyPaid"] = json!(false);
-            data["complimentary"] = json!(true);
-            api::ok(data)
-        }
+        GrantOutcome::Granted(session) => api::ok_view(&ApprovalView {
+            session: SessionView::of(&session, now),
+            already_paid: false,
+            complimentary: true,
+        }),
         GrantOutcome::HasAccess(_) => Err(already_has_access()),
     }
 }
@@ -245,10 +226,11 @@ fn approved(outcome: PayOutcome, now: chrono::DateTime<chrono::Utc>) -> ApiResul
         }
         PayOutcome::NotFound => return Err(ApiError::session_not_found()),
     };
-    let mut data = session_json(&session, now);
-    data["alreadyPaid"] = json!(already);
-    data["complimentary"] = json!(false);
-    api::ok(data)
+    api::ok_view(&ApprovalView {
+        session: SessionView::of(&session, now),
+        already_paid: already,
+        complimentary: false,
+    })
 }
 
 fn filter_from(req: &Request) -> Result<ListFilter, ApiError> {
@@ -282,8 +264,14 @@ async fn list_sessions(state: &State, req: &Request) -> ApiResult {
     let filter = filter_from(req)?;
     let now = state.manager.now();
     let page = state.manager.store().list_sessions(&filter, now).await?;
-    let sessions: Vec<_> = page.sessions.iter().map(|s| session_json(s, now)).collect();
-    api::ok(json!({"sessions": sessions, "nextCursor": page.next_cursor}))
+    api::ok_view(&SessionPageView {
+        sessions: page
+            .sessions
+            .iter()
+            .map(|s| SessionView::of(s, now))
+            .collect(),
+        next_cursor: page.next_cursor,
+    })
 }
 
 async fn events(state: &State, id: &str) -> ApiResult {
@@ -294,7 +282,10 @@ async fn events(state: &State, id: &str) -> ApiResult {
         .await?
         .ok_or_else(ApiError::session_not_found)?;
     let events = state.manager.events(&id).await?;
-    api::ok(json!({"session": session_json(&session, state.manager.now()), "events": events}))
+    api::ok_view(&SessionEventsView {
+        session: SessionView::of(&session, state.manager.now()),
+        events,
+    })
 }
 
 async fn list_streams(state: &State) -> ApiResult {

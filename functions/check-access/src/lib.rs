@@ -2,10 +2,10 @@
 //! One GetItem.
 
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
 use upstream_session::FunctionSpec;
-use upstream_session::api::{self, ApiError, ApiResult, iso, remaining_ms};
+use upstream_session::api::{self, ApiError, ApiResult, remaining_ms};
 use upstream_session::domain::{SessionId, StreamId, UserId};
+use upstream_session::views::AccessView;
 
 /// Built once per container: the session manager and CORS.
 pub type State = api::ManagerState;
@@ -39,16 +39,11 @@ async fn check(state: &State, req: Request) -> ApiResult {
         .has_paid_access(&session_id, &stream_id, user_id.as_ref())
         .await
         .map_err(ApiError::from)?;
-    let expires_at = check
-        .session
-        .as_ref()
-        .filter(|_| check.access.granted)
-        .map(|s| iso(s.expires_at));
-    api::ok(json!({
-        "hasAccess": check.access.granted,
-        "streamId": stream_id,
-        "sessionId": session_id,
-        "remainingTime": remaining_ms(check.access.remaining),
-        "expiresAt": expires_at,
-    }))
+    let granted = check.session.as_ref().filter(|_| check.access.granted);
+    api::ok_view(&AccessView::of(
+        stream_id,
+        session_id,
+        granted,
+        remaining_ms(check.access.remaining),
+    ))
 }

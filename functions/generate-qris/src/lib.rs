@@ -8,12 +8,10 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 use lambda_http::http::HeaderValue;
 use lambda_http::{Body, Request, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 use upstream_session::ErrorCode;
 use upstream_session::FunctionSpec;
-use upstream_session::api::{
-    self, ApiError, ApiResult, ConfigError, Cors, env_required, iso, remaining_ms,
-};
+use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors, env_required};
 use upstream_session::catalog::{CACHE_TTL, Catalog};
 use upstream_session::domain::{
     Amount, GatewayCharge, IdempotencyKey, PaymentSession, SessionId, Status, StreamId, TrxId,
@@ -22,6 +20,7 @@ use upstream_session::domain::{
 use upstream_session::manager::request_fingerprint;
 use upstream_session::provider::{ChargeRequest, PaymentProvider};
 use upstream_session::qris::{DEFAULT_MAX_AMOUNT, Qris, png_data_url};
+use upstream_session::views::QrView;
 use upstream_session::{CreateOutcome, NewSession, SessionManager, SystemClock};
 
 /// Built once per container.
@@ -273,17 +272,5 @@ fn respond(state: &State, session: &PaymentSession, payload: String, reused: boo
         ApiError::internal()
     })?;
     let now = state.manager.now();
-    api::ok(json!({
-        "sessionId": session.session_id,
-        "trxId": session.trx_id,
-        "qrCode": image,
-        "qrisData": payload,
-        "amount": session.amount,
-        "amountDisplay": session.amount.display_idr(),
-        "streamId": session.stream_id,
-        "userId": session.user_id,
-        "expiresAt": iso(session.expires_at),
-        "remainingTime": remaining_ms(session.remaining_at(now)),
-        "reused": reused,
-    }))
+    api::ok_view(&QrView::of(session, payload, image, reused, now))
 }

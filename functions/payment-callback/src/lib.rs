@@ -7,12 +7,10 @@ use serde_json::{Value, json};
 use upstream_session::ErrorCode;
 use upstream_session::FunctionSpec;
 use upstream_session::api::signature::{self, SignatureError};
-use upstream_session::api::{
-    self, ApiError, ApiResult, ConfigError, Cors, env_required, iso, remaining_ms,
-};
-use upstream_session::domain::{Amount, PaymentReport, ReportKind, SessionId, Status, TrxId};
+use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors, env_required};
+use upstream_session::domain::{Amount, PaymentReport, ReportKind, SessionId, TrxId};
 use upstream_session::provider::{PaymentProvider, ReportKind as GatewayKind, VerifyError};
-use upstream_session::views::ReportView;
+use upstream_session::views::{ReportView, StatusView};
 use upstream_session::{Origin, SessionManager};
 
 /// Built once per container.
@@ -137,18 +135,7 @@ async fn status(state: &State, req: Request) -> ApiResult {
         .await?
         .filter(|s| s.trx_id == trx_id)
         .ok_or_else(ApiError::session_not_found)?;
-    let now = state.manager.now();
-    let status = session.status_at(now);
-    api::ok(json!({
-        "trxId": session.trx_id,
-        "sessionId": session.session_id,
-        "streamId": session.stream_id,
-        "status": status,
-        "amount": session.amount,
-        "expiresAt": iso(session.expires_at),
-        "remainingTime": remaining_ms(session.remaining_at(now)),
-        "hasAccess": status == Status::Paid,
-    }))
+    api::ok_view(&StatusView::of(&session, state.manager.now()))
 }
 
 /// Reads the generic webhook's body: `{trxId, amount, status: "paid"|"failed", providerRef?}`.

@@ -1,9 +1,9 @@
 //! `GET /api/streams`: the active streams and their prices. One Query.
 
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
 use upstream_session::FunctionSpec;
 use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors};
+use upstream_session::views::{StreamView, StreamsView};
 use upstream_session::{SessionManager, Store};
 
 /// Built once per container.
@@ -47,7 +47,7 @@ async fn list(state: &State, req: Request) -> ApiResult {
         .await?
         .into_iter()
         .filter(|s| s.active)
-        .map(|s| json!({"id": s.stream_id, "title": s.title, "price": s.price, "priceDisplay": s.price.display_idr()}))
+        .map(|s| StreamView::of(&s))
         .collect();
-    api::ok(json!({"streams": streams}))
+    api::ok_view(&StreamsView { streams })
 }

@@ -3,11 +3,10 @@
 //! bearer secret: these responses never contain one.
 
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
 use upstream_session::FunctionSpec;
-use upstream_session::api::{self, ApiError, ApiResult, iso, remaining_ms};
-use upstream_session::domain::Status;
+use upstream_session::api::{self, ApiError, ApiResult};
 use upstream_session::domain::{StreamId, UserId};
+use upstream_session::views::{UserAccessView, UserSessionsView};
 
 /// Built once per container: the session manager and CORS.
 pub type State = api::ManagerState;
@@ -45,34 +44,11 @@ async fn route(state: &State, req: Request) -> ApiResult {
 async fn list(state: &State, user: UserId) -> ApiResult {
     let sessions = state.manager.get_user_sessions(&user).await?;
     let now = state.manager.now();
-    let active: Vec<_> = sessions
-        .iter()
-        .map(|s| {
-            json!({
-                "streamId": s.stream_id,
-                "trxId": s.trx_id,
-                "status": s.status_at(now),
-                "amount": s.amount,
-                "expiresAt": iso(s.expires_at),
-                "remainingTime": remaining_ms(s.remaining_at(now)),
-            })
-        })
-        .collect();
-    api::ok(json!({"userId": user, "activeSessions": active, "totalActive": active.len()}))
+    api::ok_view(&UserSessionsView::of(user, &sessions, now))
 }
 
 async fn access(state: &State, user: UserId, stream: StreamId) -> ApiResult {
     let sessions = state.manager.get_user_sessions(&user).await?;
     let now = state.manager.now();
-    let paid = sessions
-        .iter()
-        .filter(|s| s.stream_id == stream && s.status_at(now) == Status::Paid)
-        .max_by_key(|s| s.expires_at);
-    api::ok(json!({
-        "hasAccess": paid.is_some(),
-        "streamId": stream,
-        "remainingTime": paid.map_or(0, |s| remaining_ms(s.remaining_at(now))),
-        "expiresAt": paid.map(|s| iso(s.expires_at)),
-        "totalActive": sessions.len(),
-    }))
+    api::ok_view(&UserAccessView::of(stream, &sessions, now))
 }

@@ -132,6 +132,17 @@ pub fn ok(data: Value) -> ApiResult {
     Ok(json_response(200, &json!({"success": true, "data": data})))
 }
 
+/// `200 {"success": true, "data": view}` for a typed view.
+pub fn ok_view(view: &impl serde::Serialize) -> ApiResult {
+    match serde_json::to_value(view) {
+        Ok(data) => ok(data),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot serialize a view");
+            Err(ApiError::internal())
+        }
+    }
+}
+
 /// ISO-8601 UTC with milliseconds, e.g. `2025-08-30T22:16:15.508Z`.
 pub fn iso(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)

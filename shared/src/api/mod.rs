@@ -16,7 +16,7 @@ pub use crate::error_code::ErrorCode;
 pub use calls::{CallCounter, count_calls};
 pub use config::{ConfigError, ManagerState, env_required, manager_from_env};
 pub use cors::Cors;
-pub use envelope::{ApiError, ApiResult, iso, json_response, ok, remaining_ms};
+pub use envelope::{ApiError, ApiResult, iso, json_response, ok, ok_view, remaining_ms};
 pub use request::{MAX_BODY_BYTES, json_body, query, raw_body, require, require_query};
 pub use run::run_lambda;
 pub use serve::{DynamoCalls, init_logging, serve};
