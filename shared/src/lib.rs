@@ -16,7 +16,7 @@ pub mod store;
 pub mod views;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
-pub use config::Policy;
+pub use config::{ConfigError, Policy};
 pub use error_code::ErrorCode;
 pub use function_spec::FunctionSpec;
 pub use manager::{

@@ -238,12 +238,15 @@ fn the_start_up_check_refuses_a_non_conforming_static_qris() {
         ("55", "02", "tag 56"),
     ] {
         let err = generate_qris::static_qris(&edit(id, value)).unwrap_err();
-        assert!(err.0.contains(tag), "{id}={value}: {err}");
+        assert!(err.to_string().contains(tag), "{id}={value}: {err}");
     }
     // A conforming foreign (Thai PromptPay) code is not an Indonesian merchant.
     let thai = "0002010102110216478772000245472004155303920002454991531343007640052044640122067749700130810016A00000067701011201150107536000315080214KB0000018904640320KPS004KB00000189046431690016A00000067701011301030040214KB0000018904640420KPS004KB00000189046451430014A0000000041010010641697102111234567890152045631530376454041.005802TH5910NOKKY SHOP6004CITY62240508854304870708420677496304E809";
     let err = generate_qris::static_qris(thai).unwrap_err();
-    assert!(err.0.contains("not an Indonesian merchant"), "{err}");
+    assert!(
+        err.to_string().contains("not an Indonesian merchant"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -8,9 +8,10 @@ mod page;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::{Map, Value, json};
+use upstream_session::ConfigError;
 use upstream_session::ErrorCode;
 use upstream_session::FunctionSpec;
-use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors};
+use upstream_session::api::{self, ApiError, ApiResult, Cors};
 use upstream_session::domain::{
     Amount, AuditEvent, RefundStatus, SessionId, Status, Stream, StreamId, TrxId, UserId,
 };

@@ -9,9 +9,10 @@ use chrono::TimeDelta;
 use lambda_http::http::HeaderValue;
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
+use upstream_session::ConfigError;
 use upstream_session::ErrorCode;
 use upstream_session::FunctionSpec;
-use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors, env_required};
+use upstream_session::api::{self, ApiError, ApiResult, Cors, env_required};
 use upstream_session::catalog::{CACHE_TTL, Catalog};
 use upstream_session::domain::{
     Amount, GatewayCharge, IdempotencyKey, PaymentSession, SessionId, Status, StreamId, TrxId,
@@ -39,12 +40,11 @@ impl State {
     /// From the environment (`TABLE_NAME`, `QRIS_STATIC_PAYLOAD`, `QRIS_MAX_AMOUNT`, `ALLOWED_ORIGINS`).
     /// A missing or invalid static QRIS refuses the start.
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let qris = static_qris(&env_required("QRIS_STATIC_PAYLOAD")?)?;
+        let qris = static_qris(&env_required(STATIC_PAYLOAD)?)?;
         let max_amount = match std::env::var("QRIS_MAX_AMOUNT") {
-            Ok(v) => v
-                .trim()
-                .parse()
-                .map_err(|_| ConfigError(format!("QRIS_MAX_AMOUNT is not a number: {v:?}")))?,
+            Ok(v) => v.trim().parse().map_err(|_| {
+                ConfigError::invalid("QRIS_MAX_AMOUNT", format!("is not a number: {v:?}"))
+            })?,
             Err(_) => DEFAULT_MAX_AMOUNT,
         };
         let manager = api::manager_from_env().await?;
@@ -55,7 +55,7 @@ impl State {
             qris,
             max_amount,
             cors: Cors::from_env(),
-            provider: PaymentProvider::from_env().map_err(|e| ConfigError(e.to_string()))?,
+            provider: PaymentProvider::from_env()?,
         })
     }
 
@@ -78,20 +78,21 @@ impl State {
     }
 }
 
+const STATIC_PAYLOAD: &str = "QRIS_STATIC_PAYLOAD";
+
 /// Validates the merchant's static QRIS (`QRIS_STATIC_PAYLOAD`): syntax, CRC and the QRIS rules
 /// (an Indonesian merchant, every data-object rule); a bad one refuses the start.
 pub fn static_qris(payload: &str) -> Result<Qris, ConfigError> {
     let qris = Qris::parse(payload.trim())
-        .map_err(|e| ConfigError(format!("QRIS_STATIC_PAYLOAD is invalid: {e}")))?;
+        .map_err(|e| ConfigError::invalid(STATIC_PAYLOAD, format!("is invalid: {e}")))?;
     if qris.get("58").is_none() {
-        return Err(ConfigError(
-            "QRIS_STATIC_PAYLOAD has no country code (tag 58)".into(),
+        return Err(ConfigError::invalid(
+            STATIC_PAYLOAD,
+            "has no country code (tag 58)",
         ));
     }
     qris.check_merchant().map_err(|e| {
-        ConfigError(format!(
-            "QRIS_STATIC_PAYLOAD does not conform to QRIS:\n{e}"
-        ))
+        ConfigError::invalid(STATIC_PAYLOAD, format!("does not conform to QRIS:\n{e}"))
     })?;
     Ok(qris)
 }

@@ -4,10 +4,11 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
+use upstream_session::ConfigError;
 use upstream_session::ErrorCode;
 use upstream_session::FunctionSpec;
 use upstream_session::api::signature::{self, SignatureError};
-use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors, env_required};
+use upstream_session::api::{self, ApiError, ApiResult, Cors, env_required};
 use upstream_session::domain::{Amount, PaymentReport, ReportKind, SessionId, TrxId};
 use upstream_session::provider::{PaymentProvider, ReportKind as GatewayKind, VerifyError};
 use upstream_session::views::{ReportView, StatusView};
@@ -28,15 +29,16 @@ impl State {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let secret = env_required("WEBHOOK_SECRET")?;
         if secret.len() < 16 {
-            return Err(ConfigError(
-                "WEBHOOK_SECRET must be at least 16 characters".into(),
+            return Err(ConfigError::invalid(
+                "WEBHOOK_SECRET",
+                "must be at least 16 characters",
             ));
         }
         Ok(Self {
             manager: api::manager_from_env().await?,
             cors: Cors::from_env(),
             secret: secret.into_bytes(),
-            provider: PaymentProvider::from_env().map_err(|e| ConfigError(e.to_string()))?,
+            provider: PaymentProvider::from_env()?,
         })
     }
 }

@@ -1,8 +1,9 @@
 //! `GET /api/streams`: the active streams and their prices. One Query.
 
 use lambda_http::{Body, Request, Response};
+use upstream_session::ConfigError;
 use upstream_session::FunctionSpec;
-use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors};
+use upstream_session::api::{self, ApiError, ApiResult, Cors};
 use upstream_session::views::{StreamView, StreamsView};
 use upstream_session::{SessionManager, Store};
 

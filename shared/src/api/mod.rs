@@ -14,7 +14,7 @@ pub mod signature;
 
 pub use crate::error_code::ErrorCode;
 pub use calls::{CallCounter, count_calls};
-pub use config::{ConfigError, ManagerState, env_required, manager_from_env};
+pub use config::{ManagerState, env_required, manager_from_env};
 pub use cors::Cors;
 pub use envelope::{ApiError, ApiResult, iso, json_response, ok, ok_view, remaining_ms};
 pub use request::{MAX_BODY_BYTES, json_body, query, raw_body, require, require_query};
