@@ -1,6 +1,8 @@
 //! Upstream Pay's session core: domain types, pure rules, the QRIS engine and the DynamoDB store,
 //! shared by every Lambda function and the operator CLI.
 
+#![warn(missing_docs)]
+
 pub mod api;
 pub mod catalog;
 pub mod clock;

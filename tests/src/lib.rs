@@ -1,5 +1,6 @@
 //! Test harness: one DynamoDB Local per test binary (started on first use, killed when the binary
 //! ends) and a fresh table per test.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -1,5 +1,6 @@
 //! The admin function in-process on DynamoDB Local: approvals by each key, grants, IAM refusal,
 //! audit events with the principal, the catalog, the session list and the page.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use chrono::TimeDelta;
 use serde_json::{Value, json};

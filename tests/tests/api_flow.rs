@@ -1,5 +1,6 @@
 //! The public API end to end, in-process on DynamoDB Local: the full payment flow, every webhook
 //! outcome, the request budgets and the bearer-secret rule.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::collections::HashSet;
 

@@ -2,6 +2,7 @@
 //! arbitrary content in API Gateway v2 events, through the real handlers on DynamoDB Local. Whatever
 //! arrives: never a panic, never a 5xx, always the JSON envelope with a stable code. Case counts are
 //! bounded so the whole file runs in seconds (set `PROPTEST_CASES` to search longer).
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};

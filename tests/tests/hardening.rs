@@ -1,5 +1,6 @@
 //! Hardening (issue 12) through the real handlers on DynamoDB Local: invisible characters in ids,
 //! cursors of another listing, a DynamoDB endpoint that never answers.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::time::{Duration, Instant};
 

@@ -28,7 +28,9 @@ pub async fn manager_from_env() -> Result<SessionManager, ConfigError> {
 
 /// The state of a function that needs only the session manager and CORS.
 pub struct ManagerState {
+    /// The session manager.
     pub manager: SessionManager,
+    /// The allowed browser origins.
     pub cors: Cors,
 }
 

@@ -12,8 +12,11 @@ use crate::store::StoreError;
 /// A refusal with its HTTP status, stable code and message for people, built from an [`ErrorCode`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
+    /// The HTTP status.
     pub status: u16,
+    /// The stable wire code.
     pub code: &'static str,
+    /// The message for people (Bahasa Indonesia).
     pub message: String,
     /// Seconds for `Retry-After` (503 only).
     pub retry_after: Option<u32>,

@@ -45,7 +45,9 @@ pub enum Idempotency {
 /// A response read in full.
 #[derive(Debug, Clone)]
 pub struct HttpResponse {
+    /// The HTTP status.
     pub status: u16,
+    /// The response body.
     pub body: Vec<u8>,
 }
 

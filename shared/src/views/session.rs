@@ -18,18 +18,29 @@ fn remaining(s: &PaymentSession, now: DateTime<Utc>) -> i64 {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionView {
+    /// The session's id (a bearer secret).
     pub session_id: SessionId,
+    /// The transaction id the gateway and the QR carry.
     pub trx_id: TrxId,
+    /// The viewer.
     pub user_id: UserId,
+    /// The stream.
     pub stream_id: StreamId,
+    /// The status as of now.
     pub status: Status,
+    /// The amount in rupiah.
     pub amount: Amount,
+    /// The amount formatted for people, e.g. `Rp 1.000`.
     pub amount_display: String,
+    /// When it was created.
     pub created_at: String,
+    /// When it was paid.
     pub paid_at: Option<String>,
+    /// When the pending validity or the access window ends (ISO-8601 UTC).
     pub expires_at: String,
     /// Milliseconds of access (or validity) left, never negative.
     pub remaining_time: i64,
+    /// The ledger record that paid it, if any.
     pub payment_id: Option<PaymentId>,
 }
 
@@ -58,6 +69,7 @@ impl SessionView {
 #[serde(rename_all = "camelCase")]
 pub struct ApprovalView {
     #[serde(flatten)]
+    /// The session.
     pub session: SessionView,
     /// The session was already paid: nothing changed.
     pub already_paid: bool,
@@ -69,14 +81,18 @@ pub struct ApprovalView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionPageView {
+    /// The sessions of this page.
     pub sessions: Vec<SessionView>,
+    /// The cursor of the next page, if any.
     pub next_cursor: Option<String>,
 }
 
 /// A session with its audit trail (admin).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SessionEventsView {
+    /// The session.
     pub session: SessionView,
+    /// Its audit trail, oldest first.
     pub events: Vec<AuditEvent>,
 }
 
@@ -84,9 +100,13 @@ pub struct SessionEventsView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccessView {
+    /// Whether it grants access now.
     pub has_access: bool,
+    /// The stream.
     pub stream_id: StreamId,
+    /// The session's id (a bearer secret).
     pub session_id: SessionId,
+    /// Milliseconds until `expiresAt`, never negative.
     pub remaining_time: i64,
     /// When access ends; `null` without access.
     pub expires_at: Option<String>,
@@ -114,13 +134,21 @@ impl AccessView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusView {
+    /// The transaction id the gateway and the QR carry.
     pub trx_id: TrxId,
+    /// The session's id (a bearer secret).
     pub session_id: SessionId,
+    /// The stream.
     pub stream_id: StreamId,
+    /// The status as of now.
     pub status: Status,
+    /// The amount in rupiah.
     pub amount: Amount,
+    /// When the pending validity or the access window ends (ISO-8601 UTC).
     pub expires_at: String,
+    /// Milliseconds until `expiresAt`, never negative.
     pub remaining_time: i64,
+    /// Whether it grants access now.
     pub has_access: bool,
 }
 
@@ -145,17 +173,25 @@ impl StatusView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QrView {
+    /// The session's id (a bearer secret).
     pub session_id: SessionId,
+    /// The transaction id the gateway and the QR carry.
     pub trx_id: TrxId,
     /// The QR as a `data:image/png;base64,…` URL.
     pub qr_code: String,
     /// The QRIS payload.
     pub qris_data: String,
+    /// The amount in rupiah.
     pub amount: Amount,
+    /// The amount formatted for people, e.g. `Rp 1.000`.
     pub amount_display: String,
+    /// The stream.
     pub stream_id: StreamId,
+    /// The viewer.
     pub user_id: UserId,
+    /// When the pending validity or the access window ends (ISO-8601 UTC).
     pub expires_at: String,
+    /// Milliseconds until `expiresAt`, never negative.
     pub remaining_time: i64,
     /// The presented pending session was reused.
     pub reused: bool,
@@ -190,11 +226,17 @@ impl QrView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserSessionView {
+    /// The stream.
     pub stream_id: StreamId,
+    /// The transaction id the gateway and the QR carry.
     pub trx_id: TrxId,
+    /// The status as of now.
     pub status: Status,
+    /// The amount in rupiah.
     pub amount: Amount,
+    /// When the pending validity or the access window ends (ISO-8601 UTC).
     pub expires_at: String,
+    /// Milliseconds until `expiresAt`, never negative.
     pub remaining_time: i64,
 }
 
@@ -216,8 +258,11 @@ impl UserSessionView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserSessionsView {
+    /// The viewer.
     pub user_id: UserId,
+    /// The viewer's live sessions.
     pub active_sessions: Vec<UserSessionView>,
+    /// How many of the viewer's sessions are live.
     pub total_active: usize,
 }
 
@@ -240,10 +285,15 @@ impl UserSessionsView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserAccessView {
+    /// Whether it grants access now.
     pub has_access: bool,
+    /// The stream.
     pub stream_id: StreamId,
+    /// Milliseconds until `expiresAt`, never negative.
     pub remaining_time: i64,
+    /// When the pending validity or the access window ends (ISO-8601 UTC).
     pub expires_at: Option<String>,
+    /// How many of the viewer's sessions are live.
     pub total_active: usize,
 }
 
@@ -268,9 +318,13 @@ impl UserAccessView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StreamView {
+    /// The stream's id.
     pub id: StreamId,
+    /// The stream's title.
     pub title: String,
+    /// The price in rupiah.
     pub price: Amount,
+    /// The price formatted for people.
     pub price_display: String,
 }
 
@@ -289,6 +343,7 @@ impl StreamView {
 /// `GET streams`: the active streams.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StreamsView {
+    /// The streams.
     pub streams: Vec<StreamView>,
 }
 
@@ -296,6 +351,8 @@ pub struct StreamsView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RevokeView {
     #[serde(flatten)]
+    /// The session.
     pub session: SessionView,
+    /// The refund the revocation opened, if any.
     pub refund: Option<super::PaymentView>,
 }
