@@ -3,11 +3,11 @@
 
 #![warn(missing_docs)]
 
-pub mod api;
 pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod edge;
 pub mod error_code;
 pub mod function_spec;
 pub mod manager;

@@ -149,7 +149,7 @@ pub async fn api_with(policy: Policy) -> Api {
     for stream in upstream_session::catalog::parse_catalog(&catalog).unwrap() {
         h.store.put_stream(&stream).await.unwrap();
     }
-    let cors = upstream_session::api::Cors::new("http://127.0.0.1:3001");
+    let cors = upstream_session::edge::Cors::new("http://127.0.0.1:3001");
     let qris = upstream_session::qris::Qris::parse(upstream_session::qris::DEMO_STATIC).unwrap();
     Api {
         generate: generate_qris::State::new(
@@ -184,7 +184,7 @@ impl Api {
     /// Runs the named function's handler on an API Gateway v2 event.
     pub async fn call(&self, function: &str, event: &serde_json::Value) -> Reply {
         let req =
-            upstream_session::api::event::request_from_event(event).expect("a valid v2 event");
+            upstream_session::edge::event::request_from_event(event).expect("a valid v2 event");
         let resp = match function {
             n if n == generate_qris::SPEC.name => generate_qris::handler(&self.generate, req).await,
             n if n == payment_callback::SPEC.name => {
@@ -197,7 +197,7 @@ impl Api {
         };
         let operations = resp
             .extensions()
-            .get::<upstream_session::api::DynamoCalls>()
+            .get::<upstream_session::edge::DynamoCalls>()
             .map(|c| c.0.clone())
             .unwrap_or_default();
         let calls = operations.len() as u32;
@@ -230,7 +230,7 @@ impl Api {
     ) -> Reply {
         let body = body.map(|b| b.to_string());
         let headers = vec![("content-type".to_owned(), "application/json".to_owned())];
-        let event = upstream_session::api::event::http_v2_event(
+        let event = upstream_session::edge::event::http_v2_event(
             method,
             path,
             query,
@@ -256,7 +256,7 @@ impl Api {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
-        let event = upstream_session::api::event::http_v2_event(
+        let event = upstream_session::edge::event::http_v2_event(
             method,
             path,
             "",
@@ -277,7 +277,7 @@ impl Api {
     ) -> Reply {
         let body = body.map(|b| b.to_string());
         let headers = vec![("content-type".to_owned(), "application/json".to_owned())];
-        let mut event = upstream_session::api::event::http_v2_event(
+        let mut event = upstream_session::edge::event::http_v2_event(
             method,
             path,
             query,
@@ -292,11 +292,11 @@ impl Api {
             manager: self.h.manager.clone(),
             allow_local: false,
         };
-        let req = upstream_session::api::event::request_from_event(&event).expect("a valid event");
+        let req = upstream_session::edge::event::request_from_event(&event).expect("a valid event");
         let resp = admin::handler(&state, req).await;
         let operations = resp
             .extensions()
-            .get::<upstream_session::api::DynamoCalls>()
+            .get::<upstream_session::edge::DynamoCalls>()
             .map(|c| c.0.clone())
             .unwrap_or_default();
         assert_allowed("admin", &operations);
@@ -319,7 +319,7 @@ impl Api {
     pub async fn webhook(&self, body: &serde_json::Value, signature: Option<String>) -> Reply {
         let raw = body.to_string();
         let sig = signature.unwrap_or_else(|| {
-            upstream_session::api::signature::sign(
+            upstream_session::edge::signature::sign(
                 SECRET.as_bytes(),
                 self.h.clock.now().timestamp(),
                 raw.as_bytes(),
@@ -329,7 +329,7 @@ impl Api {
             ("content-type".to_owned(), "application/json".to_owned()),
             ("x-upstream-signature".to_owned(), sig),
         ];
-        let event = upstream_session::api::event::http_v2_event(
+        let event = upstream_session::edge::event::http_v2_event(
             "POST",
             "/api/payment-callback",
             "",

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use chrono::TimeDelta;
 use serde_json::json;
 use upstream_session::Clock;
-use upstream_session::api::signature;
+use upstream_session::edge::signature;
 use upstream_tests::{Api, Reply, SECRET, api};
 
 async fn generate(api: &Api, user: &str, stream: &str) -> Reply {

@@ -280,10 +280,10 @@ fn event(api: &Api, (method, path, query, mut headers, body, sign): Case) -> Val
         headers.retain(|(k, _)| k != "x-upstream-signature");
         headers.push((
             "x-upstream-signature".to_owned(),
-            upstream_session::api::signature::sign(SECRET.as_bytes(), t, raw.as_bytes()),
+            upstream_session::edge::signature::sign(SECRET.as_bytes(), t, raw.as_bytes()),
         ));
     }
-    upstream_session::api::event::http_v2_event(method, &path, &query, &headers, body.as_deref())
+    upstream_session::edge::event::http_v2_event(method, &path, &query, &headers, body.as_deref())
 }
 
 fn fuzz_public(function: &'static str, routes: &'static [(&'static str, &'static str)]) {
@@ -383,7 +383,7 @@ fn admin_survives_arbitrary_requests() {
                     "userArn": "arn:aws:iam::123456789012:user/fuzz", "userId": "AIDAEXAMPLE"
                 }});
             }
-            let req = upstream_session::api::event::request_from_event(&ev).unwrap();
+            let req = upstream_session::edge::event::request_from_event(&ev).unwrap();
             let resp = rt.block_on(admin::handler(&state, req));
             let ct = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
             let body: &[u8] = resp.body().as_ref();

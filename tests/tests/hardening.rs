@@ -9,12 +9,12 @@ use upstream_tests::{Reply, api};
 
 /// An admin request with an IAM caller in the request context.
 async fn admin_get(state: &admin::State, path: &str, query: &str) -> (u16, Value) {
-    let mut event = upstream_session::api::event::http_v2_event("GET", path, query, &[], None);
+    let mut event = upstream_session::edge::event::http_v2_event("GET", path, query, &[], None);
     event["requestContext"]["authorizer"] = json!({"iam": {
         "accessKey": "AKIAEXAMPLE", "accountId": "123456789012", "callerId": "AIDAEXAMPLE",
         "userArn": "arn:aws:iam::123456789012:user/operator", "userId": "AIDAEXAMPLE"
     }});
-    let req = upstream_session::api::event::request_from_event(&event).unwrap();
+    let req = upstream_session::edge::event::request_from_event(&event).unwrap();
     let resp = admin::handler(state, req).await;
     let body: &[u8] = resp.body().as_ref();
     (
@@ -150,16 +150,16 @@ async fn a_dynamodb_that_never_answers_is_a_503_within_the_operation_timeout() {
     );
     let state = check_access::State {
         manager,
-        cors: upstream_session::api::Cors::new("http://127.0.0.1:3001"),
+        cors: upstream_session::edge::Cors::new("http://127.0.0.1:3001"),
     };
-    let event = upstream_session::api::event::http_v2_event(
+    let event = upstream_session::edge::event::http_v2_event(
         "GET",
         "/api/check-access",
         "sessionId=session_0123456789abcdef0123456789abcdef&streamId=2",
         &[],
         None,
     );
-    let req = upstream_session::api::event::request_from_event(&event).unwrap();
+    let req = upstream_session::edge::event::request_from_event(&event).unwrap();
     let started = Instant::now();
     let resp = tokio::time::timeout(Duration::from_secs(20), check_access::handler(&state, req))
         .await

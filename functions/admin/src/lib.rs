@@ -11,10 +11,10 @@ use serde_json::{Map, Value, json};
 use upstream_session::ConfigError;
 use upstream_session::ErrorCode;
 use upstream_session::FunctionSpec;
-use upstream_session::api::{self, ApiError, ApiResult, Cors};
 use upstream_session::domain::{
     Amount, AuditEvent, RefundStatus, SessionId, Status, Stream, StreamId, TrxId, UserId,
 };
+use upstream_session::edge::{self, ApiError, ApiResult, Cors};
 use upstream_session::rules::Refusal;
 use upstream_session::store::ListFilter;
 use upstream_session::views::{ApprovalView, SessionEventsView, SessionPageView, SessionView};
@@ -31,7 +31,7 @@ impl State {
     /// From the environment (`TABLE_NAME`, policy variables). IAM callers only.
     pub async fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
-            manager: api::manager_from_env().await?,
+            manager: edge::manager_from_env().await?,
             allow_local: false,
         })
     }
@@ -67,7 +67,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
 
 /// The handler: never panics, always answers.
 pub async fn handler(state: &State, req: Request) -> Response<Body> {
-    api::serve(SPEC.name, &Cors::default(), req, |req| route(state, req)).await
+    edge::serve(SPEC.name, &Cors::default(), req, |req| route(state, req)).await
 }
 
 /// The IAM principal that signed the request, from the Function URL request context.
@@ -124,7 +124,7 @@ fn optional<T, E>(
     match body.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
-        Some(_) => api::require(body, name, parse).map(Some),
+        Some(_) => edge::require(body, name, parse).map(Some),
     }
 }
 
@@ -155,7 +155,7 @@ fn already_has_access() -> ApiError {
 }
 
 async fn force_approve(state: &State, req: &Request, actor: &str) -> ApiResult {
-    let body = api::json_body(req)?;
+    let body = edge::json_body(req)?;
     let origin = admin_origin(actor, note_of(&body)?);
     let key = match (
         optional(&body, "sessionId", SessionId::parse)?,
@@ -204,7 +204,7 @@ async fn force_approve(state: &State, req: &Request, actor: &str) -> ApiResult {
         ..origin
     };
     match state.manager.grant(user, stream, price, &grant).await? {
-        GrantOutcome::Granted(session) => api::ok_view(&ApprovalView {
+        GrantOutcome::Granted(session) => edge::ok_view(&ApprovalView {
             session: SessionView::of(&session, now),
             already_paid: false,
             complimentary: true,
@@ -227,7 +227,7 @@ fn approved(outcome: PayOutcome, now: chrono::DateTime<chrono::Utc>) -> ApiResul
         }
         PayOutcome::NotFound => return Err(ApiError::session_not_found()),
     };
-    api::ok_view(&ApprovalView {
+    edge::ok_view(&ApprovalView {
         session: SessionView::of(&session, now),
         already_paid: already,
         complimentary: false,
@@ -235,17 +235,17 @@ fn approved(outcome: PayOutcome, now: chrono::DateTime<chrono::Utc>) -> ApiResul
 }
 
 fn filter_from(req: &Request) -> Result<ListFilter, ApiError> {
-    let status = match api::query(req, "status").filter(|s| !s.is_empty()) {
+    let status = match edge::query(req, "status").filter(|s| !s.is_empty()) {
         Some(s) => {
             Some(Status::parse(&s.to_lowercase()).ok_or_else(|| ApiError::invalid("status"))?)
         }
         None => None,
     };
-    let stream = match api::query(req, "streamId").filter(|s| !s.is_empty()) {
+    let stream = match edge::query(req, "streamId").filter(|s| !s.is_empty()) {
         Some(s) => Some(StreamId::parse(s).map_err(|_| ApiError::invalid("streamId"))?),
         None => None,
     };
-    let limit = match api::query(req, "limit") {
+    let limit = match edge::query(req, "limit") {
         Some(l) => l
             .parse::<usize>()
             .ok()
@@ -257,7 +257,7 @@ fn filter_from(req: &Request) -> Result<ListFilter, ApiError> {
         stream,
         status,
         limit,
-        cursor: api::query(req, "cursor").filter(|c| !c.is_empty()),
+        cursor: edge::query(req, "cursor").filter(|c| !c.is_empty()),
     })
 }
 
@@ -265,7 +265,7 @@ async fn list_sessions(state: &State, req: &Request) -> ApiResult {
     let filter = filter_from(req)?;
     let now = state.manager.now();
     let page = state.manager.store().list_sessions(&filter, now).await?;
-    api::ok_view(&SessionPageView {
+    edge::ok_view(&SessionPageView {
         sessions: page
             .sessions
             .iter()
@@ -283,7 +283,7 @@ async fn events(state: &State, id: &str) -> ApiResult {
         .await?
         .ok_or_else(ApiError::session_not_found)?;
     let events = state.manager.events(&id).await?;
-    api::ok_view(&SessionEventsView {
+    edge::ok_view(&SessionEventsView {
         session: SessionView::of(&session, state.manager.now()),
         events,
     })
@@ -291,12 +291,12 @@ async fn events(state: &State, id: &str) -> ApiResult {
 
 async fn list_streams(state: &State) -> ApiResult {
     let streams = state.manager.store().list_streams().await?;
-    api::ok(json!({"streams": streams}))
+    edge::ok(json!({"streams": streams}))
 }
 
 async fn put_stream(state: &State, req: &Request, id: &str, actor: &str) -> ApiResult {
     let stream_id = StreamId::parse(id).map_err(|_| ApiError::invalid("id"))?;
-    let body = api::json_body(req)?;
+    let body = edge::json_body(req)?;
     let title = match body.get("title") {
         Some(Value::String(t))
             if !t.trim().is_empty()
@@ -335,7 +335,7 @@ async fn put_stream(state: &State, req: &Request, id: &str, actor: &str) -> ApiR
         .store()
         .put_catalog_event(&stream_id, &event)
         .await?;
-    api::ok(json!({"stream": stream}))
+    edge::ok(json!({"stream": stream}))
 }
 
 async fn approve_page(state: &State) -> ApiResult {

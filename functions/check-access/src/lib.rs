@@ -3,12 +3,12 @@
 
 use lambda_http::{Body, Request, Response};
 use upstream_session::FunctionSpec;
-use upstream_session::api::{self, ApiError, ApiResult, remaining_ms};
 use upstream_session::domain::{SessionId, StreamId, UserId};
+use upstream_session::edge::{self, ApiError, ApiResult, remaining_ms};
 use upstream_session::views::AccessView;
 
 /// Built once per container: the session manager and CORS.
-pub type State = api::ManagerState;
+pub type State = edge::ManagerState;
 
 /// This function, declared once: the local stack, the tests and the template test read it.
 pub const SPEC: FunctionSpec = FunctionSpec {
@@ -21,16 +21,16 @@ pub const SPEC: FunctionSpec = FunctionSpec {
 
 /// The handler: never panics, always answers with the envelope.
 pub async fn handler(state: &State, req: Request) -> Response<Body> {
-    api::serve(SPEC.name, &state.cors, req, |req| check(state, req)).await
+    edge::serve(SPEC.name, &state.cors, req, |req| check(state, req)).await
 }
 
 async fn check(state: &State, req: Request) -> ApiResult {
     if req.method() != "GET" {
         return Err(ApiError::method_not_allowed());
     }
-    let session_id = api::require_query(&req, "sessionId", SessionId::parse)?;
-    let stream_id = api::require_query(&req, "streamId", StreamId::parse)?;
-    let user_id = match api::query(&req, "userId").filter(|u| !u.is_empty()) {
+    let session_id = edge::require_query(&req, "sessionId", SessionId::parse)?;
+    let stream_id = edge::require_query(&req, "streamId", StreamId::parse)?;
+    let user_id = match edge::query(&req, "userId").filter(|u| !u.is_empty()) {
         Some(u) => Some(UserId::parse(u).map_err(|_| ApiError::invalid("userId"))?),
         None => None,
     };
@@ -40,7 +40,7 @@ async fn check(state: &State, req: Request) -> ApiResult {
         .await
         .map_err(ApiError::from)?;
     let granted = check.session.as_ref().filter(|_| check.access.granted);
-    api::ok_view(&AccessView::of(
+    edge::ok_view(&AccessView::of(
         stream_id,
         session_id,
         granted,

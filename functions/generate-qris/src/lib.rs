@@ -12,12 +12,12 @@ use serde_json::Value;
 use upstream_session::ConfigError;
 use upstream_session::ErrorCode;
 use upstream_session::FunctionSpec;
-use upstream_session::api::{self, ApiError, ApiResult, Cors, env_required};
 use upstream_session::catalog::{CACHE_TTL, Catalog};
 use upstream_session::domain::{
     Amount, GatewayCharge, IdempotencyKey, PaymentSession, SessionId, Status, StreamId, TrxId,
     UserId,
 };
+use upstream_session::edge::{self, ApiError, ApiResult, Cors, env_required};
 use upstream_session::manager::request_fingerprint;
 use upstream_session::provider::{ChargeRequest, PaymentProvider};
 use upstream_session::qris::{DEFAULT_MAX_AMOUNT, Qris, png_data_url};
@@ -47,7 +47,7 @@ impl State {
             })?,
             Err(_) => DEFAULT_MAX_AMOUNT,
         };
-        let manager = api::manager_from_env().await?;
+        let manager = edge::manager_from_env().await?;
         let catalog = Catalog::new(manager.store().clone(), Arc::new(SystemClock), CACHE_TTL);
         Ok(Self {
             manager,
@@ -108,7 +108,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
 
 /// The handler: never panics, always answers with the envelope.
 pub async fn handler(state: &State, req: Request) -> Response<Body> {
-    api::serve(SPEC.name, &state.cors, req, |req| generate(state, req)).await
+    edge::serve(SPEC.name, &state.cors, req, |req| generate(state, req)).await
 }
 
 /// The header a client sends to make a tap safe to retry.
@@ -118,9 +118,9 @@ async fn generate(state: &State, req: Request) -> ApiResult {
     if req.method() != "POST" {
         return Err(ApiError::method_not_allowed());
     }
-    let body = api::json_body(&req)?;
-    let stream_id = api::require(&body, "streamId", StreamId::parse)?;
-    let user_id = api::require(&body, "userId", UserId::parse)?;
+    let body = edge::json_body(&req)?;
+    let stream_id = edge::require(&body, "streamId", StreamId::parse)?;
+    let user_id = edge::require(&body, "userId", UserId::parse)?;
     let asked = match body.get("amount") {
         None | Some(Value::Null) => None,
         Some(v) => Some(Amount::from_json(v).map_err(|_| ApiError::invalid("amount"))?),
@@ -273,5 +273,5 @@ fn respond(state: &State, session: &PaymentSession, payload: String, reused: boo
         ApiError::internal()
     })?;
     let now = state.manager.now();
-    api::ok_view(&QrView::of(session, payload, image, reused, now))
+    edge::ok_view(&QrView::of(session, payload, image, reused, now))
 }

@@ -7,9 +7,9 @@ use serde_json::{Value, json};
 use upstream_session::ConfigError;
 use upstream_session::ErrorCode;
 use upstream_session::FunctionSpec;
-use upstream_session::api::signature::{self, SignatureError};
-use upstream_session::api::{self, ApiError, ApiResult, Cors, env_required};
 use upstream_session::domain::{Amount, PaymentReport, ReportKind, SessionId, TrxId};
+use upstream_session::edge::signature::{self, SignatureError};
+use upstream_session::edge::{self, ApiError, ApiResult, Cors, env_required};
 use upstream_session::provider::{PaymentProvider, ReportKind as GatewayKind, VerifyError};
 use upstream_session::views::{ReportView, StatusView};
 use upstream_session::{Origin, SessionManager};
@@ -35,7 +35,7 @@ impl State {
             ));
         }
         Ok(Self {
-            manager: api::manager_from_env().await?,
+            manager: edge::manager_from_env().await?,
             cors: Cors::from_env(),
             secret: secret.into_bytes(),
             provider: PaymentProvider::from_env()?,
@@ -59,7 +59,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
 
 /// The handler: never panics, always answers with the envelope.
 pub async fn handler(state: &State, req: Request) -> Response<Body> {
-    api::serve(SPEC.name, &state.cors, req, |req| route(state, req)).await
+    edge::serve(SPEC.name, &state.cors, req, |req| route(state, req)).await
 }
 
 async fn route(state: &State, req: Request) -> ApiResult {
@@ -82,7 +82,7 @@ async fn route(state: &State, req: Request) -> ApiResult {
 /// like any verified report and answered 200. A `pending` status records nothing. An unreachable
 /// status API answers 503 so the gateway retries.
 async fn gateway_notification(state: &State, req: Request) -> ApiResult {
-    let raw = api::raw_body(&req)?;
+    let raw = edge::raw_body(&req)?;
     let notification = match state.provider.verify_notification(req.headers(), raw) {
         Ok(n) => n,
         Err(VerifyError::BadSignature) => {
@@ -107,7 +107,7 @@ async fn gateway_notification(state: &State, req: Request) -> ApiResult {
     })?;
     let kind = match confirmed.kind {
         GatewayKind::Pending => {
-            return api::ok(json!({
+            return edge::ok(json!({
                 "trxId": confirmed.order_id,
                 "outcome": "pending",
                 "alreadyProcessed": false,
@@ -129,20 +129,20 @@ async fn gateway_notification(state: &State, req: Request) -> ApiResult {
 }
 
 async fn status(state: &State, req: Request) -> ApiResult {
-    let trx_id = api::require_query(&req, "trxId", TrxId::parse)?;
-    let session_id = api::require_query(&req, "sessionId", SessionId::parse)?;
+    let trx_id = edge::require_query(&req, "trxId", TrxId::parse)?;
+    let session_id = edge::require_query(&req, "sessionId", SessionId::parse)?;
     let session = state
         .manager
         .get_payment_session(&session_id)
         .await?
         .filter(|s| s.trx_id == trx_id)
         .ok_or_else(ApiError::session_not_found)?;
-    api::ok_view(&StatusView::of(&session, state.manager.now()))
+    edge::ok_view(&StatusView::of(&session, state.manager.now()))
 }
 
 /// Reads the generic webhook's body: `{trxId, amount, status: "paid"|"failed", providerRef?}`.
 fn parse_report(body: &serde_json::Map<String, Value>) -> Result<PaymentReport, ApiError> {
-    let trx_id = api::require(body, "trxId", TrxId::parse)?;
+    let trx_id = edge::require(body, "trxId", TrxId::parse)?;
     let amount = match body.get("amount") {
         None | Some(Value::Null) => return Err(ApiError::missing("amount")),
         Some(v) => Amount::from_json(v).map_err(|_| ApiError::invalid("amount"))?,
@@ -175,7 +175,7 @@ fn parse_report(body: &serde_json::Map<String, Value>) -> Result<PaymentReport, 
 /// 200 with its outcome (granted, refund owed, failed), so the gateway stops retrying. Only a bad
 /// signature (401, nothing stored) or a body that cannot be read (400) is refused.
 async fn webhook(state: &State, req: Request) -> ApiResult {
-    let raw = api::raw_body(&req)?;
+    let raw = edge::raw_body(&req)?;
     let header = req
         .headers()
         .get(signature::HEADER)
@@ -189,7 +189,7 @@ async fn webhook(state: &State, req: Request) -> ApiResult {
         };
         return Err(ApiError::of(code));
     }
-    let report = parse_report(&api::json_body(&req)?)?;
+    let report = parse_report(&edge::json_body(&req)?)?;
     record(state, &report).await
 }
 
@@ -215,5 +215,5 @@ async fn record(state: &State, report: &PaymentReport) -> ApiResult {
         recorded.session.as_ref(),
         state.manager.now(),
     );
-    api::ok(serde_json::to_value(view).map_err(|_| ApiError::internal())?)
+    edge::ok(serde_json::to_value(view).map_err(|_| ApiError::internal())?)
 }

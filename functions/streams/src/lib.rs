@@ -3,7 +3,7 @@
 use lambda_http::{Body, Request, Response};
 use upstream_session::ConfigError;
 use upstream_session::FunctionSpec;
-use upstream_session::api::{self, ApiError, ApiResult, Cors};
+use upstream_session::edge::{self, ApiError, ApiResult, Cors};
 use upstream_session::views::{StreamView, StreamsView};
 use upstream_session::{SessionManager, Store};
 
@@ -16,7 +16,7 @@ pub struct State {
 impl State {
     /// From the environment (`TABLE_NAME`, `ALLOWED_ORIGINS`).
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let manager: SessionManager = api::manager_from_env().await?;
+        let manager: SessionManager = edge::manager_from_env().await?;
         Ok(Self {
             store: manager.store().clone(),
             cors: Cors::from_env(),
@@ -35,7 +35,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
 
 /// The handler: never panics, always answers with the envelope.
 pub async fn handler(state: &State, req: Request) -> Response<Body> {
-    api::serve(SPEC.name, &state.cors, req, |req| list(state, req)).await
+    edge::serve(SPEC.name, &state.cors, req, |req| list(state, req)).await
 }
 
 async fn list(state: &State, req: Request) -> ApiResult {
@@ -50,5 +50,5 @@ async fn list(state: &State, req: Request) -> ApiResult {
         .filter(|s| s.active)
         .map(|s| StreamView::of(&s))
         .collect();
-    api::ok_view(&StreamsView { streams })
+    edge::ok_view(&StreamsView { streams })
 }

@@ -4,12 +4,12 @@
 
 use lambda_http::{Body, Request, Response};
 use upstream_session::FunctionSpec;
-use upstream_session::api::{self, ApiError, ApiResult};
 use upstream_session::domain::{StreamId, UserId};
+use upstream_session::edge::{self, ApiError, ApiResult};
 use upstream_session::views::{UserAccessView, UserSessionsView};
 
 /// Built once per container: the session manager and CORS.
-pub type State = api::ManagerState;
+pub type State = edge::ManagerState;
 
 /// This function, declared once: the local stack, the tests and the template test read it.
 pub const SPEC: FunctionSpec = FunctionSpec {
@@ -25,16 +25,16 @@ pub const SPEC: FunctionSpec = FunctionSpec {
 
 /// The handler: never panics, always answers with the envelope.
 pub async fn handler(state: &State, req: Request) -> Response<Body> {
-    api::serve(SPEC.name, &state.cors, req, |req| route(state, req)).await
+    edge::serve(SPEC.name, &state.cors, req, |req| route(state, req)).await
 }
 
 async fn route(state: &State, req: Request) -> ApiResult {
     match req.method().as_str() {
-        "GET" => list(state, api::require_query(&req, "userId", UserId::parse)?).await,
+        "GET" => list(state, edge::require_query(&req, "userId", UserId::parse)?).await,
         "POST" => {
-            let body = api::json_body(&req)?;
-            let user = api::require(&body, "userId", UserId::parse)?;
-            let stream = api::require(&body, "streamId", StreamId::parse)?;
+            let body = edge::json_body(&req)?;
+            let user = edge::require(&body, "userId", UserId::parse)?;
+            let stream = edge::require(&body, "streamId", StreamId::parse)?;
             access(state, user, stream).await
         }
         _ => Err(ApiError::method_not_allowed()),
@@ -44,11 +44,11 @@ async fn route(state: &State, req: Request) -> ApiResult {
 async fn list(state: &State, user: UserId) -> ApiResult {
     let sessions = state.manager.get_user_sessions(&user).await?;
     let now = state.manager.now();
-    api::ok_view(&UserSessionsView::of(user, &sessions, now))
+    edge::ok_view(&UserSessionsView::of(user, &sessions, now))
 }
 
 async fn access(state: &State, user: UserId, stream: StreamId) -> ApiResult {
     let sessions = state.manager.get_user_sessions(&user).await?;
     let now = state.manager.now();
-    api::ok_view(&UserAccessView::of(stream, &sessions, now))
+    edge::ok_view(&UserAccessView::of(stream, &sessions, now))
 }

@@ -7,8 +7,8 @@ use chrono::TimeDelta;
 use http_body_util::Full;
 use hyper::body::Bytes;
 use upstream_local::{DynamoLocal, Storage, local_dir};
-use upstream_session::api::{Cors, event};
 use upstream_session::catalog::parse_catalog;
+use upstream_session::edge::{Cors, event};
 use upstream_session::qris::DEMO_STATIC;
 use upstream_session::store::{TABLE, local_client};
 use upstream_session::{Policy, SessionManager, Store, SystemClock};
@@ -50,7 +50,7 @@ struct Stack {
 }
 
 pub fn run(args: DevArgs) -> Result<(), String> {
-    upstream_session::api::init_logging();
+    upstream_session::edge::init_logging();
     let storage = if args.in_memory {
         Storage::InMemory
     } else {

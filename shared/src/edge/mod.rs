@@ -1,4 +1,4 @@
-//! HTTP plumbing shared by the Lambda functions: the JSON envelope and stable error codes, request
+//! The Lambda/HTTP edge shared by the functions: the JSON envelope and stable error codes, request
 //! parsing, CORS, the per-request log line with its DynamoDB call count, webhook signatures, and
 //! API Gateway v2 events for tests and the local stack.
 
