@@ -1,6 +1,7 @@
 //! Playback token costs: issuing (ES256 sign) and verifying (ES256 verify + claims), each against a
 //! reference measured in the same run (one SHA-256 of a token-sized input), so the figures compare
 //! across machines. Goal: each ≤ 100 µs on the development machine.
+#![allow(clippy::unwrap_used)] // a benchmark: a panic is the failure report
 
 use chrono::{DateTime, TimeDelta};
 use criterion::{Criterion, black_box, criterion_group, criterion_main};

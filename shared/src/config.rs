@@ -2,6 +2,8 @@
 
 use chrono::TimeDelta;
 
+use crate::provider::ProviderConfigError;
+
 /// How long things last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Policy {
@@ -24,12 +26,53 @@ impl Default for Policy {
     }
 }
 
-/// A configuration value that could not be used.
+/// The one configuration error of the product: a missing or unusable setting. A function refuses to
+/// start with it (one log line); the CLI prints it. Never contains a secret's value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{name} must be a whole number of seconds between 1 and 31536000, got {value:?}")]
-pub struct ConfigError {
-    pub name: &'static str,
-    pub value: String,
+pub enum ConfigError {
+    /// A required setting is absent or blank.
+    #[error("{0} is not set")]
+    Missing(String),
+    /// A duration that is not a whole number of seconds in range.
+    #[error("{name} must be a whole number of seconds between 1 and 31536000, got {value:?}")]
+    Seconds {
+        /// The variable.
+        name: &'static str,
+        /// What it held.
+        value: String,
+    },
+    /// A setting present but unusable; `why` continues the sentence after the name.
+    #[error("{name} {why}")]
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// What is wrong, e.g. `is not a number: "x"`.
+        why: String,
+    },
+    /// The payment gateway's settings.
+    #[error(transparent)]
+    Provider(#[from] ProviderConfigError),
+}
+
+impl ConfigError {
+    /// A setting present but unusable.
+    pub fn invalid(name: &'static str, why: impl Into<String>) -> Self {
+        Self::Invalid {
+            name,
+            why: why.into(),
+        }
+    }
+
+    /// The variable at fault, when one is.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Self::Missing(name) => Some(name),
+            Self::Seconds { name, .. } | Self::Invalid { name, .. } => Some(name),
+            Self::Provider(ProviderConfigError::Missing(name))
+            | Self::Provider(ProviderConfigError::Invalid { name, .. }) => Some(name),
+            Self::Provider(_) => Some("PAYMENT_PROVIDER"),
+        }
+    }
 }
 
 impl Policy {
@@ -46,7 +89,7 @@ impl Policy {
                 None => Ok(default),
                 Some(value) => match value.trim().parse::<i64>() {
                     Ok(secs) if (1..=31_536_000).contains(&secs) => Ok(TimeDelta::seconds(secs)),
-                    _ => Err(ConfigError { name, value }),
+                    _ => Err(ConfigError::Seconds { name, value }),
                 },
             }
         };
@@ -77,7 +120,23 @@ mod tests {
         assert_eq!(p.access_duration, TimeDelta::seconds(60));
         let err =
             Policy::from_lookup(|n| (n == "TTL_GRACE_SECONDS").then(|| "soon".into())).unwrap_err();
-        assert_eq!(err.name, "TTL_GRACE_SECONDS");
+        assert_eq!(err.name(), Some("TTL_GRACE_SECONDS"));
         assert!(Policy::from_lookup(|_| Some("0".into())).is_err());
+    }
+
+    #[test]
+    fn one_error_type_names_the_variable_at_fault() {
+        let missing: ConfigError = ProviderConfigError::Missing("MIDTRANS_SERVER_KEY").into();
+        assert_eq!(missing.name(), Some("MIDTRANS_SERVER_KEY"));
+        assert_eq!(
+            missing.to_string(),
+            "MIDTRANS_SERVER_KEY must be set for this payment provider"
+        );
+        let bad = ConfigError::invalid("QRIS_MAX_AMOUNT", "is not a number: \"x\"");
+        assert_eq!(bad.to_string(), "QRIS_MAX_AMOUNT is not a number: \"x\"");
+        assert_eq!(
+            ConfigError::Missing("TABLE_NAME".into()).to_string(),
+            "TABLE_NAME is not set"
+        );
     }
 }

@@ -1,11 +1,15 @@
 //! Upstream Pay's session core: domain types, pure rules, the QRIS engine and the DynamoDB store,
 //! shared by every Lambda function and the operator CLI.
 
-pub mod api;
+#![warn(missing_docs)]
+
 pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod edge;
+pub mod error_code;
+pub mod function_spec;
 pub mod manager;
 pub mod playback;
 pub mod provider;
@@ -15,7 +19,9 @@ pub mod store;
 pub mod views;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
-pub use config::Policy;
+pub use config::{ConfigError, Policy};
+pub use error_code::ErrorCode;
+pub use function_spec::FunctionSpec;
 pub use manager::{
     AccessCheck, CreateOutcome, GrantOutcome, NewSession, Origin, PayOutcome, Recorded,
     RevokeOutcome, SessionKey, SessionManager,

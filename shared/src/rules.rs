@@ -140,6 +140,7 @@ pub fn ledger_ttl(record: &PaymentRecord) -> Option<i64> {
 /// The answer to "may this viewer watch this stream with this session?".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Access {
+    /// Whether access is granted.
     pub granted: bool,
     /// Time left when granted, zero otherwise.
     pub remaining: TimeDelta,

@@ -6,6 +6,12 @@ use serde::Serialize;
 
 use crate::domain::{PaymentRecord, PaymentSession, Status, format_idr};
 
+mod session;
+pub use session::{
+    AccessView, ApprovalView, QrView, RevokeView, SessionEventsView, SessionPageView, SessionView,
+    StatusView, StreamView, StreamsView, UserAccessView, UserSessionView, UserSessionsView,
+};
+
 fn iso(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
@@ -14,11 +20,17 @@ fn iso(t: DateTime<Utc>) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentView {
+    /// The ledger record's id.
     pub payment_id: String,
+    /// The gateway (`static`, `midtrans`, `xendit`, `manual`, `complimentary`).
     pub provider: String,
+    /// The gateway's reference of the payment.
     pub provider_ref: String,
+    /// The transaction id it reported.
     pub trx_id: String,
+    /// The amount in rupiah.
     pub amount: u64,
+    /// The amount formatted for people, e.g. `Rp 1.000`.
     pub amount_display: String,
     /// `granted`, `refund_due`, `failed` or `refunded`.
     pub outcome: &'static str,
@@ -31,18 +43,25 @@ pub struct PaymentView {
     /// For a refund owed: `open` or `settled`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<&'static str>,
+    /// When the report arrived.
     pub received_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The session it paid, if any.
     pub session_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The viewer, if known.
     pub user_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The stream, if known.
     pub stream_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// When the refund was settled.
     pub settled_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Who settled the refund.
     pub settled_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// A free-form note.
     pub note: Option<String>,
 }
 
@@ -79,11 +98,14 @@ impl PaymentView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReportView {
+    /// The ledger record's id.
     pub payment_id: String,
+    /// The transaction id it reported.
     pub trx_id: String,
     /// `granted`, `refund_due`, `failed` or `refunded`.
     pub outcome: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// For a refund owed: why.
     pub reason: Option<&'static str>,
     /// A repeat delivery: nothing changed.
     pub already_processed: bool,
@@ -93,6 +115,7 @@ pub struct ReportView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The session's expiry, when the report named one.
     pub expires_at: Option<String>,
 }
 

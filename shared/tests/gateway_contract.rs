@@ -1,6 +1,7 @@
 //! Contract tests on the gateways' documented samples (tests/fixtures/gateways/README.md says where
 //! each comes from): a genuine notification is accepted; one changed character of the signature or
 //! token, the amount or the order id is refused.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use http::{HeaderMap, HeaderValue};
 use upstream_session::provider::{

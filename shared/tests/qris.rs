@@ -1,4 +1,5 @@
 //! QRIS engine tests on real, publicly published payloads and broken variants of them.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use upstream_session::qris::{
     DEFAULT_MAX_AMOUNT, DEMO_STATIC, DataObject, Qris, QrisError, crc16_hex, png, png_data_url,

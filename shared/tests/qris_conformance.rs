@@ -1,6 +1,7 @@
 //! The QRIS specification's data-object rules, one test per rule, each on real payloads published in
 //! public repositories and on a broken variant of them (the same payload with one object changed and
 //! its CRC recomputed, so only the rule under test can refuse it).
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use upstream_session::qris::{DEMO_STATIC, DataObject, Qris};
 

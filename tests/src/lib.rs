@@ -1,5 +1,6 @@
 //! Test harness: one DynamoDB Local per test binary (started on first use, killed when the binary
 //! ends) and a fresh table per test.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -8,7 +9,7 @@ use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 use upstream_local::{DynamoLocal, Storage};
 use upstream_session::store::{TABLE, Timeouts, local_client_with};
-use upstream_session::{Clock, ManualClock, Policy, SessionManager, Store};
+use upstream_session::{Clock, FunctionSpec, ManualClock, Policy, SessionManager, Store};
 
 /// The DynamoDB Local of this test binary.
 pub fn dynamo() -> &'static DynamoLocal {
@@ -107,9 +108,9 @@ pub const PLAYBACK_ISSUER: &str = "https://api.upstream.test";
 /// Playback settings signing with `key` as [`PLAYBACK_ISSUER`] (default audience and TTL).
 pub fn playback_env(
     key: &upstream_session::playback::SigningKey,
-) -> upstream_session::api::playback::PlaybackEnv {
+) -> upstream_session::edge::playback::PlaybackEnv {
     let pem = key.to_pkcs8_pem();
-    upstream_session::api::playback::PlaybackEnv::from_lookup(|name| match name {
+    upstream_session::edge::playback::PlaybackEnv::from_lookup(|name| match name {
         "PLAYBACK_SIGNING_KEY" => Some(pem.clone()),
         "PLAYBACK_ISSUER" => Some(PLAYBACK_ISSUER.to_owned()),
         _ => None,
@@ -170,7 +171,7 @@ pub async fn api_with(policy: Policy) -> Api {
     for stream in upstream_session::catalog::parse_catalog(&catalog).unwrap() {
         h.store.put_stream(&stream).await.unwrap();
     }
-    let cors = upstream_session::api::Cors::new("http://127.0.0.1:3001");
+    let cors = upstream_session::edge::Cors::new("http://127.0.0.1:3001");
     let qris = upstream_session::qris::Qris::parse(upstream_session::qris::DEMO_STATIC).unwrap();
     let playback_key = upstream_session::playback::SigningKey::generate();
     let playback = playback_auth::State::new(
@@ -216,19 +217,21 @@ impl Api {
     /// Runs the named function's handler on an API Gateway v2 event.
     pub async fn call(&self, function: &str, event: &serde_json::Value) -> Reply {
         let req =
-            upstream_session::api::event::request_from_event(event).expect("a valid v2 event");
+            upstream_session::edge::event::request_from_event(event).expect("a valid v2 event");
         let resp = match function {
-            "generate-qris" => generate_qris::handler(&self.generate, req).await,
-            "payment-callback" => payment_callback::handler(&self.callback, req).await,
-            "check-access" => check_access::handler(&self.check, req).await,
-            "user-sessions" => user_sessions::handler(&self.sessions, req).await,
-            "streams" => streams::handler(&self.streams, req).await,
-            "playback-auth" => playback_auth::handler(&self.playback, req).await,
+            n if n == generate_qris::SPEC.name => generate_qris::handler(&self.generate, req).await,
+            n if n == payment_callback::SPEC.name => {
+                payment_callback::handler(&self.callback, req).await
+            }
+            n if n == check_access::SPEC.name => check_access::handler(&self.check, req).await,
+            n if n == user_sessions::SPEC.name => user_sessions::handler(&self.sessions, req).await,
+            n if n == streams::SPEC.name => streams::handler(&self.streams, req).await,
+            n if n == playback_auth::SPEC.name => playback_auth::handler(&self.playback, req).await,
             other => panic!("unknown function {other}"),
         };
         let operations = resp
             .extensions()
-            .get::<upstream_session::api::DynamoCalls>()
+            .get::<upstream_session::edge::DynamoCalls>()
             .map(|c| c.0.clone())
             .unwrap_or_default();
         let calls = operations.len() as u32;
@@ -261,7 +264,7 @@ impl Api {
     ) -> Reply {
         let body = body.map(|b| b.to_string());
         let headers = vec![("content-type".to_owned(), "application/json".to_owned())];
-        let event = upstream_session::api::event::http_v2_event(
+        let event = upstream_session::edge::event::http_v2_event(
             method,
             path,
             query,
@@ -287,7 +290,7 @@ impl Api {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
-        let event = upstream_session::api::event::http_v2_event(
+        let event = upstream_session::edge::event::http_v2_event(
             method,
             path,
             "",
@@ -308,7 +311,7 @@ impl Api {
     ) -> Reply {
         let body = body.map(|b| b.to_string());
         let headers = vec![("content-type".to_owned(), "application/json".to_owned())];
-        let mut event = upstream_session::api::event::http_v2_event(
+        let mut event = upstream_session::edge::event::http_v2_event(
             method,
             path,
             query,
@@ -323,11 +326,11 @@ impl Api {
             manager: self.h.manager.clone(),
             allow_local: false,
         };
-        let req = upstream_session::api::event::request_from_event(&event).expect("a valid event");
+        let req = upstream_session::edge::event::request_from_event(&event).expect("a valid event");
         let resp = admin::handler(&state, req).await;
         let operations = resp
             .extensions()
-            .get::<upstream_session::api::DynamoCalls>()
+            .get::<upstream_session::edge::DynamoCalls>()
             .map(|c| c.0.clone())
             .unwrap_or_default();
         assert_allowed("admin", &operations);
@@ -350,7 +353,7 @@ impl Api {
     pub async fn webhook(&self, body: &serde_json::Value, signature: Option<String>) -> Reply {
         let raw = body.to_string();
         let sig = signature.unwrap_or_else(|| {
-            upstream_session::api::signature::sign(
+            upstream_session::edge::signature::sign(
                 SECRET.as_bytes(),
                 self.h.clock.now().timestamp(),
                 raw.as_bytes(),
@@ -360,7 +363,7 @@ impl Api {
             ("content-type".to_owned(), "application/json".to_owned()),
             ("x-upstream-signature".to_owned(), sig),
         ];
-        let event = upstream_session::api::event::http_v2_event(
+        let event = upstream_session::edge::event::http_v2_event(
             "POST",
             "/api/payment-callback",
             "",
@@ -381,23 +384,35 @@ fn iam_action(operation: &str) -> &str {
     }
 }
 
-/// Fails the test if a function sent an operation its declared `DYNAMODB_ACCESS` (and so its SAM
+/// Every function of the product, by its spec: the test-side list (the local stack has its own in
+/// `infra/cli/src/routes.rs`; the template test checks both against `template.yaml`).
+pub const FUNCTIONS: [&FunctionSpec; 7] = [
+    &generate_qris::SPEC,
+    &payment_callback::SPEC,
+    &check_access::SPEC,
+    &user_sessions::SPEC,
+    &streams::SPEC,
+    &admin::SPEC,
+    &playback_auth::SPEC,
+];
+
+/// The spec of the function named `name`.
+pub fn spec(name: &str) -> &'static FunctionSpec {
+    FUNCTIONS
+        .iter()
+        .copied()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("unknown function {name}"))
+}
+
+/// Fails the test if a function sent an operation its declared DynamoDB access (and so its SAM
 /// policy, which a test compares with it) does not allow: least privilege checked against behaviour.
 pub fn assert_allowed(function: &str, operations: &[String]) {
-    let declared: &[(&str, &str)] = match function {
-        "generate-qris" => generate_qris::DYNAMODB_ACCESS,
-        "payment-callback" => payment_callback::DYNAMODB_ACCESS,
-        "check-access" => check_access::DYNAMODB_ACCESS,
-        "user-sessions" => user_sessions::DYNAMODB_ACCESS,
-        "streams" => streams::DYNAMODB_ACCESS,
-        "admin" => admin::DYNAMODB_ACCESS,
-        "playback-auth" => playback_auth::DYNAMODB_ACCESS,
-        other => panic!("unknown function {other}"),
-    };
+    let spec = spec(function);
     for op in operations {
         let action = iam_action(op);
         assert!(
-            declared.iter().any(|(a, _)| *a == action),
+            spec.allows(action),
             "{function} sent {op}, which its policy does not allow ({action})"
         );
     }

@@ -1,5 +1,6 @@
 //! The admin function in-process on DynamoDB Local: approvals by each key, grants, IAM refusal,
 //! audit events with the principal, the catalog, the session list and the page.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use chrono::TimeDelta;
 use serde_json::{Value, json};
@@ -32,7 +33,7 @@ impl Admin {
     ) -> Reply {
         let body = body.map(|b| b.to_string());
         let headers = vec![("content-type".to_owned(), "application/json".to_owned())];
-        let mut event = upstream_session::api::event::http_v2_event(
+        let mut event = upstream_session::edge::event::http_v2_event(
             method,
             path,
             query,
@@ -45,7 +46,7 @@ impl Admin {
                 "userArn": OPERATOR, "userId": "AIDAEXAMPLE"
             }});
         }
-        let req = upstream_session::api::event::request_from_event(&event).unwrap();
+        let req = upstream_session::edge::event::request_from_event(&event).unwrap();
         let resp = admin::handler(&self.state, req).await;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
@@ -60,7 +61,7 @@ impl Admin {
         };
         let operations = resp
             .extensions()
-            .get::<upstream_session::api::DynamoCalls>()
+            .get::<upstream_session::edge::DynamoCalls>()
             .map(|c| c.0.clone())
             .unwrap_or_default();
         upstream_tests::assert_allowed("admin", &operations);

@@ -1,5 +1,6 @@
 //! Replays every event in `tests/events/` (the files `sam local invoke -e` takes) against its
 //! function's handler in-process on DynamoDB Local, and checks status and body.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,12 +1,13 @@
 //! The public API end to end, in-process on DynamoDB Local: the full payment flow, every webhook
 //! outcome, the request budgets and the bearer-secret rule.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::collections::HashSet;
 
 use chrono::TimeDelta;
 use serde_json::json;
 use upstream_session::Clock;
-use upstream_session::api::signature;
+use upstream_session::edge::signature;
 use upstream_tests::{Api, Reply, SECRET, api};
 
 async fn generate(api: &Api, user: &str, stream: &str) -> Reply {

@@ -2,6 +2,7 @@
 //! arbitrary content in API Gateway v2 events, through the real handlers on DynamoDB Local. Whatever
 //! arrives: never a panic, never a 5xx, always the JSON envelope with a stable code. Case counts are
 //! bounded so the whole file runs in seconds (set `PROPTEST_CASES` to search longer).
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -279,10 +280,10 @@ fn event(api: &Api, (method, path, query, mut headers, body, sign): Case) -> Val
         headers.retain(|(k, _)| k != "x-upstream-signature");
         headers.push((
             "x-upstream-signature".to_owned(),
-            upstream_session::api::signature::sign(SECRET.as_bytes(), t, raw.as_bytes()),
+            upstream_session::edge::signature::sign(SECRET.as_bytes(), t, raw.as_bytes()),
         ));
     }
-    upstream_session::api::event::http_v2_event(method, &path, &query, &headers, body.as_deref())
+    upstream_session::edge::event::http_v2_event(method, &path, &query, &headers, body.as_deref())
 }
 
 fn fuzz_public(function: &'static str, routes: &'static [(&'static str, &'static str)]) {
@@ -324,27 +325,27 @@ fn report(function: &str, seen: &std::collections::BTreeMap<String, u32>) {
 
 #[test]
 fn generate_qris_survives_arbitrary_requests() {
-    fuzz_public("generate-qris", generate_qris::ROUTES);
+    fuzz_public("generate-qris", generate_qris::SPEC.routes);
 }
 
 #[test]
 fn payment_callback_survives_arbitrary_requests() {
-    fuzz_public("payment-callback", payment_callback::ROUTES);
+    fuzz_public("payment-callback", payment_callback::SPEC.routes);
 }
 
 #[test]
 fn check_access_survives_arbitrary_requests() {
-    fuzz_public("check-access", check_access::ROUTES);
+    fuzz_public("check-access", check_access::SPEC.routes);
 }
 
 #[test]
 fn user_sessions_survives_arbitrary_requests() {
-    fuzz_public("user-sessions", user_sessions::ROUTES);
+    fuzz_public("user-sessions", user_sessions::SPEC.routes);
 }
 
 #[test]
 fn streams_survives_arbitrary_requests() {
-    fuzz_public("streams", streams::ROUTES);
+    fuzz_public("streams", streams::SPEC.routes);
 }
 
 #[test]
@@ -382,7 +383,7 @@ fn admin_survives_arbitrary_requests() {
                     "userArn": "arn:aws:iam::123456789012:user/fuzz", "userId": "AIDAEXAMPLE"
                 }});
             }
-            let req = upstream_session::api::event::request_from_event(&ev).unwrap();
+            let req = upstream_session::edge::event::request_from_event(&ev).unwrap();
             let resp = rt.block_on(admin::handler(&state, req));
             let ct = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
             let body: &[u8] = resp.body().as_ref();

@@ -1,5 +1,6 @@
 //! Hardening (issue 12) through the real handlers on DynamoDB Local: invisible characters in ids,
 //! cursors of another listing, a DynamoDB endpoint that never answers.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::time::{Duration, Instant};
 
@@ -8,12 +9,12 @@ use upstream_tests::{Reply, api};
 
 /// An admin request with an IAM caller in the request context.
 async fn admin_get(state: &admin::State, path: &str, query: &str) -> (u16, Value) {
-    let mut event = upstream_session::api::event::http_v2_event("GET", path, query, &[], None);
+    let mut event = upstream_session::edge::event::http_v2_event("GET", path, query, &[], None);
     event["requestContext"]["authorizer"] = json!({"iam": {
         "accessKey": "AKIAEXAMPLE", "accountId": "123456789012", "callerId": "AIDAEXAMPLE",
         "userArn": "arn:aws:iam::123456789012:user/operator", "userId": "AIDAEXAMPLE"
     }});
-    let req = upstream_session::api::event::request_from_event(&event).unwrap();
+    let req = upstream_session::edge::event::request_from_event(&event).unwrap();
     let resp = admin::handler(state, req).await;
     let body: &[u8] = resp.body().as_ref();
     (
@@ -149,17 +150,17 @@ async fn a_dynamodb_that_never_answers_is_a_503_within_the_operation_timeout() {
     );
     let state = check_access::State {
         manager,
-        cors: upstream_session::api::Cors::new("http://127.0.0.1:3001"),
+        cors: upstream_session::edge::Cors::new("http://127.0.0.1:3001"),
         playback: None,
     };
-    let event = upstream_session::api::event::http_v2_event(
+    let event = upstream_session::edge::event::http_v2_event(
         "GET",
         "/api/check-access",
         "sessionId=session_0123456789abcdef0123456789abcdef&streamId=2",
         &[],
         None,
     );
-    let req = upstream_session::api::event::request_from_event(&event).unwrap();
+    let req = upstream_session::edge::event::request_from_event(&event).unwrap();
     let started = Instant::now();
     let resp = tokio::time::timeout(Duration::from_secs(20), check_access::handler(&state, req))
         .await
@@ -239,12 +240,15 @@ fn the_start_up_check_refuses_a_non_conforming_static_qris() {
         ("55", "02", "tag 56"),
     ] {
         let err = generate_qris::static_qris(&edit(id, value)).unwrap_err();
-        assert!(err.0.contains(tag), "{id}={value}: {err}");
+        assert!(err.to_string().contains(tag), "{id}={value}: {err}");
     }
     // A conforming foreign (Thai PromptPay) code is not an Indonesian merchant.
     let thai = "0002010102110216478772000245472004155303920002454991531343007640052044640122067749700130810016A00000067701011201150107536000315080214KB0000018904640320KPS004KB00000189046431690016A00000067701011301030040214KB0000018904640420KPS004KB00000189046451430014A0000000041010010641697102111234567890152045631530376454041.005802TH5910NOKKY SHOP6004CITY62240508854304870708420677496304E809";
     let err = generate_qris::static_qris(thai).unwrap_err();
-    assert!(err.0.contains("not an Indonesian merchant"), "{err}");
+    assert!(
+        err.to_string().contains("not an Indonesian merchant"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! The payments ledger and access integrity, through the real handlers on DynamoDB Local: every refund
 //! reason from a signed webhook (on the ledger and on `GET /admin/refunds`), concurrent deliveries,
 //! QR ownership, too-late money that outlives its session, settle and revoke.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -1,15 +1,16 @@
 //! Playback tokens end to end, in-process on DynamoDB Local: check-access and the status poll issue
 //! them (within their request budgets), the verifier function accepts them in each media server's
 //! contract with zero database requests, and revoked or expired access issues none.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::TimeDelta;
 use serde_json::{Value, json};
-use upstream_session::api::event::http_v2_event;
-use upstream_session::api::playback::PlaybackIssuer;
 use upstream_session::catalog::CACHE_TTL;
 use upstream_session::domain::{MediaPath, SessionId, StreamId};
+use upstream_session::edge::event::http_v2_event;
+use upstream_session::edge::playback::PlaybackIssuer;
 use upstream_session::playback::{hooks, session_hash};
 use upstream_session::{Clock, Origin};
 use upstream_tests::{Api, OME_SECRET, PLAYBACK_ISSUER, Reply, api, playback_env};
@@ -389,7 +390,7 @@ async fn the_admin_sets_and_validates_the_media_path() {
                 &headers,
                 Some(&body.to_string()),
             );
-            let req = upstream_session::api::event::request_from_event(&event).unwrap();
+            let req = upstream_session::edge::event::request_from_event(&event).unwrap();
             let resp = admin::handler(admin, req).await;
             let status = resp.status().as_u16();
             let body: Value = serde_json::from_slice(resp.body().as_ref()).unwrap();

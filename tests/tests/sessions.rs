@@ -1,4 +1,5 @@
 //! SessionManager against the official DynamoDB Local.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::collections::HashSet;
 

@@ -5,12 +5,13 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use upstream_session::RevokeOutcome;
-use upstream_session::api::{self, ApiError, ApiResult};
 use upstream_session::domain::{PaymentId, PaymentRecord, RefundStatus, SessionId};
+use upstream_session::edge::{self, ApiError, ApiResult};
 use upstream_session::store::SettleOutcome;
-use upstream_session::views::PaymentView;
+use upstream_session::views::{PaymentView, RevokeView, SessionView};
 
-use crate::{State, admin_origin, note_of, session_json};
+use crate::{State, admin_origin, note_of};
+use upstream_session::ErrorCode;
 
 /// Western Indonesian Time: the day boundaries of `from`/`to` dates.
 const WIB: TimeDelta = TimeDelta::hours(7);
@@ -18,7 +19,7 @@ const WIB: TimeDelta = TimeDelta::hours(7);
 /// `POST /admin/sessions/{sessionId}/revoke {note?, refund?}`.
 pub async fn revoke(state: &State, req: &Request, id: &str, actor: &str) -> ApiResult {
     let id = SessionId::parse(id).map_err(|_| ApiError::invalid("sessionId"))?;
-    let body = api::json_body(req)?;
+    let body = edge::json_body(req)?;
     let refund = match body.get("refund") {
         None | Some(serde_json::Value::Null) => false,
         Some(serde_json::Value::Bool(b)) => *b,
@@ -27,87 +28,74 @@ pub async fn revoke(state: &State, req: &Request, id: &str, actor: &str) -> ApiR
     let origin = admin_origin(actor, note_of(&body)?);
     let now = state.manager.now();
     match state.manager.revoke(&id, refund, &origin).await? {
-        RevokeOutcome::Revoked { session, refund } => {
-            let mut data = session_json(&session, now);
-            data["refund"] = json!(refund.as_deref().map(PaymentView::of));
-            api::ok(data)
-        }
-        RevokeOutcome::NotOpen(_) => Err(ApiError::new(
-            409,
-            "SESSION_CLOSED",
-            "Sesi ini sudah tidak aktif; tidak ada akses yang bisa dicabut",
-        )),
+        RevokeOutcome::Revoked { session, refund } => edge::ok_view(&RevokeView {
+            session: SessionView::of(&session, now),
+            refund: refund.as_deref().map(PaymentView::of),
+        }),
+        RevokeOutcome::NotOpen(_) => Err(ApiError::of(ErrorCode::SessionNotRevocable)),
         RevokeOutcome::NotFound => Err(ApiError::session_not_found()),
     }
 }
 
 /// `GET /admin/refunds?status=open|settled&cursor=&limit=`.
 pub async fn list_refunds(state: &State, req: &Request) -> ApiResult {
-    let status = match api::query(req, "status").filter(|s| !s.is_empty()) {
+    let status = match edge::query(req, "status").filter(|s| !s.is_empty()) {
         None => RefundStatus::Open,
         Some(s) => RefundStatus::parse(&s).ok_or_else(|| ApiError::invalid("status"))?,
     };
     let limit = limit_of(req, 50, 100)?;
-    let cursor = api::query(req, "cursor").filter(|c| !c.is_empty());
+    let cursor = edge::query(req, "cursor").filter(|c| !c.is_empty());
     let page = state
         .manager
         .store()
         .list_refunds(status, limit, cursor.as_deref())
         .await?;
     let refunds: Vec<_> = page.records.iter().map(PaymentView::of).collect();
-    api::ok(json!({"refunds": refunds, "cursor": page.next_cursor}))
+    edge::ok(json!({"refunds": refunds, "cursor": page.next_cursor}))
 }
 
 /// `POST /admin/refunds/{paymentId}/settle {note?}`: idempotent.
 pub async fn settle(state: &State, req: &Request, id: &str, actor: &str) -> ApiResult {
     let id = PaymentId::parse(id).map_err(|_| ApiError::invalid("paymentId"))?;
-    let body = api::json_body(req)?;
+    let body = edge::json_body(req)?;
     let origin = admin_origin(actor, note_of(&body)?);
     let (record, already) = match state.manager.settle_refund(&id, &origin).await? {
         SettleOutcome::Settled(r) => (r, false),
         SettleOutcome::AlreadySettled(r) => (r, true),
         SettleOutcome::NotARefund(_) => {
-            return Err(ApiError::new(
-                409,
-                "NOT_A_REFUND",
-                "Pembayaran ini tidak perlu dikembalikan",
-            ));
+            return Err(ApiError::of(ErrorCode::NotARefund));
         }
         SettleOutcome::NotFound => {
-            return Err(ApiError::new(
-                404,
-                "PAYMENT_NOT_FOUND",
-                "Pembayaran tidak ditemukan",
-            ));
+            return Err(ApiError::of(ErrorCode::PaymentNotFound));
         }
     };
     let mut data =
         serde_json::to_value(PaymentView::of(&record)).map_err(|_| ApiError::internal())?;
     data["alreadySettled"] = json!(already);
-    api::ok(data)
+    edge::ok(data)
 }
 
 /// `GET /admin/payments?from=&to=&cursor=&limit=&format=csv`: the ledger of a period, oldest first.
 /// Dates are WIB days (`2026-11-23`, both inclusive) or RFC 3339 instants.
 pub async fn list_payments(state: &State, req: &Request) -> ApiResult {
-    let from = match api::query(req, "from").filter(|s| !s.is_empty()) {
+    let from = match edge::query(req, "from").filter(|s| !s.is_empty()) {
         None => return Err(ApiError::missing("from")),
         Some(raw) => instant(&raw, false).ok_or_else(|| ApiError::invalid("from"))?,
     };
-    let to = match api::query(req, "to").filter(|s| !s.is_empty()) {
+    let to = match edge::query(req, "to").filter(|s| !s.is_empty()) {
         None => state.manager.now(),
         Some(raw) => instant(&raw, true).ok_or_else(|| ApiError::invalid("to"))?,
     };
     if to < from {
         return Err(ApiError::invalid("to"));
     }
-    let csv = match api::query(req, "format").as_deref() {
+    let csv = match edge::query(req, "format").as_deref() {
         None | Some("" | "json") => false,
         Some("csv") => true,
         Some(_) => return Err(ApiError::invalid("format")),
     };
     let limit = limit_of(req, 100, 1000)?;
-    let cursor = api::query(req, "cursor").filter(|c| !c.is_empty());
+    let cursor = edge::query(req, "cursor").filter(|c| !c.is_empty());
     let page = state
         .manager
         .store()
@@ -130,11 +118,11 @@ pub async fn list_payments(state: &State, req: &Request) -> ApiResult {
             .map_err(|_| ApiError::internal());
     }
     let payments: Vec<_> = page.records.iter().map(PaymentView::of).collect();
-    api::ok(json!({"payments": payments, "cursor": page.next_cursor}))
+    edge::ok(json!({"payments": payments, "cursor": page.next_cursor}))
 }
 
 fn limit_of(req: &Request, default: usize, max: usize) -> Result<usize, ApiError> {
-    match api::query(req, "limit").filter(|l| !l.is_empty()) {
+    match edge::query(req, "limit").filter(|l| !l.is_empty()) {
         None => Ok(default),
         Some(l) => l
             .parse::<usize>()

@@ -8,14 +8,17 @@ mod page;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::{Map, Value, json};
-use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors, iso, remaining_ms};
+use upstream_session::ConfigError;
+use upstream_session::ErrorCode;
+use upstream_session::FunctionSpec;
 use upstream_session::domain::MediaPath;
 use upstream_session::domain::{
-    Amount, AuditEvent, PaymentSession, RefundStatus, SessionId, Status, Stream, StreamId, TrxId,
-    UserId,
+    Amount, AuditEvent, RefundStatus, SessionId, Status, Stream, StreamId, TrxId, UserId,
 };
+use upstream_session::edge::{self, ApiError, ApiResult, Cors};
 use upstream_session::rules::Refusal;
 use upstream_session::store::ListFilter;
+use upstream_session::views::{ApprovalView, SessionEventsView, SessionPageView, SessionView};
 use upstream_session::{GrantOutcome, Origin, PayOutcome, SessionKey, SessionManager};
 
 /// Built once per container.
@@ -29,41 +32,43 @@ impl State {
     /// From the environment (`TABLE_NAME`, policy variables). IAM callers only.
     pub async fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
-            manager: api::manager_from_env().await?,
+            manager: edge::manager_from_env().await?,
             allow_local: false,
         })
     }
 }
 
-/// The DynamoDB actions this function needs and where (`table` or `index/<name>`); the SAM template
-/// grants exactly these (a test compares them). Transactions need the per-item action (`PutItem`).
-pub const DYNAMODB_ACCESS: &[(&str, &str)] = &[
-    ("dynamodb:GetItem", "table"),
-    ("dynamodb:PutItem", "table"),
-    ("dynamodb:Query", "table"),
-    ("dynamodb:Query", "index/byCreated"),
-    ("dynamodb:Query", "index/byStream"),
-    ("dynamodb:Query", "index/byRefund"),
-    ("dynamodb:Query", "index/byUser"),
-];
-
-/// The routes this function serves (`{}` is a path parameter).
-pub const ROUTES: &[(&str, &str)] = &[
-    ("POST", "/api/force-approve"),
-    ("GET", "/admin/approve"),
-    ("GET", "/admin/sessions"),
-    ("GET", "/admin/sessions/{sessionId}/events"),
-    ("GET", "/admin/streams"),
-    ("PUT", "/admin/streams/{id}"),
-    ("POST", "/admin/sessions/{sessionId}/revoke"),
-    ("GET", "/admin/refunds"),
-    ("POST", "/admin/refunds/{paymentId}/settle"),
-    ("GET", "/admin/payments"),
-];
+/// This function, declared once: the local stack, the tests and the template test read it.
+pub const SPEC: FunctionSpec = FunctionSpec {
+    name: "admin",
+    krate: "admin",
+    resource: "AdminFunction",
+    routes: &[
+        ("POST", "/api/force-approve"),
+        ("GET", "/admin/approve"),
+        ("GET", "/admin/sessions"),
+        ("GET", "/admin/sessions/{sessionId}/events"),
+        ("GET", "/admin/streams"),
+        ("PUT", "/admin/streams/{id}"),
+        ("POST", "/admin/sessions/{sessionId}/revoke"),
+        ("GET", "/admin/refunds"),
+        ("POST", "/admin/refunds/{paymentId}/settle"),
+        ("GET", "/admin/payments"),
+    ],
+    dynamodb_access: &[
+        ("dynamodb:GetItem", "table"),
+        ("dynamodb:PutItem", "table"),
+        ("dynamodb:Query", "table"),
+        ("dynamodb:Query", "index/byCreated"),
+        ("dynamodb:Query", "index/byStream"),
+        ("dynamodb:Query", "index/byRefund"),
+        ("dynamodb:Query", "index/byUser"),
+    ],
+};
 
 /// The handler: never panics, always answers.
 pub async fn handler(state: &State, req: Request) -> Response<Body> {
-    api::serve("admin", &Cors::default(), req, |req| route(state, req)).await
+    edge::serve(SPEC.name, &Cors::default(), req, |req| route(state, req)).await
 }
 
 /// The IAM principal that signed the request, from the Function URL request context.
@@ -87,11 +92,7 @@ async fn route(state: &State, req: Request) -> ApiResult {
         Some(arn) => arn,
         None if state.allow_local => "local".to_owned(),
         None => {
-            return Err(ApiError::new(
-                403,
-                "FORBIDDEN",
-                "Akses admin memerlukan identitas IAM yang sah",
-            ));
+            return Err(ApiError::of(ErrorCode::Forbidden));
         }
     };
     let path = req.uri().path().trim_end_matches('/').to_owned();
@@ -116,24 +117,6 @@ async fn route(state: &State, req: Request) -> ApiResult {
     }
 }
 
-/// A session as the admin sees it: with its sessionId and derived status.
-pub fn session_json(s: &PaymentSession, now: chrono::DateTime<chrono::Utc>) -> Value {
-    json!({
-        "sessionId": s.session_id,
-        "trxId": s.trx_id,
-        "userId": s.user_id,
-        "streamId": s.stream_id,
-        "status": s.status_at(now),
-        "amount": s.amount,
-        "amountDisplay": s.amount.display_idr(),
-        "createdAt": iso(s.created_at),
-        "paidAt": s.paid_at.map(iso),
-        "expiresAt": iso(s.expires_at),
-        "remainingTime": remaining_ms(s.remaining_at(now)),
-        "paymentId": s.payment_id,
-    })
-}
-
 fn optional<T, E>(
     body: &Map<String, Value>,
     name: &str,
@@ -142,7 +125,7 @@ fn optional<T, E>(
     match body.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
-        Some(_) => api::require(body, name, parse).map(Some),
+        Some(_) => edge::require(body, name, parse).map(Some),
     }
 }
 
@@ -169,15 +152,11 @@ pub(crate) fn admin_origin(actor: &str, note: Option<String>) -> Origin {
 }
 
 fn already_has_access() -> ApiError {
-    ApiError::new(
-        409,
-        "ALREADY_HAS_ACCESS",
-        "Pengguna ini sudah memiliki akses untuk stream ini",
-    )
+    ApiError::of(ErrorCode::UserAlreadyHasAccess)
 }
 
 async fn force_approve(state: &State, req: &Request, actor: &str) -> ApiResult {
-    let body = api::json_body(req)?;
+    let body = edge::json_body(req)?;
     let origin = admin_origin(actor, note_of(&body)?);
     let key = match (
         optional(&body, "sessionId", SessionId::parse)?,
@@ -195,11 +174,7 @@ async fn force_approve(state: &State, req: &Request, actor: &str) -> ApiResult {
         optional(&body, "streamId", StreamId::parse)?,
         optional(&body, "userId", UserId::parse)?,
     ) else {
-        return Err(ApiError::new(
-            400,
-            "MISSING_FIELD",
-            "Isi sessionId, trxId, atau streamId dan userId",
-        ));
+        return Err(ApiError::of(ErrorCode::MissingSessionRef));
     };
     if state
         .manager
@@ -230,12 +205,11 @@ async fn force_approve(state: &State, req: &Request, actor: &str) -> ApiResult {
         ..origin
     };
     match state.manager.grant(user, stream, price, &grant).await? {
-        GrantOutcome::Granted(session) => {
-            let mut data = session_json(&session, now);
-            data["alreadyPaid"] = json!(false);
-            data["complimentary"] = json!(true);
-            api::ok(data)
-        }
+        GrantOutcome::Granted(session) => edge::ok_view(&ApprovalView {
+            session: SessionView::of(&session, now),
+            already_paid: false,
+            complimentary: true,
+        }),
         GrantOutcome::HasAccess(_) => Err(already_has_access()),
     }
 }
@@ -246,34 +220,33 @@ fn approved(outcome: PayOutcome, now: chrono::DateTime<chrono::Utc>) -> ApiResul
         PayOutcome::AlreadyPaid(session) => (session, true),
         PayOutcome::HasAccess { .. } => return Err(already_has_access()),
         PayOutcome::Refused { refusal, .. } => {
-            let message = match refusal {
-                Refusal::TooLate => {
-                    "Sesi ini sudah terlalu lama kedaluwarsa untuk disetujui; tidak ada yang dicatat"
-                }
-                _ => "Sesi ini sudah ditutup (gagal atau dicabut) dan tidak dapat disetujui",
+            let code = match refusal {
+                Refusal::TooLate => ErrorCode::SessionTooOld,
+                _ => ErrorCode::SessionClosed,
             };
-            return Err(ApiError::new(409, "SESSION_CLOSED", message));
+            return Err(ApiError::of(code));
         }
         PayOutcome::NotFound => return Err(ApiError::session_not_found()),
     };
-    let mut data = session_json(&session, now);
-    data["alreadyPaid"] = json!(already);
-    data["complimentary"] = json!(false);
-    api::ok(data)
+    edge::ok_view(&ApprovalView {
+        session: SessionView::of(&session, now),
+        already_paid: already,
+        complimentary: false,
+    })
 }
 
 fn filter_from(req: &Request) -> Result<ListFilter, ApiError> {
-    let status = match api::query(req, "status").filter(|s| !s.is_empty()) {
+    let status = match edge::query(req, "status").filter(|s| !s.is_empty()) {
         Some(s) => {
             Some(Status::parse(&s.to_lowercase()).ok_or_else(|| ApiError::invalid("status"))?)
         }
         None => None,
     };
-    let stream = match api::query(req, "streamId").filter(|s| !s.is_empty()) {
+    let stream = match edge::query(req, "streamId").filter(|s| !s.is_empty()) {
         Some(s) => Some(StreamId::parse(s).map_err(|_| ApiError::invalid("streamId"))?),
         None => None,
     };
-    let limit = match api::query(req, "limit") {
+    let limit = match edge::query(req, "limit") {
         Some(l) => l
             .parse::<usize>()
             .ok()
@@ -285,7 +258,7 @@ fn filter_from(req: &Request) -> Result<ListFilter, ApiError> {
         stream,
         status,
         limit,
-        cursor: api::query(req, "cursor").filter(|c| !c.is_empty()),
+        cursor: edge::query(req, "cursor").filter(|c| !c.is_empty()),
     })
 }
 
@@ -293,8 +266,14 @@ async fn list_sessions(state: &State, req: &Request) -> ApiResult {
     let filter = filter_from(req)?;
     let now = state.manager.now();
     let page = state.manager.store().list_sessions(&filter, now).await?;
-    let sessions: Vec<_> = page.sessions.iter().map(|s| session_json(s, now)).collect();
-    api::ok(json!({"sessions": sessions, "nextCursor": page.next_cursor}))
+    edge::ok_view(&SessionPageView {
+        sessions: page
+            .sessions
+            .iter()
+            .map(|s| SessionView::of(s, now))
+            .collect(),
+        next_cursor: page.next_cursor,
+    })
 }
 
 async fn events(state: &State, id: &str) -> ApiResult {
@@ -305,17 +284,20 @@ async fn events(state: &State, id: &str) -> ApiResult {
         .await?
         .ok_or_else(ApiError::session_not_found)?;
     let events = state.manager.events(&id).await?;
-    api::ok(json!({"session": session_json(&session, state.manager.now()), "events": events}))
+    edge::ok_view(&SessionEventsView {
+        session: SessionView::of(&session, state.manager.now()),
+        events,
+    })
 }
 
 async fn list_streams(state: &State) -> ApiResult {
     let streams = state.manager.store().list_streams().await?;
-    api::ok(json!({"streams": streams}))
+    edge::ok(json!({"streams": streams}))
 }
 
 async fn put_stream(state: &State, req: &Request, id: &str, actor: &str) -> ApiResult {
     let stream_id = StreamId::parse(id).map_err(|_| ApiError::invalid("id"))?;
-    let body = api::json_body(req)?;
+    let body = edge::json_body(req)?;
     let title = match body.get("title") {
         Some(Value::String(t))
             if !t.trim().is_empty()
@@ -362,7 +344,7 @@ async fn put_stream(state: &State, req: &Request, id: &str, actor: &str) -> ApiR
         .store()
         .put_catalog_event(&stream_id, &event)
         .await?;
-    api::ok(json!({"stream": stream}))
+    edge::ok(json!({"stream": stream}))
 }
 
 async fn approve_page(state: &State) -> ApiResult {

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    upstream_session::api::run_lambda(admin::State::from_env(), admin::handler).await
+    upstream_session::edge::run_lambda(admin::State::from_env(), admin::handler).await
 }

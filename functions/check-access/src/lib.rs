@@ -4,11 +4,11 @@
 //! (a cold or stale cache, at most once a minute per stream, adds one catalog GetItem).
 
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
-use upstream_session::SessionManager;
-use upstream_session::api::playback::PlaybackIssuer;
-use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors, iso, remaining_ms};
 use upstream_session::domain::{SessionId, StreamId, UserId};
+use upstream_session::edge::playback::PlaybackIssuer;
+use upstream_session::edge::{self, ApiError, ApiResult, Cors, remaining_ms};
+use upstream_session::views::AccessView;
+use upstream_session::{ConfigError, FunctionSpec, SessionManager};
 
 /// Built once per container: the session manager, CORS and the optional playback token issuer.
 pub struct State {
@@ -21,7 +21,7 @@ pub struct State {
 impl State {
     /// From the environment (`TABLE_NAME`, `ALLOWED_ORIGINS`, policy and `PLAYBACK_*` variables).
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let api::ManagerState { manager, cors } = api::ManagerState::from_env().await?;
+        let edge::ManagerState { manager, cors } = edge::ManagerState::from_env().await?;
         let playback = PlaybackIssuer::from_env(&manager)?;
         Ok(Self {
             manager,
@@ -31,25 +31,27 @@ impl State {
     }
 }
 
-/// The DynamoDB actions this function needs and where (`table` or `index/<name>`); the SAM template
-/// grants exactly these (a test compares them). Transactions need the per-item action (`PutItem`).
-pub const DYNAMODB_ACCESS: &[(&str, &str)] = &[("dynamodb:GetItem", "table")];
-
-/// The route this function serves.
-pub const ROUTES: &[(&str, &str)] = &[("GET", "/api/check-access")];
+/// This function, declared once: the local stack, the tests and the template test read it.
+pub const SPEC: FunctionSpec = FunctionSpec {
+    name: "check-access",
+    krate: "check-access",
+    resource: "CheckAccessFunction",
+    routes: &[("GET", "/api/check-access")],
+    dynamodb_access: &[("dynamodb:GetItem", "table")],
+};
 
 /// The handler: never panics, always answers with the envelope.
 pub async fn handler(state: &State, req: Request) -> Response<Body> {
-    api::serve("check-access", &state.cors, req, |req| check(state, req)).await
+    edge::serve(SPEC.name, &state.cors, req, |req| check(state, req)).await
 }
 
 async fn check(state: &State, req: Request) -> ApiResult {
     if req.method() != "GET" {
         return Err(ApiError::method_not_allowed());
     }
-    let session_id = api::require_query(&req, "sessionId", SessionId::parse)?;
-    let stream_id = api::require_query(&req, "streamId", StreamId::parse)?;
-    let user_id = match api::query(&req, "userId").filter(|u| !u.is_empty()) {
+    let session_id = edge::require_query(&req, "sessionId", SessionId::parse)?;
+    let stream_id = edge::require_query(&req, "streamId", StreamId::parse)?;
+    let user_id = match edge::query(&req, "userId").filter(|u| !u.is_empty()) {
         Some(u) => Some(UserId::parse(u).map_err(|_| ApiError::invalid("userId"))?),
         None => None,
     };
@@ -58,23 +60,15 @@ async fn check(state: &State, req: Request) -> ApiResult {
         .has_paid_access(&session_id, &stream_id, user_id.as_ref())
         .await
         .map_err(ApiError::from)?;
-    let expires_at = check
-        .session
-        .as_ref()
-        .filter(|_| check.access.granted)
-        .map(|s| iso(s.expires_at));
-    let mut data = json!({
-        "hasAccess": check.access.granted,
-        "streamId": stream_id,
-        "sessionId": session_id,
-        "remainingTime": remaining_ms(check.access.remaining),
-        "expiresAt": expires_at,
-    });
-    if let (Some(issuer), Some(session), true) =
-        (&state.playback, &check.session, check.access.granted)
-        && let Some(playback) = issuer.grant(session, state.manager.now()).await?
-    {
-        data["playback"] = playback;
+    let granted = check.session.as_ref().filter(|_| check.access.granted);
+    let mut view = AccessView::of(
+        stream_id,
+        session_id,
+        granted,
+        remaining_ms(check.access.remaining),
+    );
+    if let (Some(issuer), Some(session)) = (&state.playback, granted) {
+        view.playback = issuer.grant(session, state.manager.now()).await?;
     }
-    api::ok(data)
+    edge::ok_view(&view)
 }

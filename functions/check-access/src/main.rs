@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    upstream_session::api::run_lambda(check_access::State::from_env(), check_access::handler).await
+    upstream_session::edge::run_lambda(check_access::State::from_env(), check_access::handler).await
 }

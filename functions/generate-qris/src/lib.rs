@@ -8,18 +8,20 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 use lambda_http::http::HeaderValue;
 use lambda_http::{Body, Request, Response};
-use serde_json::{Value, json};
-use upstream_session::api::{
-    self, ApiError, ApiResult, ConfigError, Cors, env_required, iso, remaining_ms,
-};
+use serde_json::Value;
+use upstream_session::ConfigError;
+use upstream_session::ErrorCode;
+use upstream_session::FunctionSpec;
 use upstream_session::catalog::{CACHE_TTL, Catalog};
 use upstream_session::domain::{
     Amount, GatewayCharge, IdempotencyKey, PaymentSession, SessionId, Status, StreamId, TrxId,
     UserId,
 };
+use upstream_session::edge::{self, ApiError, ApiResult, Cors, env_required};
 use upstream_session::manager::request_fingerprint;
 use upstream_session::provider::{ChargeRequest, PaymentProvider};
 use upstream_session::qris::{DEFAULT_MAX_AMOUNT, Qris, png_data_url};
+use upstream_session::views::QrView;
 use upstream_session::{CreateOutcome, NewSession, SessionManager, SystemClock};
 
 /// Built once per container.
@@ -38,15 +40,14 @@ impl State {
     /// From the environment (`TABLE_NAME`, `QRIS_STATIC_PAYLOAD`, `QRIS_MAX_AMOUNT`, `ALLOWED_ORIGINS`).
     /// A missing or invalid static QRIS refuses the start.
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let qris = static_qris(&env_required("QRIS_STATIC_PAYLOAD")?)?;
+        let qris = static_qris(&env_required(STATIC_PAYLOAD)?)?;
         let max_amount = match std::env::var("QRIS_MAX_AMOUNT") {
-            Ok(v) => v
-                .trim()
-                .parse()
-                .map_err(|_| ConfigError(format!("QRIS_MAX_AMOUNT is not a number: {v:?}")))?,
+            Ok(v) => v.trim().parse().map_err(|_| {
+                ConfigError::invalid("QRIS_MAX_AMOUNT", format!("is not a number: {v:?}"))
+            })?,
             Err(_) => DEFAULT_MAX_AMOUNT,
         };
-        let manager = api::manager_from_env().await?;
+        let manager = edge::manager_from_env().await?;
         let catalog = Catalog::new(manager.store().clone(), Arc::new(SystemClock), CACHE_TTL);
         Ok(Self {
             manager,
@@ -54,7 +55,7 @@ impl State {
             qris,
             max_amount,
             cors: Cors::from_env(),
-            provider: PaymentProvider::from_env().map_err(|e| ConfigError(e.to_string()))?,
+            provider: PaymentProvider::from_env()?,
         })
     }
 
@@ -77,38 +78,37 @@ impl State {
     }
 }
 
+const STATIC_PAYLOAD: &str = "QRIS_STATIC_PAYLOAD";
+
 /// Validates the merchant's static QRIS (`QRIS_STATIC_PAYLOAD`): syntax, CRC and the QRIS rules
 /// (an Indonesian merchant, every data-object rule); a bad one refuses the start.
 pub fn static_qris(payload: &str) -> Result<Qris, ConfigError> {
     let qris = Qris::parse(payload.trim())
-        .map_err(|e| ConfigError(format!("QRIS_STATIC_PAYLOAD is invalid: {e}")))?;
+        .map_err(|e| ConfigError::invalid(STATIC_PAYLOAD, format!("is invalid: {e}")))?;
     if qris.get("58").is_none() {
-        return Err(ConfigError(
-            "QRIS_STATIC_PAYLOAD has no country code (tag 58)".into(),
+        return Err(ConfigError::invalid(
+            STATIC_PAYLOAD,
+            "has no country code (tag 58)",
         ));
     }
     qris.check_merchant().map_err(|e| {
-        ConfigError(format!(
-            "QRIS_STATIC_PAYLOAD does not conform to QRIS:\n{e}"
-        ))
+        ConfigError::invalid(STATIC_PAYLOAD, format!("does not conform to QRIS:\n{e}"))
     })?;
     Ok(qris)
 }
 
-/// The DynamoDB actions this function needs and where (`table` or `index/<name>`); the SAM template
-/// grants exactly these (a test compares them). Transactions need the per-item action (`PutItem`).
-pub const DYNAMODB_ACCESS: &[(&str, &str)] =
-    &[("dynamodb:GetItem", "table"), ("dynamodb:PutItem", "table")];
-
-/// The route this function serves.
-pub const ROUTES: &[(&str, &str)] = &[("POST", "/api/generate-qris")];
+/// This function, declared once: the local stack, the tests and the template test read it.
+pub const SPEC: FunctionSpec = FunctionSpec {
+    name: "generate-qris",
+    krate: "generate-qris",
+    resource: "GenerateQrisFunction",
+    routes: &[("POST", "/api/generate-qris")],
+    dynamodb_access: &[("dynamodb:GetItem", "table"), ("dynamodb:PutItem", "table")],
+};
 
 /// The handler: never panics, always answers with the envelope.
 pub async fn handler(state: &State, req: Request) -> Response<Body> {
-    api::serve("generate-qris", &state.cors, req, |req| {
-        generate(state, req)
-    })
-    .await
+    edge::serve(SPEC.name, &state.cors, req, |req| generate(state, req)).await
 }
 
 /// The header a client sends to make a tap safe to retry.
@@ -118,9 +118,9 @@ async fn generate(state: &State, req: Request) -> ApiResult {
     if req.method() != "POST" {
         return Err(ApiError::method_not_allowed());
     }
-    let body = api::json_body(&req)?;
-    let stream_id = api::require(&body, "streamId", StreamId::parse)?;
-    let user_id = api::require(&body, "userId", UserId::parse)?;
+    let body = edge::json_body(&req)?;
+    let stream_id = edge::require(&body, "streamId", StreamId::parse)?;
+    let user_id = edge::require(&body, "userId", UserId::parse)?;
     let asked = match body.get("amount") {
         None | Some(Value::Null) => None,
         Some(v) => Some(Amount::from_json(v).map_err(|_| ApiError::invalid("amount"))?),
@@ -144,14 +144,9 @@ async fn generate(state: &State, req: Request) -> ApiResult {
         .await?
         .ok_or_else(ApiError::stream_not_found)?;
     if asked.is_some_and(|a| a != stream.price) {
-        return Err(ApiError::new(
-            400,
-            "AMOUNT_MISMATCH",
-            format!(
-                "Nominal tidak sesuai dengan harga stream ({})",
-                stream.price.display_idr()
-            ),
-        ));
+        return Err(
+            ApiError::of(ErrorCode::AmountMismatch).with_detail(&stream.price.display_idr())
+        );
     }
     // Reuse only the caller's own live pending session (it proves ownership with the sessionId), and
     // only while the viewer holds no access (both reads at once).
@@ -201,24 +196,14 @@ async fn generate(state: &State, req: Request) -> ApiResult {
             }
         },
         CreateOutcome::Replayed(session) => {
-            let qr = payable_qr(state, &session)?.ok_or_else(|| ApiError {
-                retry_after: Some(1),
-                ..ApiError::new(
-                    503,
-                    "SERVICE_UNAVAILABLE",
-                    "Kode QR masih disiapkan, silakan coba lagi sebentar lagi",
-                )
-            })?;
+            let qr =
+                payable_qr(state, &session)?.ok_or_else(|| ApiError::of(ErrorCode::QrNotReady))?;
             let mut resp = respond(state, &session, qr, false)?;
             resp.headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
             Ok(resp)
         }
-        CreateOutcome::KeyReused => Err(ApiError::new(
-            422,
-            "IDEMPOTENCY_KEY_REUSED",
-            "Idempotency-Key ini sudah dipakai untuk permintaan lain",
-        )),
+        CreateOutcome::KeyReused => Err(ApiError::of(ErrorCode::IdempotencyKeyReused)),
         CreateOutcome::AlreadyPaid { .. } => Err(already_has_access()),
     }
 }
@@ -253,13 +238,7 @@ async fn charge(state: &State, session: &PaymentSession) -> Result<PaymentSessio
                 .manager
                 .attach_charge(session, attached)
                 .await?
-                .ok_or_else(|| {
-                    ApiError::new(
-                        409,
-                        "SESSION_CLOSED",
-                        "Sesi pembayaran berubah saat QR dibuat; silakan coba lagi",
-                    )
-                })
+                .ok_or_else(|| ApiError::of(ErrorCode::SessionChanged))
         }
         Err(err) => {
             tracing::warn!(error = %err, provider = state.provider.name(), "charge failed");
@@ -267,21 +246,13 @@ async fn charge(state: &State, session: &PaymentSession) -> Result<PaymentSessio
                 .manager
                 .close_uncharged(session, &format!("charge failed: {err}"))
                 .await?;
-            Err(ApiError::new(
-                502,
-                "PROVIDER_UNAVAILABLE",
-                "Layanan pembayaran sedang tidak dapat dihubungi, silakan coba lagi",
-            ))
+            Err(ApiError::of(ErrorCode::ProviderUnavailable))
         }
     }
 }
 
 fn already_has_access() -> ApiError {
-    ApiError::new(
-        409,
-        "ALREADY_HAS_ACCESS",
-        "Anda sudah memiliki akses untuk stream ini",
-    )
+    ApiError::of(ErrorCode::AlreadyHasAccess)
 }
 
 fn dynamic_qr(state: &State, amount: Amount, trx: &TrxId) -> Result<String, ApiError> {
@@ -291,11 +262,7 @@ fn dynamic_qr(state: &State, amount: Amount, trx: &TrxId) -> Result<String, ApiE
         .map(|q| q.payload())
         .map_err(|e| {
             tracing::error!(error = %e, amount = amount.rupiah(), "cannot build the dynamic QRIS");
-            ApiError::new(
-                500,
-                "QRIS_ERROR",
-                "QRIS tidak dapat dibuat untuk nominal ini",
-            )
+            ApiError::of(ErrorCode::QrisError)
         })
 }
 
@@ -306,17 +273,5 @@ fn respond(state: &State, session: &PaymentSession, payload: String, reused: boo
         ApiError::internal()
     })?;
     let now = state.manager.now();
-    api::ok(json!({
-        "sessionId": session.session_id,
-        "trxId": session.trx_id,
-        "qrCode": image,
-        "qrisData": payload,
-        "amount": session.amount,
-        "amountDisplay": session.amount.display_idr(),
-        "streamId": session.stream_id,
-        "userId": session.user_id,
-        "expiresAt": iso(session.expires_at),
-        "remainingTime": remaining_ms(session.remaining_at(now)),
-        "reused": reused,
-    }))
+    edge::ok_view(&QrView::of(session, payload, image, reused, now))
 }

@@ -2,6 +2,6 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    upstream_session::api::run_lambda(generate_qris::State::from_env(), generate_qris::handler)
+    upstream_session::edge::run_lambda(generate_qris::State::from_env(), generate_qris::handler)
         .await
 }

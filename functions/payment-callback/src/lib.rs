@@ -4,14 +4,15 @@
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
-use upstream_session::api::playback::PlaybackIssuer;
-use upstream_session::api::signature::{self, SignatureError};
-use upstream_session::api::{
-    self, ApiError, ApiResult, ConfigError, Cors, env_required, iso, remaining_ms,
-};
+use upstream_session::ConfigError;
+use upstream_session::ErrorCode;
+use upstream_session::FunctionSpec;
 use upstream_session::domain::{Amount, PaymentReport, ReportKind, SessionId, Status, TrxId};
+use upstream_session::edge::playback::PlaybackIssuer;
+use upstream_session::edge::signature::{self, SignatureError};
+use upstream_session::edge::{self, ApiError, ApiResult, Cors, env_required};
 use upstream_session::provider::{PaymentProvider, ReportKind as GatewayKind, VerifyError};
-use upstream_session::views::ReportView;
+use upstream_session::views::{ReportView, StatusView};
 use upstream_session::{Origin, SessionManager};
 
 /// Built once per container.
@@ -31,41 +32,40 @@ impl State {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let secret = env_required("WEBHOOK_SECRET")?;
         if secret.len() < 16 {
-            return Err(ConfigError(
-                "WEBHOOK_SECRET must be at least 16 characters".into(),
+            return Err(ConfigError::invalid(
+                "WEBHOOK_SECRET",
+                "must be at least 16 characters",
             ));
         }
-        let manager = api::manager_from_env().await?;
+        let manager = edge::manager_from_env().await?;
         let playback = PlaybackIssuer::from_env(&manager)?;
         Ok(Self {
             manager,
             cors: Cors::from_env(),
             secret: secret.into_bytes(),
-            provider: PaymentProvider::from_env().map_err(|e| ConfigError(e.to_string()))?,
+            provider: PaymentProvider::from_env()?,
             playback,
         })
     }
 }
 
-/// The DynamoDB actions this function needs and where (`table` or `index/<name>`); the SAM template
-/// grants exactly these (a test compares them). Transactions need the per-item action (`PutItem`).
-pub const DYNAMODB_ACCESS: &[(&str, &str)] =
-    &[("dynamodb:GetItem", "table"), ("dynamodb:PutItem", "table")];
-
-/// The routes this function serves.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/api/payment-callback"),
-    ("POST", "/api/payment-callback"),
-    ("POST", "/api/payment-callback/midtrans"),
-    ("POST", "/api/payment-callback/xendit"),
-];
+/// This function, declared once: the local stack, the tests and the template test read it.
+pub const SPEC: FunctionSpec = FunctionSpec {
+    name: "payment-callback",
+    krate: "payment-callback",
+    resource: "PaymentCallbackFunction",
+    routes: &[
+        ("GET", "/api/payment-callback"),
+        ("POST", "/api/payment-callback"),
+        ("POST", "/api/payment-callback/midtrans"),
+        ("POST", "/api/payment-callback/xendit"),
+    ],
+    dynamodb_access: &[("dynamodb:GetItem", "table"), ("dynamodb:PutItem", "table")],
+};
 
 /// The handler: never panics, always answers with the envelope.
 pub async fn handler(state: &State, req: Request) -> Response<Body> {
-    api::serve("payment-callback", &state.cors, req, |req| {
-        route(state, req)
-    })
-    .await
+    edge::serve(SPEC.name, &state.cors, req, |req| route(state, req)).await
 }
 
 async fn route(state: &State, req: Request) -> ApiResult {
@@ -88,7 +88,7 @@ async fn route(state: &State, req: Request) -> ApiResult {
 /// like any verified report and answered 200. A `pending` status records nothing. An unreachable
 /// status API answers 503 so the gateway retries.
 async fn gateway_notification(state: &State, req: Request) -> ApiResult {
-    let raw = api::raw_body(&req)?;
+    let raw = edge::raw_body(&req)?;
     let notification = match state.provider.verify_notification(req.headers(), raw) {
         Ok(n) => n,
         Err(VerifyError::BadSignature) => {
@@ -96,11 +96,7 @@ async fn gateway_notification(state: &State, req: Request) -> ApiResult {
                 provider = state.provider.name(),
                 "notification signature refused"
             );
-            return Err(ApiError::new(
-                401,
-                "INVALID_SIGNATURE",
-                "Tanda tangan notifikasi tidak valid",
-            ));
+            return Err(ApiError::of(ErrorCode::InvalidNotificationSignature));
         }
         Err(VerifyError::Malformed(why)) => {
             tracing::warn!(
@@ -108,27 +104,16 @@ async fn gateway_notification(state: &State, req: Request) -> ApiResult {
                 why,
                 "malformed notification"
             );
-            return Err(ApiError::new(
-                400,
-                "INVALID_JSON",
-                "Notifikasi pembayaran tidak dapat dibaca",
-            ));
+            return Err(ApiError::of(ErrorCode::UnreadableNotification));
         }
     };
     let confirmed = state.provider.confirm(&notification).await.map_err(|e| {
         tracing::warn!(error = %e, provider = state.provider.name(), "status confirmation failed");
-        ApiError {
-            retry_after: Some(5),
-            ..ApiError::new(
-                503,
-                "PROVIDER_UNAVAILABLE",
-                "Layanan pembayaran sedang tidak dapat dihubungi, silakan coba lagi",
-            )
-        }
+        ApiError::of(ErrorCode::ProviderUnconfirmed)
     })?;
     let kind = match confirmed.kind {
         GatewayKind::Pending => {
-            return api::ok(json!({
+            return edge::ok(json!({
                 "trxId": confirmed.order_id,
                 "outcome": "pending",
                 "alreadyProcessed": false,
@@ -150,8 +135,8 @@ async fn gateway_notification(state: &State, req: Request) -> ApiResult {
 }
 
 async fn status(state: &State, req: Request) -> ApiResult {
-    let trx_id = api::require_query(&req, "trxId", TrxId::parse)?;
-    let session_id = api::require_query(&req, "sessionId", SessionId::parse)?;
+    let trx_id = edge::require_query(&req, "trxId", TrxId::parse)?;
+    let session_id = edge::require_query(&req, "sessionId", SessionId::parse)?;
     let session = state
         .manager
         .get_payment_session(&session_id)
@@ -159,28 +144,16 @@ async fn status(state: &State, req: Request) -> ApiResult {
         .filter(|s| s.trx_id == trx_id)
         .ok_or_else(ApiError::session_not_found)?;
     let now = state.manager.now();
-    let status = session.status_at(now);
-    let mut data = json!({
-        "trxId": session.trx_id,
-        "sessionId": session.session_id,
-        "streamId": session.stream_id,
-        "status": status,
-        "amount": session.amount,
-        "expiresAt": iso(session.expires_at),
-        "remainingTime": remaining_ms(session.remaining_at(now)),
-        "hasAccess": status == Status::Paid,
-    });
-    if let (Some(issuer), Status::Paid) = (&state.playback, status)
-        && let Some(playback) = issuer.grant(&session, now).await?
-    {
-        data["playback"] = playback;
+    let mut view = StatusView::of(&session, now);
+    if let (Some(issuer), Status::Paid) = (&state.playback, session.status_at(now)) {
+        view.playback = issuer.grant(&session, now).await?;
     }
-    api::ok(data)
+    edge::ok_view(&view)
 }
 
 /// Reads the generic webhook's body: `{trxId, amount, status: "paid"|"failed", providerRef?}`.
 fn parse_report(body: &serde_json::Map<String, Value>) -> Result<PaymentReport, ApiError> {
-    let trx_id = api::require(body, "trxId", TrxId::parse)?;
+    let trx_id = edge::require(body, "trxId", TrxId::parse)?;
     let amount = match body.get("amount") {
         None | Some(Value::Null) => return Err(ApiError::missing("amount")),
         Some(v) => Amount::from_json(v).map_err(|_| ApiError::invalid("amount"))?,
@@ -213,7 +186,7 @@ fn parse_report(body: &serde_json::Map<String, Value>) -> Result<PaymentReport, 
 /// 200 with its outcome (granted, refund owed, failed), so the gateway stops retrying. Only a bad
 /// signature (401, nothing stored) or a body that cannot be read (400) is refused.
 async fn webhook(state: &State, req: Request) -> ApiResult {
-    let raw = api::raw_body(&req)?;
+    let raw = edge::raw_body(&req)?;
     let header = req
         .headers()
         .get(signature::HEADER)
@@ -221,13 +194,13 @@ async fn webhook(state: &State, req: Request) -> ApiResult {
     if let Err(err) = signature::verify(&state.secret, header, raw, state.manager.now().timestamp())
     {
         tracing::warn!(reason = %err, "webhook signature refused");
-        let message = match err {
-            SignatureError::Stale => "Tanda tangan webhook kedaluwarsa",
-            _ => "Tanda tangan webhook tidak valid",
+        let code = match err {
+            SignatureError::Stale => ErrorCode::StaleSignature,
+            _ => ErrorCode::InvalidSignature,
         };
-        return Err(ApiError::new(401, "INVALID_SIGNATURE", message));
+        return Err(ApiError::of(code));
     }
-    let report = parse_report(&api::json_body(&req)?)?;
+    let report = parse_report(&edge::json_body(&req)?)?;
     record(state, &report).await
 }
 
@@ -253,5 +226,5 @@ async fn record(state: &State, report: &PaymentReport) -> ApiResult {
         recorded.session.as_ref(),
         state.manager.now(),
     );
-    api::ok(serde_json::to_value(view).map_err(|_| ApiError::internal())?)
+    edge::ok(serde_json::to_value(view).map_err(|_| ApiError::internal())?)
 }

@@ -2,7 +2,7 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    upstream_session::api::run_lambda(
+    upstream_session::edge::run_lambda(
         payment_callback::State::from_env(),
         payment_callback::handler,
     )

@@ -6,23 +6,28 @@ use std::sync::Arc;
 
 use lambda_http::http::{HeaderValue, header};
 use lambda_http::{Body, Request, Response};
-use upstream_session::api::playback::PlaybackEnv;
-use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors};
+use upstream_session::ConfigError;
+use upstream_session::edge::playback::PlaybackEnv;
+use upstream_session::edge::{self, ApiError, ApiResult, Cors};
 use upstream_session::playback::hooks::{self, Decision, NginxRequest};
 use upstream_session::playback::{Verifier, jwks};
-use upstream_session::{SharedClock, SystemClock};
+use upstream_session::{FunctionSpec, SharedClock, SystemClock};
 
-/// The DynamoDB actions this function needs: none (the template grants it no DynamoDB policy).
-pub const DYNAMODB_ACCESS: &[(&str, &str)] = &[];
-
-/// The routes this function serves.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/api/.well-known/jwks.json"),
-    ("GET", "/api/playback-auth/nginx"),
-    ("POST", "/api/playback-auth/mediamtx"),
-    ("POST", "/api/playback-auth/srs"),
-    ("POST", "/api/playback-auth/ome"),
-];
+/// This function, declared once: the local stack, the tests and the template test read it. No
+/// DynamoDB access at all (the template grants it no DynamoDB policy).
+pub const SPEC: FunctionSpec = FunctionSpec {
+    name: "playback-auth",
+    krate: "playback-auth",
+    resource: "PlaybackAuthFunction",
+    routes: &[
+        ("GET", "/api/.well-known/jwks.json"),
+        ("GET", "/api/playback-auth/nginx"),
+        ("POST", "/api/playback-auth/mediamtx"),
+        ("POST", "/api/playback-auth/srs"),
+        ("POST", "/api/playback-auth/ome"),
+    ],
+    dynamodb_access: &[],
+};
 
 /// Built once per container.
 pub struct State {
@@ -64,8 +69,9 @@ impl State {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let env = PlaybackEnv::from_env()?;
         if env.published_keys().is_empty() {
-            return Err(ConfigError(
-                "PLAYBACK_PUBLIC_KEYS (or PLAYBACK_SIGNING_KEY) must hold at least one key".into(),
+            return Err(ConfigError::invalid(
+                "PLAYBACK_PUBLIC_KEYS",
+                "(or PLAYBACK_SIGNING_KEY) must hold at least one key",
             ));
         }
         let prefix = std::env::var("PLAYBACK_PATH_PREFIX")
@@ -84,7 +90,7 @@ impl State {
 
 /// The handler: never panics; hooks answer in their server's contract.
 pub async fn handler(state: &State, req: Request) -> Response<Body> {
-    api::serve("playback-auth", &state.cors, req, |req| route(state, req)).await
+    edge::serve(SPEC.name, &state.cors, req, |req| route(state, req)).await
 }
 
 async fn route(state: &State, req: Request) -> ApiResult {
@@ -113,10 +119,10 @@ async fn route(state: &State, req: Request) -> ApiResult {
             )
         }
         ("/api/playback-auth/mediamtx", false) if method == "POST" => {
-            hooks::mediamtx(&state.verifier, api::raw_body(&req)?, now)
+            hooks::mediamtx(&state.verifier, edge::raw_body(&req)?, now)
         }
         ("/api/playback-auth/srs", false) if method == "POST" => {
-            hooks::srs(&state.verifier, api::raw_body(&req)?, now)
+            hooks::srs(&state.verifier, edge::raw_body(&req)?, now)
         }
         ("/api/playback-auth/ome", false) if method == "POST" => {
             let signature = req
@@ -128,13 +134,15 @@ async fn route(state: &State, req: Request) -> ApiResult {
                     &state.verifier,
                     secret,
                     signature,
-                    api::raw_body(&req)?,
+                    edge::raw_body(&req)?,
                     now,
                 ),
                 None => hooks::ome(&state.verifier, b"", None, b"", now),
             }
         }
-        _ if ROUTES.iter().any(|(_, p)| *p == path) => return Err(ApiError::method_not_allowed()),
+        _ if SPEC.routes.iter().any(|(_, p)| *p == path) => {
+            return Err(ApiError::method_not_allowed());
+        }
         _ => return Err(ApiError::not_found_route()),
     };
     Ok(decision_response(&path, decision))
@@ -155,7 +163,7 @@ fn decision_response(hook: &str, d: Decision) -> Response<Body> {
         None => tracing::info!(hook, status = d.status, reason = %d.reason, "playback refused"),
     }
     let mut resp = match &d.body {
-        Some(body) => api::json_response(d.status, body),
+        Some(body) => edge::json_response(d.status, body),
         None => Response::builder()
             .status(d.status)
             .body(Body::Empty)

@@ -2,6 +2,6 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    upstream_session::api::run_lambda(playback_auth::State::from_env(), playback_auth::handler)
+    upstream_session::edge::run_lambda(playback_auth::State::from_env(), playback_auth::handler)
         .await
 }

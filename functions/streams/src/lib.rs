@@ -1,8 +1,10 @@
 //! `GET /api/streams`: the active streams and their prices. One Query.
 
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
-use upstream_session::api::{self, ApiError, ApiResult, ConfigError, Cors};
+use upstream_session::ConfigError;
+use upstream_session::FunctionSpec;
+use upstream_session::edge::{self, ApiError, ApiResult, Cors};
+use upstream_session::views::{StreamView, StreamsView};
 use upstream_session::{SessionManager, Store};
 
 /// Built once per container.
@@ -14,7 +16,7 @@ pub struct State {
 impl State {
     /// From the environment (`TABLE_NAME`, `ALLOWED_ORIGINS`).
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let manager: SessionManager = api::manager_from_env().await?;
+        let manager: SessionManager = edge::manager_from_env().await?;
         Ok(Self {
             store: manager.store().clone(),
             cors: Cors::from_env(),
@@ -22,16 +24,18 @@ impl State {
     }
 }
 
-/// The DynamoDB actions this function needs and where (`table` or `index/<name>`); the SAM template
-/// grants exactly these (a test compares them). Transactions need the per-item action (`PutItem`).
-pub const DYNAMODB_ACCESS: &[(&str, &str)] = &[("dynamodb:Query", "table")];
-
-/// The route this function serves.
-pub const ROUTES: &[(&str, &str)] = &[("GET", "/api/streams")];
+/// This function, declared once: the local stack, the tests and the template test read it.
+pub const SPEC: FunctionSpec = FunctionSpec {
+    name: "streams",
+    krate: "streams",
+    resource: "StreamsFunction",
+    routes: &[("GET", "/api/streams")],
+    dynamodb_access: &[("dynamodb:Query", "table")],
+};
 
 /// The handler: never panics, always answers with the envelope.
 pub async fn handler(state: &State, req: Request) -> Response<Body> {
-    api::serve("streams", &state.cors, req, |req| list(state, req)).await
+    edge::serve(SPEC.name, &state.cors, req, |req| list(state, req)).await
 }
 
 async fn list(state: &State, req: Request) -> ApiResult {
@@ -44,7 +48,7 @@ async fn list(state: &State, req: Request) -> ApiResult {
         .await?
         .into_iter()
         .filter(|s| s.active)
-        .map(|s| json!({"id": s.stream_id, "title": s.title, "price": s.price, "priceDisplay": s.price.display_idr()}))
+        .map(|s| StreamView::of(&s))
         .collect();
-    api::ok(json!({"streams": streams}))
+    edge::ok_view(&StreamsView { streams })
 }

@@ -2,6 +2,6 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    upstream_session::api::run_lambda(user_sessions::State::from_env(), user_sessions::handler)
+    upstream_session::edge::run_lambda(user_sessions::State::from_env(), user_sessions::handler)
         .await
 }

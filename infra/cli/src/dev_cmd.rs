@@ -7,9 +7,9 @@ use chrono::TimeDelta;
 use http_body_util::Full;
 use hyper::body::Bytes;
 use upstream_local::{DynamoLocal, Storage, local_dir};
-use upstream_session::api::playback::{PlaybackEnv, PlaybackIssuer};
-use upstream_session::api::{Cors, event};
 use upstream_session::catalog::parse_catalog;
+use upstream_session::edge::playback::{PlaybackEnv, PlaybackIssuer};
+use upstream_session::edge::{Cors, event};
 use upstream_session::playback::SigningKey;
 use upstream_session::qris::DEMO_STATIC;
 use upstream_session::store::{TABLE, local_client};
@@ -17,6 +17,7 @@ use upstream_session::{Policy, SessionManager, Store, SystemClock};
 
 use crate::gateway_sim::{self, Gateway};
 use crate::{routes, server};
+use upstream_session::ErrorCode;
 use upstream_session::provider::PaymentProvider;
 
 const VIEWER: &str = include_str!("../assets/index.html");
@@ -54,7 +55,7 @@ struct Stack {
 }
 
 pub fn run(args: DevArgs) -> Result<(), String> {
-    upstream_session::api::init_logging();
+    upstream_session::edge::init_logging();
     let storage = if args.in_memory {
         Storage::InMemory
     } else {
@@ -307,11 +308,11 @@ async fn dispatch(stack: &Stack, req: server::Simple) -> hyper::Response<Full<By
         );
     }
     let Some(function) = routes::function_for(&path) else {
-        let body = serde_json::json!({"success": false, "error": "Alamat tidak ditemukan", "code": "ROUTE_NOT_FOUND"});
+        let code = ErrorCode::RouteNotFound;
         return server::text(
-            404,
+            code.status(),
             "application/json; charset=utf-8",
-            body.to_string().into_bytes(),
+            code.envelope(None).into_bytes(),
         );
     };
     let query = req.uri().query().unwrap_or_default().to_owned();
@@ -333,13 +334,21 @@ async fn dispatch(stack: &Stack, req: server::Simple) -> hyper::Response<Full<By
         Ok(r) => r,
         Err(e) => return server::text(400, "text/plain; charset=utf-8", e.into_bytes()),
     };
-    let resp = match function {
-        "generate-qris" => generate_qris::handler(&stack.generate, request).await,
-        "payment-callback" => payment_callback::handler(&stack.callback, request).await,
-        "check-access" => check_access::handler(&stack.check, request).await,
-        "user-sessions" => user_sessions::handler(&stack.sessions, request).await,
-        "streams" => streams::handler(&stack.streams, request).await,
-        "playback-auth" => playback_auth::handler(&stack.playback, request).await,
+    let resp = match function.name {
+        n if n == generate_qris::SPEC.name => {
+            generate_qris::handler(&stack.generate, request).await
+        }
+        n if n == payment_callback::SPEC.name => {
+            payment_callback::handler(&stack.callback, request).await
+        }
+        n if n == check_access::SPEC.name => check_access::handler(&stack.check, request).await,
+        n if n == user_sessions::SPEC.name => {
+            user_sessions::handler(&stack.sessions, request).await
+        }
+        n if n == streams::SPEC.name => streams::handler(&stack.streams, request).await,
+        n if n == playback_auth::SPEC.name => {
+            playback_auth::handler(&stack.playback, request).await
+        }
         _ => admin::handler(&stack.admin, request).await,
     };
     let (parts, body) = resp.into_parts();

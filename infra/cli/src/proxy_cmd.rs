@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::server;
 use crate::target::{Target, TargetArgs};
+use upstream_session::ErrorCode;
 
 /// `upstream admin-proxy [--port 3002] --url URL`.
 #[derive(clap::Args)]
@@ -78,16 +79,12 @@ async fn forward(
 /// 502 with the JSON error envelope; the detail goes to the operator's terminal.
 fn bad_gateway(detail: &str) -> hyper::Response<http_body_util::Full<hyper::body::Bytes>> {
     eprintln!("admin-proxy: {detail}");
-    let body = serde_json::json!({
-        "success": false,
-        "error": "Fungsi admin tidak dapat dihubungi",
-        "code": "BAD_GATEWAY",
-    });
+    let code = ErrorCode::BadGateway;
     with_security_headers(
         server::text(
-            502,
+            code.status(),
             "application/json; charset=utf-8",
-            body.to_string().into_bytes(),
+            code.envelope(None).into_bytes(),
         ),
         &[],
     )

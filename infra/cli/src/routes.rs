@@ -1,41 +1,36 @@
-//! Every HTTP route of the product and the function that serves it: the list the local stack serves
-//! and the SAM template must match.
+//! Every function of the product, listed once: the local stack routes by their specs and
+//! `upstream routes` prints them (the SAM template test compares that with `template.yaml`).
+
+use upstream_session::FunctionSpec;
+use upstream_session::function_spec;
+
+/// Every function the stack serves. Adding a function is one line here (and its dispatch in
+/// `dev_cmd`, which needs its handler's state).
+pub const FUNCTIONS: [&FunctionSpec; 7] = [
+    &generate_qris::SPEC,
+    &payment_callback::SPEC,
+    &check_access::SPEC,
+    &user_sessions::SPEC,
+    &streams::SPEC,
+    &admin::SPEC,
+    &playback_auth::SPEC,
+];
 
 /// `(function, method, path)`; the admin function is reached only through its Function URL.
 pub fn all() -> Vec<(&'static str, &'static str, &'static str)> {
-    let mut routes = Vec::new();
-    for (function, list) in [
-        ("generate-qris", generate_qris::ROUTES),
-        ("payment-callback", payment_callback::ROUTES),
-        ("check-access", check_access::ROUTES),
-        ("user-sessions", user_sessions::ROUTES),
-        ("streams", streams::ROUTES),
-        ("admin", admin::ROUTES),
-        ("playback-auth", playback_auth::ROUTES),
-    ] {
-        for (method, path) in list {
-            routes.push((function, *method, *path));
-        }
-    }
-    routes
+    FUNCTIONS
+        .iter()
+        .flat_map(|spec| {
+            spec.routes
+                .iter()
+                .map(|(method, path)| (spec.name, *method, *path))
+        })
+        .collect()
 }
 
 /// The function serving `path` (path parameters match any one segment).
-pub fn function_for(path: &str) -> Option<&'static str> {
-    let path = path.trim_end_matches('/');
-    all()
-        .into_iter()
-        .find(|(_, _, pattern)| matches(pattern, path))
-        .map(|(f, _, _)| f)
-}
-
-fn matches(pattern: &str, path: &str) -> bool {
-    let p: Vec<_> = pattern.split('/').collect();
-    let a: Vec<_> = path.split('/').collect();
-    p.len() == a.len()
-        && p.iter()
-            .zip(&a)
-            .all(|(p, a)| (p.starts_with('{') && !a.is_empty()) || p == a)
+pub fn function_for(path: &str) -> Option<&'static FunctionSpec> {
+    function_spec::function_for(&FUNCTIONS, path)
 }
 
 #[cfg(test)]
@@ -44,20 +39,12 @@ mod tests {
 
     #[test]
     fn routing() {
-        assert_eq!(function_for("/api/generate-qris"), Some("generate-qris"));
-        assert_eq!(
-            function_for("/admin/sessions/session_x/events"),
-            Some("admin")
-        );
-        assert_eq!(function_for("/admin/streams/2"), Some("admin"));
-        assert_eq!(function_for("/api/nope"), None);
-        assert_eq!(
-            function_for("/api/.well-known/jwks.json"),
-            Some("playback-auth")
-        );
-        assert_eq!(
-            function_for("/api/playback-auth/nginx"),
-            Some("playback-auth")
-        );
+        let name = |p| function_for(p).map(|s| s.name);
+        assert_eq!(name("/api/generate-qris"), Some("generate-qris"));
+        assert_eq!(name("/admin/sessions/session_x/events"), Some("admin"));
+        assert_eq!(name("/admin/streams/2"), Some("admin"));
+        assert_eq!(name("/api/nope"), None);
+        assert_eq!(name("/api/.well-known/jwks.json"), Some("playback-auth"));
+        assert_eq!(name("/api/playback-auth/nginx"), Some("playback-auth"));
     }
 }

@@ -11,6 +11,7 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
+use upstream_session::ErrorCode;
 
 /// A request as the server hands it on: the body fully read (at most 1 MiB).
 pub type Simple = Request<Bytes>;
@@ -103,15 +104,11 @@ fn own_host<B>(req: &Request<B>, port: u16) -> bool {
 
 /// 421 with the JSON error envelope.
 pub fn misdirected() -> Response<Full<Bytes>> {
-    let body = serde_json::json!({
-        "success": false,
-        "error": "Permintaan ditolak: alamat Host tidak dikenal oleh server lokal ini",
-        "code": "MISDIRECTED_REQUEST",
-    });
+    let code = ErrorCode::MisdirectedRequest;
     text(
-        421,
+        code.status(),
         "application/json; charset=utf-8",
-        body.to_string().into_bytes(),
+        code.envelope(None).into_bytes(),
     )
 }
 

@@ -1,7 +1,7 @@
 //! `upstream webhook`: sends a signed payment notification, as a gateway would.
 
 use serde_json::json;
-use upstream_session::api::signature;
+use upstream_session::edge::signature;
 
 /// `upstream webhook --trx T --amount N …`.
 #[derive(clap::Args)]

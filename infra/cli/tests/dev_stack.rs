@@ -1,4 +1,5 @@
 //! `upstream dev` as a user runs it: the flow over HTTP, sessions surviving a restart, no orphan java.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -49,6 +50,7 @@ impl Dev {
         Dev { child, port }
     }
 
+    #[allow(unsafe_code)] // SIGTERM to the child, as an operator's Ctrl-C would
     fn stop(mut self) {
         unsafe {
             libc_kill(self.child.id() as i32, 15);
@@ -92,6 +94,7 @@ impl Dev {
     }
 }
 
+#[allow(unsafe_code)]
 unsafe extern "C" {
     #[link_name = "kill"]
     fn libc_kill(pid: i32, sig: i32) -> i32;

@@ -2,6 +2,7 @@
 //! `upstream gateway-sim`), over real HTTP on loopback: charge, status, signed notifications, the
 //! status API as the source of truth, duplicates, timeouts and bounded retries (counted at the
 //! simulator). No mocks in the adapters' path.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::convert::Infallible;
 use std::io::{BufRead, BufReader};

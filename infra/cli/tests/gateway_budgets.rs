@@ -1,6 +1,7 @@
 //! Request budgets with a payment gateway: the real generate-qris and payment-callback handlers,
 //! in-process on DynamoDB Local, against the Midtrans simulator over loopback HTTP. DynamoDB requests
 //! and gateway calls are counted separately.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -10,8 +11,8 @@ use chrono::TimeDelta;
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 use upstream_local::{DynamoLocal, Storage};
-use upstream_session::api::{Cors, DynamoCalls, ProviderCalls, event};
 use upstream_session::catalog::parse_catalog;
+use upstream_session::edge::{Cors, DynamoCalls, ProviderCalls, event};
 use upstream_session::provider::PaymentProvider;
 use upstream_session::qris::{DEMO_STATIC, Qris};
 use upstream_session::store::{TABLE, local_client};

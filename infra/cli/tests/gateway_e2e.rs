@@ -2,6 +2,7 @@
 //! operator use it: Bayar → the provider's QR → simulated payment → access within 5 s; a notification
 //! the status API contradicts grants nothing; a duplicate notification changes nothing; a payment for
 //! a closed session becomes an open refund.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

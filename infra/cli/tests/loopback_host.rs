@@ -1,6 +1,7 @@
 //! The loopback servers (`upstream dev`, `upstream admin-proxy`) answer only requests addressed to
 //! their own loopback address and port (DNS rebinding), and the proxy serves the admin page with its
 //! security headers.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -2,6 +2,7 @@
 //! behind `auth_request`, with `upstream dev --in-memory` as the verifier, configured by the repo's
 //! own `infra/media/nginx/upstream-playback.conf`. Tokens are also checked by an independent
 //! implementation (PyJWT + cryptography, installed into .venv by infra/setup) against the JWKS.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -38,6 +39,7 @@ struct Running(Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
+        #[allow(unsafe_code)] // SIGTERM to the child, as an operator's Ctrl-C would
         unsafe {
             libc_kill(self.0.id() as i32, 15);
         }
@@ -50,6 +52,7 @@ impl Drop for Running {
     }
 }
 
+#[allow(unsafe_code)]
 unsafe extern "C" {
     #[link_name = "kill"]
     fn libc_kill(pid: i32, sig: i32) -> i32;

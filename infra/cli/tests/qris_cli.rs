@@ -1,4 +1,5 @@
 //! The `upstream qris` subcommands, run as a user would run them.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::process::{Command, Output};
 

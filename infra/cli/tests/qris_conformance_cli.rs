@@ -1,4 +1,5 @@
 //! `upstream qris inspect` and `upstream dev` hold payloads to the QRIS specification's rules.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::process::{Command, Output};
 

@@ -1,10 +1,12 @@
 //! template.yaml is the contract with AWS: its routes, table and policies must be what the code uses.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_yaml::Value;
 use upstream_session::store::TABLE;
+use upstream_tests::FUNCTIONS;
 
 fn root() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
@@ -273,15 +275,10 @@ fn granted(f: &Value) -> BTreeSet<(String, String)> {
 fn each_function_is_granted_exactly_what_it_needs() {
     let t = template();
     let fns = functions(&t);
-    let declared: BTreeMap<&str, &[(&str, &str)]> = BTreeMap::from([
-        ("generate-qris", generate_qris::DYNAMODB_ACCESS),
-        ("payment-callback", payment_callback::DYNAMODB_ACCESS),
-        ("check-access", check_access::DYNAMODB_ACCESS),
-        ("user-sessions", user_sessions::DYNAMODB_ACCESS),
-        ("streams", streams::DYNAMODB_ACCESS),
-        ("admin", admin::DYNAMODB_ACCESS),
-        ("playback-auth", playback_auth::DYNAMODB_ACCESS),
-    ]);
+    let declared: BTreeMap<&str, &[(&str, &str)]> = FUNCTIONS
+        .iter()
+        .map(|spec| (spec.name, spec.dynamodb_access))
+        .collect();
     assert_eq!(
         declared
             .keys()
@@ -356,4 +353,35 @@ fn playback_keys_come_from_secrets_manager_never_the_repo() {
             .starts_with("{{resolve:secretsmanager:")
     );
     assert_eq!(t["Parameters"]["OmeSecretKey"]["NoEcho"], true);
+}
+
+#[test]
+fn each_function_spec_names_its_template_resource_crate_and_routes() {
+    let t = template();
+    let mut names = BTreeSet::new();
+    for spec in FUNCTIONS {
+        assert!(names.insert(spec.name), "{} declared twice", spec.name);
+        let r = &t["Resources"][spec.resource];
+        assert_eq!(r["Type"], "AWS::Serverless::Function", "{}", spec.resource);
+        assert_eq!(r["Metadata"]["BuildProperties"]["Binary"], spec.name);
+        assert!(
+            root()
+                .join("functions")
+                .join(spec.krate)
+                .join("Cargo.toml")
+                .is_file(),
+            "{}",
+            spec.krate
+        );
+    }
+    // The stack's list (`upstream routes`) and the tests' list are the same functions and routes.
+    let specs: BTreeSet<(String, String, String)> = FUNCTIONS
+        .iter()
+        .flat_map(|s| {
+            s.routes
+                .iter()
+                .map(|(m, p)| (s.name.to_owned(), m.to_string(), p.to_string()))
+        })
+        .collect();
+    assert_eq!(specs, local_routes());
 }

@@ -254,6 +254,7 @@ fn spawn_guarded(cmd: Command) -> io::Result<Child> {
 }
 
 #[cfg(target_os = "linux")]
+#[allow(unsafe_code)] // PR_SET_PDEATHSIG in pre_exec: the one unsafe block of the product
 fn spawn_with_death_signal(cmd: &mut Command) -> io::Result<Child> {
     use std::os::unix::process::CommandExt;
     let parent = std::process::id() as libc::pid_t;

@@ -9,6 +9,7 @@ use super::Amount;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEvent {
+    /// When it happened.
     pub at: DateTime<Utc>,
     /// What happened, e.g. `created`, `paid`, `already_paid`, `amount_mismatch`, `duplicate_payment`.
     pub action: String,
@@ -18,10 +19,13 @@ pub struct AuditEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A free-form note.
     pub note: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The gateway's reference of the payment.
     pub provider_ref: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The amount in rupiah.
     pub amount: Option<Amount>,
 }
 

@@ -23,13 +23,32 @@ pub use stream::Stream;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
     #[error("{field} is empty")]
-    Empty { field: &'static str },
+    /// Empty.
+    Empty {
+        /// The field.
+        field: &'static str,
+    },
     #[error("{field} is longer than {max} characters")]
-    TooLong { field: &'static str, max: usize },
+    /// Longer than allowed.
+    TooLong {
+        /// The field.
+        field: &'static str,
+        /// The limit.
+        max: usize,
+    },
     #[error("{field} contains a character that is not allowed")]
-    BadCharacter { field: &'static str },
+    /// A character that is not allowed.
+    BadCharacter {
+        /// The field.
+        field: &'static str,
+    },
     #[error("{field} is not in the expected format")]
-    BadFormat { field: &'static str },
+    /// Not in the expected format.
+    BadFormat {
+        /// The field.
+        field: &'static str,
+    },
     #[error("amount must be a whole number of rupiah greater than zero")]
+    /// Not a whole rupiah amount in range.
     BadAmount,
 }

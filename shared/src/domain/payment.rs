@@ -184,7 +184,9 @@ impl Outcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RefundStatus {
+    /// Owed, not yet paid back.
     Open,
+    /// Paid back.
     Settled,
 }
 
@@ -210,15 +212,18 @@ impl RefundStatus {
 /// The settlement of a refund owed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settlement {
+    /// When it happened.
     pub at: DateTime<Utc>,
     /// Who settled it: an IAM principal ARN or `local`.
     pub by: String,
+    /// A free-form note.
     pub note: Option<String>,
 }
 
 /// One payment on the ledger.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentRecord {
+    /// The ledger record that paid it, if any.
     pub payment_id: PaymentId,
     /// `webhook`, `midtrans`, `xendit`, `manual` (operator approval) or `complimentary`.
     pub provider: String,
@@ -228,10 +233,15 @@ pub struct PaymentRecord {
     pub trx_id: String,
     /// Whole rupiah received (0 for a complimentary grant or a failure report).
     pub amount: u64,
+    /// When the report arrived.
     pub received_at: DateTime<Utc>,
+    /// The session's id (a bearer secret).
     pub session_id: Option<SessionId>,
+    /// The viewer.
     pub user_id: Option<UserId>,
+    /// The stream.
     pub stream_id: Option<StreamId>,
+    /// What became of the payment.
     pub outcome: Outcome,
     /// For a refund owed: settled or not yet.
     pub settlement: Option<Settlement>,
@@ -278,6 +288,7 @@ pub struct PaymentReport {
     pub trx_id: String,
     /// Whole rupiah.
     pub amount: u64,
+    /// What the report says happened.
     pub kind: ReportKind,
 }
 

@@ -10,9 +10,13 @@ use super::{Amount, PaymentId, SessionId, StreamId, TrxId, UserId};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    /// Waiting for payment.
     Pending,
+    /// Paid: grants access until it expires.
     Paid,
+    /// The payment failed.
     Failed,
+    /// Past its expiry.
     Expired,
     /// Closed by an operator: access ended at the revoke.
     Revoked,
@@ -59,15 +63,22 @@ pub struct GatewayCharge {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentSession {
+    /// The session's id (a bearer secret).
     pub session_id: SessionId,
+    /// The viewer.
     pub user_id: UserId,
+    /// The stream.
     pub stream_id: StreamId,
+    /// The transaction id the gateway and the QR carry.
     pub trx_id: TrxId,
+    /// The amount in rupiah.
     pub amount: Amount,
     /// The stored status; use [`PaymentSession::status_at`] for what it means now.
     pub status: Status,
+    /// When it was created.
     pub created_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// When it was paid.
     pub paid_at: Option<DateTime<Utc>>,
     /// End of the pending validity, or of the access window once paid.
     pub expires_at: DateTime<Utc>,

@@ -9,10 +9,14 @@ use super::{Amount, MediaPath, StreamId};
 #[serde(rename_all = "camelCase")]
 pub struct Stream {
     #[serde(rename = "id", alias = "streamId")]
+    /// The stream.
     pub stream_id: StreamId,
+    /// The stream's title.
     pub title: String,
+    /// The price in rupiah.
     pub price: Amount,
     #[serde(default = "default_active")]
+    /// Whether it is on sale.
     pub active: bool,
     /// Where the media servers publish it (`/hls/<mediaPath>/…`); absent means the stream id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

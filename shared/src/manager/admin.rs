@@ -16,27 +16,35 @@ use super::{Origin, SessionKey, SessionManager};
 pub enum PayOutcome {
     /// Pending → paid now (`late` when its payable window had passed; honoured within the grace).
     Paid {
+        /// The session.
         session: PaymentSession,
+        /// It was approved after its pending validity ended.
         late: bool,
     },
     /// It was paid before; nothing changed.
     AlreadyPaid(PaymentSession),
     /// The viewer holds live access to this stream through `holder`; nothing changed.
     HasAccess {
+        /// The session.
         session: PaymentSession,
+        /// The session that already grants access.
         holder: PaymentSession,
     },
     /// Failed, revoked or too late: it cannot be approved; nothing was recorded.
     Refused {
+        /// The session.
         session: PaymentSession,
+        /// Why it was refused.
         refusal: Refusal,
     },
+    /// No such session.
     NotFound,
 }
 
 /// Result of a complimentary grant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GrantOutcome {
+    /// Access granted.
     Granted(PaymentSession),
     /// The viewer already holds live access through this session; nothing changed.
     HasAccess(PaymentSession),
@@ -47,11 +55,14 @@ pub enum GrantOutcome {
 pub enum RevokeOutcome {
     /// Access ended now; `refund` is the payment now owed back, when one was asked for and exists.
     Revoked {
+        /// The session.
         session: PaymentSession,
+        /// The refund the revocation opened, if any.
         refund: Option<Box<PaymentRecord>>,
     },
     /// Failed, revoked or expired already: nothing to end.
     NotOpen(PaymentSession),
+    /// No such session.
     NotFound,
 }
 

@@ -26,7 +26,9 @@ pub const IDEMPOTENCY_WINDOW: TimeDelta = TimeDelta::hours(24);
 /// How a session is named by a caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionKey {
+    /// By session id.
     Session(SessionId),
+    /// By transaction id.
     Trx(TrxId),
 }
 
@@ -35,8 +37,11 @@ pub enum SessionKey {
 pub struct Origin {
     /// `viewer`, `webhook`, `admin` or `system`.
     pub source: String,
+    /// Who acted (an IAM principal, `local`, the gateway).
     pub actor: Option<String>,
+    /// A free-form note.
     pub note: Option<String>,
+    /// The gateway's reference of the payment.
     pub provider_ref: Option<String>,
 }
 
@@ -69,9 +74,13 @@ impl Origin {
 /// A request for a new pending session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSession {
+    /// The viewer.
     pub user: UserId,
+    /// The stream.
     pub stream: StreamId,
+    /// The transaction id.
     pub trx: TrxId,
+    /// The amount in rupiah.
     pub amount: Amount,
     /// The client's `Idempotency-Key` and the fingerprint of the request it came with.
     pub idempotency: Option<(IdempotencyKey, String)>,
@@ -84,7 +93,9 @@ pub enum CreateOutcome {
     Created(PaymentSession),
     /// The user already has live paid access to this stream; nothing was written.
     AlreadyPaid {
+        /// The session.
         session: PaymentSession,
+        /// Time left.
         remaining: TimeDelta,
     },
     /// The same request came with this `Idempotency-Key` before: the session it created.
@@ -96,6 +107,7 @@ pub enum CreateOutcome {
 /// Access to one stream through one session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessCheck {
+    /// Whether and how long access lasts.
     pub access: Access,
     /// The session, when it exists (whatever the answer).
     pub session: Option<PaymentSession>,

@@ -17,8 +17,11 @@ pub const DEFAULT_PATH_PREFIX: &str = "/hls/";
 /// What to answer a media server: status, JSON body (none: empty), and why, for the log line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
+    /// The HTTP status to answer.
     pub status: u16,
+    /// The JSON body to answer, if any.
     pub body: Option<Value>,
+    /// Why (for the log line).
     pub reason: String,
     /// The token's claims when access was allowed.
     pub claims: Option<Claims>,
@@ -43,7 +46,9 @@ impl Decision {
 /// The headers nginx's `auth_request` subrequest passes on.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NginxRequest<'a> {
+    /// The request's `Authorization` header.
     pub authorization: Option<&'a str>,
+    /// The request's `Cookie` header.
     pub cookie: Option<&'a str>,
     /// `X-Original-URI: $request_uri` (path and query as the viewer sent them).
     pub original_uri: Option<&'a str>,

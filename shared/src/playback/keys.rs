@@ -19,8 +19,10 @@ use sha2::{Digest, Sha256};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
     #[error("not a PKCS#8 PEM P-256 private key")]
+    /// The private key is not a PKCS#8 P-256 key.
     BadPrivateKey,
     #[error("not a PEM P-256 public key (SPKI) or private key (PKCS#8)")]
+    /// A public key is not a P-256 key.
     BadPublicKey,
 }
 

@@ -23,7 +23,9 @@ const IAT_LEEWAY_SECONDS: i64 = 60;
 /// One MediaMTX permission, in the shape of its `mediamtx_permissions` claim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Permission {
+    /// Always `read`.
     pub action: String,
+    /// The stream's media path.
     pub path: String,
 }
 
@@ -40,8 +42,11 @@ pub struct Claims {
     pub stream: String,
     /// A hash of the sessionId (never the sessionId, a bearer secret).
     pub sid: String,
+    /// Issued at (epoch seconds).
     pub iat: i64,
+    /// Expires at (epoch seconds).
     pub exp: i64,
+    /// A unique token id.
     pub jti: String,
     /// `[{"action": "read", "path": <mediaPath>}]`: MediaMTX verifies it natively.
     pub mediamtx_permissions: Vec<Permission>,
@@ -60,18 +65,24 @@ impl Claims {
 /// What a token is issued for.
 #[derive(Debug, Clone, Copy)]
 pub struct Grant<'a> {
+    /// The viewer.
     pub user: &'a UserId,
+    /// The stream.
     pub stream: &'a StreamId,
+    /// The session (only its hash goes into the token).
     pub session: &'a SessionId,
     /// When the session's access ends: the token never outlives it.
     pub session_expires_at: DateTime<Utc>,
+    /// The stream's media path.
     pub media_path: &'a MediaPath,
 }
 
 /// A signed token and when it expires.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issued {
+    /// The compact JWS.
     pub token: String,
+    /// When it expires.
     pub expires_at: DateTime<Utc>,
 }
 
@@ -79,8 +90,10 @@ pub struct Issued {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IssueError {
     #[error("the session grants no more time")]
+    /// The session has no time left.
     NoTimeLeft,
     #[error("time out of range")]
+    /// A time outside the representable range.
     OutOfRange,
 }
 
@@ -167,24 +180,34 @@ impl Issuer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Rejection {
     #[error("no token")]
+    /// No token was presented.
     Missing,
     #[error("malformed token")]
+    /// Not a compact JWS.
     Malformed,
     #[error("algorithm not allowed (only ES256)")]
+    /// Another algorithm than ES256.
     Algorithm,
     #[error("unknown kid")]
+    /// A `kid` that is not published.
     UnknownKey,
     #[error("bad signature")]
+    /// The signature does not verify.
     Signature,
     #[error("wrong audience")]
+    /// Another audience.
     Audience,
     #[error("wrong issuer")]
+    /// Another issuer.
     Issuer,
     #[error("expired")]
+    /// Past its `exp`.
     Expired,
     #[error("issued in the future")]
+    /// Issued in the future.
     NotYetValid,
     #[error("token is for another stream or path")]
+    /// Valid, but for another stream or path.
     Forbidden,
 }
 

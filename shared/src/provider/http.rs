@@ -45,7 +45,9 @@ pub enum Idempotency {
 /// A response read in full.
 #[derive(Debug, Clone)]
 pub struct HttpResponse {
+    /// The HTTP status.
     pub status: u16,
+    /// The response body.
     pub body: Vec<u8>,
 }
 
@@ -106,7 +108,7 @@ impl HttpClient {
                 break;
             }
             let timeout = left.min(self.policy.attempt_timeout);
-            crate::api::note_provider_call(what);
+            crate::edge::note_provider_call(what);
             match self.attempt(build(&self.inner).timeout(timeout)).await {
                 Ok(resp) if resp.status >= 500 => {
                     last = format!("{what}: HTTP {}", resp.status);

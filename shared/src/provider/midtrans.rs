@@ -18,6 +18,7 @@ const PRODUCTION: &str = "https://api.midtrans.com";
 /// Midtrans settings.
 #[derive(Debug, Clone)]
 pub struct MidtransConfig {
+    /// The Midtrans server key.
     pub server_key: Secret,
     /// `https://api.sandbox.midtrans.com`, `https://api.midtrans.com`, or a simulator.
     pub api_base: String,
@@ -75,6 +76,7 @@ pub fn midtrans_signature_key(
 }
 
 impl Midtrans {
+    /// A Midtrans adapter with its settings and HTTP client.
     pub fn new(config: MidtransConfig, http: HttpClient) -> Self {
         Self { config, http }
     }

@@ -22,9 +22,11 @@ pub use xendit::{XENDIT_API_VERSION, XENDIT_TOKEN_HEADER, Xendit, XenditConfig};
 pub struct ChargeRequest {
     /// Our transaction id, sent as the gateway's order id / reference id.
     pub trx_id: TrxId,
+    /// The amount in rupiah.
     pub amount: Amount,
     /// When the session's QR stops being payable; the gateway's expiry is never later.
     pub expires_at: DateTime<Utc>,
+    /// The time of the request.
     pub now: DateTime<Utc>,
 }
 
@@ -78,6 +80,7 @@ pub struct PaymentReport {
     pub order_id: String,
     /// Whole rupiah received (for a refund: the payment's gross amount).
     pub amount: u64,
+    /// What the report says happened.
     pub kind: ReportKind,
     /// The gateway's own status word (`settlement`, `SUCCEEDED`, …), for the audit trail.
     pub raw_status: String,
@@ -87,6 +90,7 @@ pub struct PaymentReport {
 /// [`PaymentProvider::confirm`] before granting anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
+    /// What the notification claims (to be confirmed with the gateway).
     pub claimed: PaymentReport,
 }
 
@@ -120,12 +124,21 @@ pub enum ProviderError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProviderConfigError {
     #[error("PAYMENT_PROVIDER must be static, midtrans or xendit, got {0:?}")]
+    /// `PAYMENT_PROVIDER` names no known gateway.
     UnknownProvider(String),
     #[error("{0} must be set for this payment provider")]
+    /// A required setting is absent.
     Missing(&'static str),
     #[error("{name} is not valid: {why}")]
-    Invalid { name: &'static str, why: String },
+    /// A setting present but unusable.
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// What is wrong.
+        why: String,
+    },
     #[error("cannot build the HTTP client: {0}")]
+    /// The HTTP client cannot be built.
     Client(String),
 }
 
@@ -134,6 +147,7 @@ pub enum ProviderConfigError {
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a secret value.
     pub fn new(value: impl Into<String>) -> Self {
         Self(value.into())
     }
@@ -155,7 +169,9 @@ impl fmt::Debug for Secret {
 pub enum PaymentProvider {
     /// Today's static→dynamic QRIS, confirmed by an operator or the generic signed webhook.
     Static,
+    /// Midtrans (Core API QRIS).
     Midtrans(Midtrans),
+    /// Xendit (QR codes API).
     Xendit(Xendit),
 }
 

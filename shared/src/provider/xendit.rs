@@ -20,7 +20,9 @@ pub const XENDIT_TOKEN_HEADER: &str = "x-callback-token";
 /// Xendit settings.
 #[derive(Debug, Clone)]
 pub struct XenditConfig {
+    /// The Xendit secret API key.
     pub secret_key: Secret,
+    /// The Xendit callback verification token.
     pub callback_token: Secret,
     /// `https://api.xendit.co` or a simulator.
     pub api_base: String,
@@ -47,6 +49,7 @@ pub struct Xendit {
 }
 
 impl Xendit {
+    /// A Xendit adapter with its settings and HTTP client.
     pub fn new(config: XenditConfig, http: HttpClient) -> Self {
         Self { config, http }
     }

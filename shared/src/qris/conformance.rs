@@ -31,8 +31,11 @@ use super::tlv::DataObject;
 /// what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Violation {
+    /// The QRIS tag.
     pub tag: String,
+    /// The rule's section of the QRIS specification.
     pub section: &'static str,
+    /// What is wrong.
     pub message: String,
 }
 

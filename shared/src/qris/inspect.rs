@@ -9,6 +9,7 @@ use super::tlv::DataObject;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MerchantAccount {
+    /// The QRIS tag.
     pub tag: String,
     /// Sub-tag 00: the acquirer's or scheme's globally unique identifier (e.g. `ID.CO.QRIS.WWW`).
     pub guid: Option<String>,
@@ -26,20 +27,29 @@ pub struct MerchantAccount {
 pub struct QrisInfo {
     /// `static` (11), `dynamic` (12), or none when tag 01 is absent.
     pub point_of_initiation: Option<&'static str>,
+    /// Tag 59.
     pub merchant_name: Option<String>,
+    /// Tag 60.
     pub merchant_city: Option<String>,
+    /// Tag 61.
     pub postal_code: Option<String>,
+    /// Tag 58.
     pub country_code: Option<String>,
+    /// Tag 52.
     pub merchant_category_code: Option<String>,
+    /// Tag 53 (360 for rupiah).
     pub currency: Option<String>,
+    /// The amount in rupiah.
     pub amount: Option<String>,
     /// National Merchant ID, from template 51 (`ID.CO.QRIS.WWW`), sub-tag 02.
     pub nmid: Option<String>,
     /// Merchant criteria from template 51, sub-tag 03.
     pub criteria: Option<String>,
+    /// Tags 26–51.
     pub merchant_accounts: Vec<MerchantAccount>,
     /// Template 62, sub-tag 05.
     pub reference_label: Option<String>,
+    /// Tag 63.
     pub crc: String,
 }
 

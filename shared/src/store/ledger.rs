@@ -13,6 +13,7 @@ use crate::domain::{AuditEvent, PaymentId, PaymentRecord, RefundStatus, SessionI
 /// One page of ledger records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerPage {
+    /// The records of this page.
     pub records: Vec<PaymentRecord>,
     /// Pass back to get the next page; `None` on the last page.
     pub next_cursor: Option<String>,
@@ -27,6 +28,7 @@ pub enum SettleOutcome {
     AlreadySettled(PaymentRecord),
     /// The record exists but owes nothing (granted, failed, refunded by the gateway).
     NotARefund(PaymentRecord),
+    /// No such payment.
     NotFound,
 }
 

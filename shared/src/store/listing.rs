@@ -12,17 +12,20 @@ use crate::domain::{PaymentSession, Status, StreamId};
 /// Which sessions an operator lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListFilter {
+    /// The stream.
     pub stream: Option<StreamId>,
     /// Status as of now (expired is derived).
     pub status: Option<Status>,
     /// Page size, 1–100.
     pub limit: usize,
+    /// Where the page starts (from the previous page).
     pub cursor: Option<String>,
 }
 
 /// One page of sessions, newest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
+    /// The sessions of this page.
     pub sessions: Vec<PaymentSession>,
     /// Pass back to get the next page; `None` on the last page.
     pub next_cursor: Option<String>,

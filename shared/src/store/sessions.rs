@@ -17,21 +17,27 @@ use crate::rules;
 /// `session` for 24 h; `fingerprint` identifies the request body it was first used with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdemClaim {
+    /// The Idempotency-Key.
     pub key: IdempotencyKey,
+    /// A hash of the request it was first used with.
     pub fingerprint: String,
+    /// When the pending validity or the access window ends (ISO-8601 UTC).
     pub expires_at: DateTime<Utc>,
 }
 
 /// Result of inserting a new pending session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Insert {
+    /// Written.
     Inserted,
     /// The user holds live paid access to this stream through this session: nothing was written.
     HasAccess(PaymentSession),
     /// The idempotency key was used before (within 24 h): the session it created and the fingerprint
     /// of the request that created it. Nothing was written.
     Replay {
+        /// The session's id (a bearer secret).
         session_id: SessionId,
+        /// A hash of the request it was first used with.
         fingerprint: String,
     },
 }
@@ -59,16 +65,22 @@ pub enum LedgerWrite<'a> {
 /// One conditional change of a session. `from: None` inserts `to` (a complimentary grant).
 #[derive(Debug, Clone, Copy)]
 pub struct Change<'a> {
+    /// The stored state the write expects, if any.
     pub from: Option<&'a PaymentSession>,
+    /// The new state.
     pub to: &'a PaymentSession,
+    /// How the per-viewer access guard changes.
     pub guard: GuardRule,
+    /// The ledger record written with it, if any.
     pub ledger: Option<LedgerWrite<'a>>,
+    /// The audit event written with it, if any.
     pub event: Option<&'a AuditEvent>,
 }
 
 /// Result of a conditional transition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transition {
+    /// Written.
     Done,
     /// The stored status was no longer the expected one; the current session if it still exists.
     Stale(Option<PaymentSession>),

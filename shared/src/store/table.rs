@@ -17,41 +17,56 @@ pub const SK: &str = "sk";
 pub const TTL: &str = "ttl";
 /// Index of a user's sessions ordered by expiry: partition `userPk`, sort `userSk` (expiresAt, ms).
 pub const BY_USER_INDEX: &str = "byUser";
+/// The byUser index's partition key attribute.
 pub const USER_PK: &str = "userPk";
+/// The byUser index's sort key attribute.
 pub const USER_SK: &str = "userSk";
 /// Index of all sessions, newest first: partition `allPk` (always `SESSION`), sort `createdAt` (ms).
 pub const BY_CREATED_INDEX: &str = "byCreated";
+/// The byCreated index's partition key attribute.
 pub const ALL_PK: &str = "allPk";
 /// Index of a stream's sessions, newest first: partition `streamPk`, sort `createdAt` (ms).
 pub const BY_STREAM_INDEX: &str = "byStream";
+/// The byStream index's partition key attribute.
 pub const STREAM_PK: &str = "streamPk";
+/// The creation time attribute (sort key of byCreated and byStream).
 pub const CREATED_AT: &str = "createdAt";
 /// Sparse index of refunds owed, newest first: partition `refundStatus` (`open` or `settled`, only on
 /// refund records), sort `createdAt` (received, ms).
 pub const BY_REFUND_INDEX: &str = "byRefund";
+/// The byRefund index's partition key attribute.
 pub const REFUND_STATUS: &str = "refundStatus";
 
 /// A key attribute: name and scalar type (`S` or `N`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyAttr {
+    /// The attribute or index name.
     pub name: &'static str,
+    /// Its DynamoDB type (`S`, `N`).
     pub kind: &'static str,
 }
 
 /// A global secondary index (projection ALL).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexDef {
+    /// The attribute or index name.
     pub name: &'static str,
+    /// The partition key attribute.
     pub hash: KeyAttr,
+    /// The sort key attribute.
     pub range: KeyAttr,
 }
 
 /// The table's shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TableDef {
+    /// The partition key attribute.
     pub hash: KeyAttr,
+    /// The sort key attribute.
     pub range: KeyAttr,
+    /// The global secondary indexes.
     pub indexes: &'static [IndexDef],
+    /// The attribute DynamoDB TTL reads.
     pub ttl_attribute: &'static str,
 }
 

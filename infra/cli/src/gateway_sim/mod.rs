@@ -225,7 +225,10 @@ impl Sim {
                 let orders: Vec<Value> = self.orders().iter().map(order_json).collect();
                 json_resp(200, &json!({ "orders": orders }))
             }
-            (&Method::GET, "/sim/stats") => json_resp(200, &json!(*self.counts.lock().unwrap())),
+            (&Method::GET, "/sim/stats") => json_resp(
+                200,
+                &json!(*self.counts.lock().unwrap_or_else(|e| e.into_inner())),
+            ),
             (&Method::POST, "/sim/faults") => self.add_fault(req.body()),
             (&Method::POST, p) if p.starts_with("/sim/pay/") => {
                 let order_id = percent_decode(&p["/sim/pay/".len()..]);
@@ -246,11 +249,11 @@ impl Sim {
         *self
             .counts
             .lock()
-            .unwrap()
+            .unwrap_or_else(|e| e.into_inner())
             .entry(endpoint.to_owned())
             .or_default() += 1;
         let fault = {
-            let mut faults = self.faults.lock().unwrap();
+            let mut faults = self.faults.lock().unwrap_or_else(|e| e.into_inner());
             let found = faults
                 .iter_mut()
                 .find(|f| f.endpoint == endpoint && f.remaining > 0)?;
@@ -281,17 +284,26 @@ impl Sim {
                 &json!({"message": "endpoint and status (0 or 100–599) are required"}),
             );
         }
-        self.faults.lock().unwrap().push(Fault {
-            endpoint,
-            status: status as u16,
-            hang: Duration::from_millis(v["hangMs"].as_u64().unwrap_or(30_000).min(120_000)),
-            remaining: v["times"].as_u64().unwrap_or(1).min(1000) as u32,
-        });
+        self.faults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Fault {
+                endpoint,
+                status: status as u16,
+                hang: Duration::from_millis(v["hangMs"].as_u64().unwrap_or(30_000).min(120_000)),
+                remaining: v["times"].as_u64().unwrap_or(1).min(1000) as u32,
+            });
         json_resp(200, &json!({"ok": true}))
     }
 
     async fn pay(&self, order_id: &str, params: &HashMap<String, String>) -> Resp {
-        let Some(order) = self.orders.lock().unwrap().get(order_id).cloned() else {
+        let Some(order) = self
+            .orders
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(order_id)
+            .cloned()
+        else {
             return json_resp(404, &json!({"message": format!("no order {order_id}")}));
         };
         let times: u32 = params
@@ -343,7 +355,12 @@ impl Sim {
     }
 
     fn orders(&self) -> Vec<Order> {
-        self.orders.lock().unwrap().values().cloned().collect()
+        self.orders
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
     }
 
     fn page(&self) -> String {
@@ -382,7 +399,7 @@ impl Sim {
 
     /// Stores a new order; false when its id is taken.
     fn insert(&self, order: Order) -> bool {
-        let mut orders = self.orders.lock().unwrap();
+        let mut orders = self.orders.lock().unwrap_or_else(|e| e.into_inner());
         if orders.contains_key(&order.order_id) {
             return false;
         }
@@ -391,7 +408,12 @@ impl Sim {
     }
 
     fn update(&self, order_id: &str, f: impl FnOnce(&mut Order)) {
-        if let Some(o) = self.orders.lock().unwrap().get_mut(order_id) {
+        if let Some(o) = self
+            .orders
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_mut(order_id)
+        {
             f(o);
         }
     }

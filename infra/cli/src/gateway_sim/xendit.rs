@@ -85,7 +85,12 @@ fn create(sim: &Sim, req: &Simple) -> Resp {
     };
     let key = header(req, "idempotency-key").map(str::to_owned);
     if let Some(k) = &key
-        && let Some((body, answer)) = sim.replays.lock().unwrap().get(k).cloned()
+        && let Some((body, answer)) = sim
+            .replays
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(k)
+            .cloned()
     {
         return if body == v {
             json_resp(201, &answer)
@@ -164,7 +169,10 @@ fn create(sim: &Sim, req: &Simple) -> Resp {
         "metadata": null,
     });
     if let Some(k) = key {
-        sim.replays.lock().unwrap().insert(k, (v, answer.clone()));
+        sim.replays
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(k, (v, answer.clone()));
     }
     json_resp(201, &answer)
 }

@@ -4,7 +4,8 @@ use std::future::Future;
 
 use lambda_http::{Body, Request, Response, service_fn};
 
-use super::{ConfigError, init_logging};
+use super::init_logging;
+use crate::config::ConfigError;
 
 /// Initialises JSON logging, builds the state once (a bad configuration refuses the start with one
 /// clear log line), then serves requests with `handler` until the runtime stops.

@@ -12,12 +12,16 @@ pub const TOLERANCE_SECS: i64 = 300;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
     #[error("signature header is missing")]
+    /// The header is absent.
     Missing,
     #[error("signature header is malformed")]
+    /// The header cannot be read.
     Malformed,
     #[error("signature timestamp is outside the allowed window")]
+    /// The timestamp is outside the tolerance.
     Stale,
     #[error("signature does not match")]
+    /// The signature does not match.
     Mismatch,
 }
 

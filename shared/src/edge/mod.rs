@@ -1,4 +1,4 @@
-//! HTTP plumbing shared by the Lambda functions: the JSON envelope and stable error codes, request
+//! The Lambda/HTTP edge shared by the functions: the JSON envelope and stable error codes, request
 //! parsing, CORS, the per-request log line with its DynamoDB call count, webhook signatures, and
 //! API Gateway v2 events for tests and the local stack.
 
@@ -13,10 +13,11 @@ mod run;
 mod serve;
 pub mod signature;
 
+pub use crate::error_code::ErrorCode;
 pub use calls::{CallCounter, count_calls, note_provider_call};
-pub use config::{ConfigError, ManagerState, env_required, manager_from_env};
+pub use config::{ManagerState, env_required, manager_from_env};
 pub use cors::Cors;
-pub use envelope::{ApiError, ApiResult, iso, json_response, ok, remaining_ms};
+pub use envelope::{ApiError, ApiResult, iso, json_response, ok, ok_view, remaining_ms};
 pub use request::{MAX_BODY_BYTES, json_body, query, raw_body, require, require_query};
 pub use run::run_lambda;
 pub use serve::{DynamoCalls, ProviderCalls, init_logging, serve};

@@ -4,7 +4,8 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 
-use super::{ApiError, ConfigError, iso};
+use super::{ApiError, iso};
+use crate::ConfigError;
 use crate::catalog::{CACHE_TTL, Catalog};
 use crate::domain::PaymentSession;
 use crate::manager::SessionManager;
@@ -40,13 +41,18 @@ impl PlaybackEnv {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let signing_key = get("PLAYBACK_SIGNING_KEY")
             .map(|pem| {
-                SigningKey::from_pkcs8_pem(&unescape(&pem))
-                    .map_err(|e| ConfigError(format!("PLAYBACK_SIGNING_KEY: {e}")))
+                SigningKey::from_pkcs8_pem(&unescape(&pem)).map_err(|e| {
+                    ConfigError::invalid(
+                        "PLAYBACK_SIGNING_KEY",
+                        format!("is not a usable key: {e}"),
+                    )
+                })
             })
             .transpose()?;
         let public_keys = match get("PLAYBACK_PUBLIC_KEYS") {
-            Some(text) => VerifyingKey::all_from_pem(&unescape(&text))
-                .map_err(|e| ConfigError(format!("PLAYBACK_PUBLIC_KEYS: {e}")))?,
+            Some(text) => VerifyingKey::all_from_pem(&unescape(&text)).map_err(|e| {
+                ConfigError::invalid("PLAYBACK_PUBLIC_KEYS", format!("is not usable: {e}"))
+            })?,
             None => Vec::new(),
         };
         let ttl = match get("PLAYBACK_TOKEN_TTL") {
@@ -54,9 +60,10 @@ impl PlaybackEnv {
             Some(v) => match v.trim().parse::<i64>() {
                 Ok(s) if (1..=86_400).contains(&s) => TimeDelta::seconds(s),
                 _ => {
-                    return Err(ConfigError(format!(
-                        "PLAYBACK_TOKEN_TTL must be 1..86400 seconds, got {v:?}"
-                    )));
+                    return Err(ConfigError::invalid(
+                        "PLAYBACK_TOKEN_TTL",
+                        format!("must be 1..86400 seconds, got {v:?}"),
+                    ));
                 }
             },
         };
@@ -186,7 +193,7 @@ mod tests {
         let err = env(&[("PLAYBACK_SIGNING_KEY", "not a key".into())])
             .err()
             .unwrap();
-        assert!(err.0.starts_with("PLAYBACK_SIGNING_KEY"), "{err}");
+        assert!(err.to_string().starts_with("PLAYBACK_SIGNING_KEY"), "{err}");
     }
 
     #[test]

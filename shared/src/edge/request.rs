@@ -5,6 +5,7 @@ use lambda_http::{Request, RequestExt};
 use serde_json::{Map, Value};
 
 use super::ApiError;
+use crate::error_code::ErrorCode;
 
 /// Largest accepted body: 16 KiB.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -13,11 +14,7 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 pub fn raw_body(req: &Request) -> Result<&[u8], ApiError> {
     let body: &[u8] = req.body().as_ref();
     if body.len() > MAX_BODY_BYTES {
-        return Err(ApiError::new(
-            413,
-            "PAYLOAD_TOO_LARGE",
-            "Body permintaan terlalu besar (maksimal 16 KiB)",
-        ));
+        return Err(ApiError::of(ErrorCode::PayloadTooLarge));
     }
     Ok(body)
 }
@@ -35,19 +32,11 @@ pub fn json_body(req: &Request) -> Result<Map<String, Value>, ApiError> {
             m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
         });
     if !is_json {
-        return Err(ApiError::new(
-            415,
-            "UNSUPPORTED_MEDIA_TYPE",
-            "Content-Type harus application/json",
-        ));
+        return Err(ApiError::of(ErrorCode::UnsupportedMediaType));
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(ApiError::new(
-            400,
-            "INVALID_JSON",
-            "Body permintaan bukan objek JSON yang valid",
-        )),
+        _ => Err(ApiError::of(ErrorCode::InvalidJson)),
     }
 }
 

@@ -3,37 +3,34 @@
 use std::sync::Arc;
 
 use crate::clock::SystemClock;
-use crate::config::Policy;
+use crate::config::{ConfigError, Policy};
 use crate::manager::SessionManager;
 use crate::store::{Store, client_from_env};
 
 use super::Cors;
-
-/// A missing or unusable setting; the function refuses to start and logs this.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ConfigError(pub String);
 
 /// A required environment variable.
 pub fn env_required(name: &str) -> Result<String, ConfigError> {
     std::env::var(name)
         .ok()
         .filter(|v| !v.trim().is_empty())
-        .ok_or_else(|| ConfigError(format!("{name} is not set")))
+        .ok_or_else(|| ConfigError::Missing(name.to_owned()))
 }
 
 /// The session manager of a deployed function: `TABLE_NAME`, the policy variables, the AWS chain,
 /// the system clock.
 pub async fn manager_from_env() -> Result<SessionManager, ConfigError> {
     let table = env_required("TABLE_NAME")?;
-    let policy = Policy::from_env().map_err(|e| ConfigError(e.to_string()))?;
+    let policy = Policy::from_env()?;
     let store = Store::new(client_from_env().await, table, policy);
     Ok(SessionManager::new(store, Arc::new(SystemClock)))
 }
 
 /// The state of a function that needs only the session manager and CORS.
 pub struct ManagerState {
+    /// The session manager.
     pub manager: SessionManager,
+    /// The allowed browser origins.
     pub cors: Cors,
 }
 

@@ -1,0 +1,49 @@
+//! What a function is, declared once in its crate (`pub const SPEC: FunctionSpec`): its name, crate,
+//! SAM resource, routes and the DynamoDB access it may use. The local stack routes by it, the tests
+//! check behaviour against it and the template test checks `template.yaml` against it.
+
+/// One Lambda function of the product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FunctionSpec {
+    /// The binary and log name, e.g. `generate-qris`.
+    pub name: &'static str,
+    /// The cargo package under `functions/`.
+    pub krate: &'static str,
+    /// The logical id of its `AWS::Serverless::Function` in `template.yaml`.
+    pub resource: &'static str,
+    /// `(method, path)` pairs it serves (`{}` marks a path parameter).
+    pub routes: &'static [(&'static str, &'static str)],
+    /// The DynamoDB actions it needs and where (`table` or `index/<name>`); the SAM template grants
+    /// exactly these. Transactions need the per-item action (`PutItem`).
+    pub dynamodb_access: &'static [(&'static str, &'static str)],
+}
+
+impl FunctionSpec {
+    /// Whether its policy allows the IAM `action` on some resource.
+    pub fn allows(&self, action: &str) -> bool {
+        self.dynamodb_access.iter().any(|(a, _)| *a == action)
+    }
+
+    /// Whether it serves `path` (a path parameter matches any one non-empty segment).
+    pub fn serves(&self, path: &str) -> bool {
+        let path = path.trim_end_matches('/');
+        self.routes
+            .iter()
+            .any(|(_, pattern)| path_matches(pattern, path))
+    }
+}
+
+/// Whether `path` matches `pattern` segment by segment (`{…}` matches any non-empty segment).
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    let p: Vec<_> = pattern.split('/').collect();
+    let a: Vec<_> = path.split('/').collect();
+    p.len() == a.len()
+        && p.iter()
+            .zip(&a)
+            .all(|(p, a)| (p.starts_with('{') && !a.is_empty()) || p == a)
+}
+
+/// The first of `specs` serving `path`.
+pub fn function_for<'a>(specs: &[&'a FunctionSpec], path: &str) -> Option<&'a FunctionSpec> {
+    specs.iter().copied().find(|s| s.serves(path))
+}
