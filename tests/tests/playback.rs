@@ -51,7 +51,7 @@ async fn paid(api: &Api, user: &str, stream: &str) -> (String, String) {
             None,
         )
         .await;
-    assert_eq!(w.data()["outcome"], "paid", "{:?}", w.body);
+    assert_eq!(w.data()["outcome"], "granted", "{:?}", w.body);
     (trx, session)
 }
 
