@@ -10,6 +10,8 @@ use upstream_local::{DynamoLocal, Storage};
 use upstream_session::store::{TABLE, local_client};
 use upstream_session::{Clock, ManualClock, Policy, SessionManager, Store};
 
+pub mod events;
+
 /// The DynamoDB Local of this test binary.
 pub fn dynamo() -> &'static DynamoLocal {
     static INSTANCE: OnceLock<DynamoLocal> = OnceLock::new();
@@ -102,6 +104,8 @@ pub struct Api {
     pub check: check_access::State,
     pub sessions: user_sessions::State,
     pub streams: streams::State,
+    /// IAM callers only (`allow_local: false`), as deployed.
+    pub admin: admin::State,
 }
 
 /// A handler's answer, decoded.
@@ -164,6 +168,10 @@ pub async fn api() -> Api {
             store: h.store.clone(),
             cors,
         },
+        admin: admin::State {
+            manager: h.manager.clone(),
+            allow_local: false,
+        },
         h,
     }
 }
@@ -179,6 +187,7 @@ impl Api {
             "check-access" => check_access::handler(&self.check, req).await,
             "user-sessions" => user_sessions::handler(&self.sessions, req).await,
             "streams" => streams::handler(&self.streams, req).await,
+            "admin" => admin::handler(&self.admin, req).await,
             other => panic!("unknown function {other}"),
         };
         let operations = resp
@@ -191,8 +200,13 @@ impl Api {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let bytes: &[u8] = resp.body().as_ref();
+        let html = headers
+            .get("content-type")
+            .is_some_and(|c| c.to_str().unwrap_or("").starts_with("text/html"));
         let body = if bytes.is_empty() {
             serde_json::Value::Null
+        } else if html {
+            serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned())
         } else {
             serde_json::from_slice(bytes).expect("JSON body")
         };

@@ -2,6 +2,7 @@
 
 mod admin_cmd;
 mod dev_cmd;
+mod invoke_cmd;
 mod proxy_cmd;
 mod qris_cmd;
 mod routes;
@@ -50,6 +51,8 @@ enum Command {
         #[command(subcommand)]
         command: qris_cmd::QrisCommand,
     },
+    /// Invoke a function's release bootstrap under the Lambda emulator with an event (sam local invoke).
+    Invoke(invoke_cmd::InvokeArgs),
     /// Print every route and its function as JSON (the list the SAM template must match).
     Routes,
 }
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Dev(args) => dev_cmd::run(args),
+        Command::Invoke(args) => invoke_cmd::run(args),
         Command::Approve(args) => admin_cmd::approve(args),
         Command::Sessions {
             status,
