@@ -48,6 +48,15 @@ fn qris(c: &mut Criterion) {
 
 fn render(c: &mut Criterion) {
     let payload = dynamic_payload();
+    c.bench_function("qr encode, qrcode crate mask choice (replaced)", |b| {
+        b.iter(|| {
+            qrcode::QrCode::with_error_correction_level(
+                black_box(payload.as_bytes()),
+                qrcode::EcLevel::M,
+            )
+            .expect("fits")
+        })
+    });
     c.bench_function("png render", |b| b.iter(|| png(black_box(&payload))));
     c.bench_function("png data url (render + base64)", |b| {
         b.iter(|| png_data_url(black_box(&payload)))

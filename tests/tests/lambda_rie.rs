@@ -19,11 +19,8 @@ use upstream_tests::{SECRET, client, dynamo, events, fresh_table};
 async fn target() -> LocalTarget {
     let client = client();
     let table = fresh_table(&client).await;
-    let store = upstream_session::Store::new(
-        client,
-        table.clone(),
-        upstream_session::Policy::default(),
-    );
+    let store =
+        upstream_session::Store::new(client, table.clone(), upstream_session::Policy::default());
     let catalog = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../infra/streams.sample.json"
@@ -82,9 +79,9 @@ async fn every_event_file_answers_through_the_emulator_as_in_process() {
                 let invocation = emulator
                     .invoke(&event)
                     .unwrap_or_else(|e| panic!("{file}: {e}"));
-                let answer = invocation.http().unwrap_or_else(|e| {
-                    panic!("{file}: {e}\nlogs:\n{}", emulator.logs())
-                });
+                let answer = invocation
+                    .http()
+                    .unwrap_or_else(|e| panic!("{file}: {e}\nlogs:\n{}", emulator.logs()));
                 events::assert_answer(file, answer.status, &answer.body);
                 // Init once, then many invocations: the same bootstrap process answers them all.
                 let pid = emulator.runtime_pid();
@@ -139,7 +136,9 @@ async fn a_broken_configuration_fails_init_visibly() {
             );
             let message = invocation.body.to_string();
             assert!(
-                invocation.error_type().is_some_and(|t| t.starts_with("Runtime.")),
+                invocation
+                    .error_type()
+                    .is_some_and(|t| t.starts_with("Runtime.")),
                 "{function}: the emulator reports an init error: {message}"
             );
             assert!(
@@ -173,7 +172,11 @@ fn each_function_gets_its_template_environment() {
         },
         dynamodb_endpoint: "http://127.0.0.1:1".into(),
     };
-    let env = |f| upstream_local::lambda::function_environment(f, &target, &[]).unwrap().1;
+    let env = |f| {
+        upstream_local::lambda::function_environment(f, &target, &[])
+            .unwrap()
+            .1
+    };
     let callback = env("payment-callback");
     assert_eq!(callback["WEBHOOK_SECRET"], SECRET);
     assert_eq!(callback["TABLE_NAME"], "t");
@@ -183,5 +186,8 @@ fn each_function_gets_its_template_environment() {
     let admin = env("admin");
     assert!(!admin.contains_key("ALLOWED_ORIGINS"));
     assert!(!admin.contains_key("WEBHOOK_SECRET"));
-    assert_eq!(json!(env("check-access")["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]), "128");
+    assert_eq!(
+        json!(env("check-access")["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]),
+        "128"
+    );
 }

@@ -168,8 +168,11 @@ fn run() -> Result<(), String> {
     let report = Report::new(measures, split);
     println!("{}", report.table());
     let json = report.json(&args);
-    std::fs::write(&args.out, serde_json::to_string_pretty(&json).expect("JSON") + "\n")
-        .map_err(|e| format!("{}: {e}", args.out))?;
+    std::fs::write(
+        &args.out,
+        serde_json::to_string_pretty(&json).expect("JSON") + "\n",
+    )
+    .map_err(|e| format!("{}: {e}", args.out))?;
     eprintln!("wrote {}", args.out);
     drop(dynamo);
     Ok(())
@@ -190,7 +193,7 @@ async fn setup_table(endpoint: &str, table: &str) -> Result<(), String> {
         .create(&client, table)
         .await
         .map_err(|e| e.to_string())?;
-    let store = upstream_session::Store::new(client, table.into(), Default::default());
+    let store = upstream_session::Store::new(client, table.to_owned(), Default::default());
     let catalog = include_str!("../../../infra/streams.sample.json");
     for stream in upstream_session::catalog::parse_catalog(catalog).map_err(|e| e.to_string())? {
         store.put_stream(&stream).await.map_err(|e| e.to_string())?;
@@ -264,10 +267,7 @@ impl Events {
             ),
             ("streams", get("/api/streams", String::new())),
             ("ref-hello", get("/api/streams", String::new())),
-            (
-                "admin",
-                iam(get("/admin/streams", String::new())),
-            ),
+            ("admin", iam(get("/admin/streams", String::new()))),
         ]);
         Ok(Self {
             fixed: fixed
@@ -318,7 +318,9 @@ fn iam(mut event: Value) -> Value {
 /// Invokes and decodes the body of a 2xx answer.
 fn call(emu: &Emulator, event: &Value) -> Result<Value, String> {
     let inv = emu.invoke(event).map_err(|e| e.to_string())?;
-    let answer = inv.http().map_err(|e| format!("{e}\nlogs:\n{}", emu.logs()))?;
+    let answer = inv
+        .http()
+        .map_err(|e| format!("{e}\nlogs:\n{}", emu.logs()))?;
     if !(200..300).contains(&answer.status) {
         return Err(format!("answer {}: {}", answer.status, answer.body));
     }
@@ -335,7 +337,11 @@ fn cpu_split() -> BTreeMap<&'static str, Duration> {
     for i in 0..1000u64 {
         let t = Instant::now();
         let payload = qris
-            .to_dynamic(1000 + i, Some("UP-261121180000-ABCDEFGH"), DEFAULT_MAX_AMOUNT)
+            .to_dynamic(
+                1000 + i,
+                Some("UP-261121180000-ABCDEFGH"),
+                DEFAULT_MAX_AMOUNT,
+            )
             .expect("converts")
             .payload();
         convert.push(t.elapsed());

@@ -62,7 +62,10 @@ struct Ratio {
 }
 
 impl Report {
-    pub fn new(measures: BTreeMap<String, Measure>, split: BTreeMap<&'static str, Duration>) -> Self {
+    pub fn new(
+        measures: BTreeMap<String, Measure>,
+        split: BTreeMap<&'static str, Duration>,
+    ) -> Self {
         let rows = measures
             .into_iter()
             .map(|(name, mut m)| {
@@ -93,9 +96,24 @@ impl Report {
             target,
         };
         let mut out = vec![
-            r("check-access / bare GetItem, warm p50", check.warm_p50_ms, get.warm_p50_ms, Some(1.15)),
-            r("check-access / bare GetItem, warm p99", check.warm_p99_ms, get.warm_p99_ms, Some(1.3)),
-            r("check-access / bare GetItem, cold", check.cold_ms, get.cold_ms, Some(1.5)),
+            r(
+                "check-access / bare GetItem, warm p50",
+                check.warm_p50_ms,
+                get.warm_p50_ms,
+                Some(1.15),
+            ),
+            r(
+                "check-access / bare GetItem, warm p99",
+                check.warm_p99_ms,
+                get.warm_p99_ms,
+                Some(1.3),
+            ),
+            r(
+                "check-access / bare GetItem, cold",
+                check.cold_ms,
+                get.cold_ms,
+                Some(1.5),
+            ),
             r(
                 "generate-qris (new session) / bare TransactWriteItems, warm p50",
                 generate.warm_p50_ms,
@@ -108,11 +126,22 @@ impl Report {
                 tx.warm_p99_ms,
                 None,
             ),
-            r("generate-qris cold / bare GetItem cold", generate.cold_ms, get.cold_ms, Some(1.5)),
-            r("bare TransactWriteItems cold / bare GetItem cold", tx.cold_ms, get.cold_ms, None),
+            r(
+                "generate-qris cold / bare GetItem cold",
+                generate.cold_ms,
+                get.cold_ms,
+                Some(1.5),
+            ),
+            r(
+                "bare TransactWriteItems cold / bare GetItem cold",
+                tx.cold_ms,
+                get.cold_ms,
+                None,
+            ),
         ];
         for f in crate::FUNCTIONS {
-            let name: &'static str = Box::leak(format!("{f} cold / hello-world cold").into_boxed_str());
+            let name: &'static str =
+                Box::leak(format!("{f} cold / hello-world cold").into_boxed_str());
             out.push(r(name, self.row(f).cold_ms, hello.cold_ms, None));
         }
         out
@@ -140,7 +169,10 @@ impl Report {
                 r.zip_bytes as f64 / 1_048_576.0
             );
         }
-        let _ = writeln!(s, "\nratios (same run, same emulator, same DynamoDB Local):");
+        let _ = writeln!(
+            s,
+            "\nratios (same run, same emulator, same DynamoDB Local):"
+        );
         for ratio in self.ratios() {
             let verdict = match ratio.target {
                 Some(t) if ratio.value <= t => format!("  (target ≤ {t}: ok)"),
@@ -153,7 +185,10 @@ impl Report {
             let rss_mb = r.rss_kib as f64 / 1024.0;
             let zip_mb = r.zip_bytes as f64 / 1_048_576.0;
             if rss_mb > 32.0 || zip_mb > 4.0 {
-                let _ = writeln!(s, "  {name}: peak RSS {rss_mb:.1} MB (target ≤ 32), zip {zip_mb:.2} MB (target ≤ 4): MISSED");
+                let _ = writeln!(
+                    s,
+                    "  {name}: peak RSS {rss_mb:.1} MB (target ≤ 32), zip {zip_mb:.2} MB (target ≤ 4): MISSED"
+                );
             }
         }
         let (generate, tx) = (self.row("generate-qris"), self.row("ref-transact-write"));

@@ -65,7 +65,10 @@ pub fn run(args: InvokeArgs) -> Result<(), String> {
         },
         dynamodb_endpoint: dynamo.endpoint(),
     };
-    eprintln!("Invoking {} under the Lambda Runtime Interface Emulator…", args.function);
+    eprintln!(
+        "Invoking {} under the Lambda Runtime Interface Emulator…",
+        args.function
+    );
     let emulator =
         Emulator::start_function(&args.function, &target, &[]).map_err(|e| e.to_string())?;
     let result = emulator.invoke(&event).map_err(|e| e.to_string());

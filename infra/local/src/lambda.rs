@@ -146,7 +146,10 @@ pub fn function_environment(
     let platform = [
         ("AWS_LAMBDA_FUNCTION_NAME", spec.function_name.clone()),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", spec.memory_mb.to_string()),
+        (
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+            spec.memory_mb.to_string(),
+        ),
         ("AWS_LAMBDA_FUNCTION_TIMEOUT", spec.timeout_s.to_string()),
         ("AWS_REGION", region.clone()),
         ("AWS_DEFAULT_REGION", region),
@@ -254,9 +257,9 @@ impl Emulator {
     /// connections. The function's init runs at the first invocation, as in Lambda.
     pub fn start(bootstrap: &Path, env: &BTreeMap<String, String>) -> Result<Self, LambdaError> {
         let rie = rie_binary()?;
-        let bootstrap = bootstrap.canonicalize().map_err(|e| {
-            LambdaError::Missing(format!("{}: {e}", bootstrap.display()))
-        })?;
+        let bootstrap = bootstrap
+            .canonicalize()
+            .map_err(|e| LambdaError::Missing(format!("{}: {e}", bootstrap.display())))?;
         let mut last = String::new();
         for _ in 0..3 {
             let port = crate::free_port()?;
@@ -282,8 +285,14 @@ impl Emulator {
             let mut child = crate::spawn_guarded_group(cmd)?;
             let logs = Arc::new(Mutex::new(Vec::new()));
             for pipe in [
-                child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>),
-                child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>),
+                child
+                    .stdout
+                    .take()
+                    .map(|p| Box::new(p) as Box<dyn Read + Send>),
+                child
+                    .stderr
+                    .take()
+                    .map(|p| Box::new(p) as Box<dyn Read + Send>),
             ]
             .into_iter()
             .flatten()
@@ -327,9 +336,13 @@ impl Emulator {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
-                return Err(format!("the emulator exited with {status}: {}", self.logs()));
+                return Err(format!(
+                    "the emulator exited with {status}: {}",
+                    self.logs()
+                ));
             }
-            let up = |a: &SocketAddr| TcpStream::connect_timeout(a, Duration::from_millis(100)).is_ok();
+            let up =
+                |a: &SocketAddr| TcpStream::connect_timeout(a, Duration::from_millis(100)).is_ok();
             if up(&addr) && up(&api) {
                 return Ok(());
             }
@@ -354,9 +367,8 @@ impl Emulator {
     /// Invokes with a serialized event.
     pub fn invoke_bytes(&self, event: &[u8]) -> Result<Invocation, LambdaError> {
         let (status, bytes, elapsed) = self.invoke_raw(event)?;
-        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-            Value::String(String::from_utf8_lossy(&bytes).into_owned())
-        });
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         Ok(Invocation {
             status,
             body,
@@ -401,7 +413,8 @@ impl Emulator {
 
     /// Peak resident memory of the bootstrap (`VmHWM`, KiB).
     pub fn peak_rss_kib(&self) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.runtime_pid()?)).ok()?;
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.runtime_pid()?)).ok()?;
         status
             .lines()
             .find_map(|l| l.strip_prefix("VmHWM:"))
@@ -453,7 +466,10 @@ fn children(pid: u32) -> Vec<u32> {
     if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
         for task in tasks.filter_map(Result::ok) {
             if let Ok(text) = std::fs::read_to_string(task.path().join("children")) {
-                out.extend(text.split_whitespace().filter_map(|p| p.parse::<u32>().ok()));
+                out.extend(
+                    text.split_whitespace()
+                        .filter_map(|p| p.parse::<u32>().ok()),
+                );
             }
         }
     }

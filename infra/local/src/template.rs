@@ -61,7 +61,11 @@ pub fn function_spec(
                     .and_then(Value::as_str)
                     == Some(binary)
         })
-        .ok_or_else(|| bad(format!("template.yaml has no function with Binary: {binary}")))?;
+        .ok_or_else(|| {
+            bad(format!(
+                "template.yaml has no function with Binary: {binary}"
+            ))
+        })?;
     let logical_id = logical_id.as_str().unwrap_or_default().to_owned();
     let globals = doc.get("Globals").and_then(|g| g.get("Function"));
     let props = resource.get("Properties");

@@ -7,6 +7,7 @@ mod error;
 mod inspect;
 mod payload;
 mod render;
+mod symbol;
 mod tlv;
 
 pub use crc::crc16_hex;
