@@ -97,21 +97,29 @@ pub fn bootstrap(function: &str) -> Result<PathBuf, LambdaError> {
     let out = out_dir.join("bootstrap");
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     if modified(&out).is_none() || modified(&out) < modified(&zip) {
-        std::fs::create_dir_all(&out_dir)?;
+        // Unpacked aside, then renamed into place: another process may be running the old copy.
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let staging = out_dir.join(format!(".unpack-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&staging)?;
         // Python's zipfile (Python is a prerequisite): no unzip tool needed.
         let status = Command::new("python3")
             .args(["-m", "zipfile", "-e"])
             .arg(&zip)
-            .arg(&out_dir)
+            .arg(&staging)
             .status()?;
-        if !status.success() || !out.is_file() {
+        let unpacked = staging.join("bootstrap");
+        if !status.success() || !unpacked.is_file() {
+            let _ = std::fs::remove_dir_all(&staging);
             return Err(LambdaError::Missing(format!(
                 "could not unpack {} ({status})",
                 zip.display()
             )));
         }
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o755))?;
+        std::fs::set_permissions(&unpacked, std::fs::Permissions::from_mode(0o755))?;
+        std::fs::rename(&unpacked, &out)?;
+        let _ = std::fs::remove_dir_all(&staging);
     }
     Ok(out)
 }
