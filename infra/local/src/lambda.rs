@@ -35,7 +35,8 @@ pub enum LambdaError {
 
 /// The repository root (this crate lives in `infra/local`).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    root.canonicalize().unwrap_or(root)
 }
 
 /// The emulator binary for this machine, from the aws-sam-cli wheel in `.venv` (override with

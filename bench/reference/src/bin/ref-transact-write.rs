@@ -28,10 +28,12 @@ async fn main() -> Result<(), Error> {
     lambda_http::run(service_fn(move |_req: Request| async move {
         let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis() as i64;
         let k = COUNTER.fetch_add(1, Ordering::Relaxed);
+        // Unique per process and request: cold starts run many processes within one second.
+        let pid = std::process::id();
         let (session, trx, user) = (
-            format!("session_{:016x}{:016x}", std::process::id(), k),
-            format!("UP-{}-{k:08}", now / 1000),
-            format!("ref-user-{}-{k}", std::process::id()),
+            format!("session_{pid:016x}{k:016x}"),
+            format!("UP-{}-{pid:X}{k:X}", now / 1000),
+            format!("ref-user-{pid}-{k}"),
         );
         let expires = now + 7_200_000;
         let item = |pk: String, sk: &str, kind: &str| {
