@@ -104,7 +104,9 @@ async fn every_event_file_answers_through_the_emulator_as_in_process() {
 async fn a_broken_configuration_fails_init_visibly() {
     let target = target().await;
     tokio::task::spawn_blocking(move || {
-        let cases: [(&str, (&str, Option<&str>), &str, &str); 2] = [
+        // (function, the broken variable, an event, the cause the answer must name)
+        type Case<'a> = (&'a str, (&'a str, Option<&'a str>), &'a str, &'a str);
+        let cases: [Case; 2] = [
             (
                 "generate-qris",
                 ("QRIS_STATIC_PAYLOAD", Some("000201010211not-a-qris")),
