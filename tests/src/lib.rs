@@ -11,6 +11,8 @@ use upstream_local::{DynamoLocal, Storage};
 use upstream_session::store::{TABLE, Timeouts, local_client_with};
 use upstream_session::{Clock, FunctionSpec, ManualClock, Policy, SessionManager, Store};
 
+pub mod events;
+
 /// The DynamoDB Local of this test binary.
 pub fn dynamo() -> &'static DynamoLocal {
     static INSTANCE: OnceLock<DynamoLocal> = OnceLock::new();
@@ -130,6 +132,8 @@ pub struct Api {
     pub playback: playback_auth::State,
     /// The key playback tokens are signed with in these tests.
     pub playback_key: upstream_session::playback::SigningKey,
+    /// IAM callers only (`allow_local: false`), as deployed.
+    pub admin: admin::State,
 }
 
 /// A handler's answer, decoded.
@@ -209,6 +213,10 @@ pub async fn api_with(policy: Policy) -> Api {
             store: h.store.clone(),
             cors,
         },
+        admin: admin::State {
+            manager: h.manager.clone(),
+            allow_local: false,
+        },
         h,
     }
 }
@@ -227,6 +235,7 @@ impl Api {
             n if n == user_sessions::SPEC.name => user_sessions::handler(&self.sessions, req).await,
             n if n == streams::SPEC.name => streams::handler(&self.streams, req).await,
             n if n == playback_auth::SPEC.name => playback_auth::handler(&self.playback, req).await,
+            n if n == admin::SPEC.name => admin::handler(&self.admin, req).await,
             other => panic!("unknown function {other}"),
         };
         let operations = resp
@@ -239,8 +248,13 @@ impl Api {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let bytes: &[u8] = resp.body().as_ref();
+        let html = headers
+            .get("content-type")
+            .is_some_and(|c| c.to_str().unwrap_or("").starts_with("text/html"));
         let body = if bytes.is_empty() {
             serde_json::Value::Null
+        } else if html {
+            serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned())
         } else {
             serde_json::from_slice(bytes).expect("JSON body")
         };

@@ -1,124 +1,22 @@
 //! Replays every event in `tests/events/` (the files `sam local invoke -e` takes) against its
-//! function's handler in-process on DynamoDB Local, and checks status and body.
+//! function's handler in-process on DynamoDB Local, and checks status and body against the table in
+//! `upstream_tests::events` (which `tests/lambda_rie.rs` replays through the Lambda emulator too).
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use upstream_tests::api;
-
-/// Expected `(status, code)` per event file; `OK` for success envelopes, `-` for an empty body.
-fn expectations() -> BTreeMap<&'static str, (u16, &'static str)> {
-    BTreeMap::from([
-        ("generate-qris/ok.json", (200, "OK")),
-        ("generate-qris/with-matching-amount.json", (200, "OK")),
-        ("generate-qris/with-idempotency-key.json", (200, "OK")),
-        (
-            "generate-qris/bad-idempotency-key.json",
-            (400, "INVALID_FIELD"),
-        ),
-        (
-            "generate-qris/amount-mismatch.json",
-            (400, "AMOUNT_MISMATCH"),
-        ),
-        (
-            "generate-qris/unknown-stream.json",
-            (404, "STREAM_NOT_FOUND"),
-        ),
-        (
-            "generate-qris/not-json.json",
-            (415, "UNSUPPORTED_MEDIA_TYPE"),
-        ),
-        ("generate-qris/invalid-json.json", (400, "INVALID_JSON")),
-        ("generate-qris/missing-user.json", (400, "MISSING_FIELD")),
-        (
-            "generate-qris/invalid-stream-id.json",
-            (400, "INVALID_FIELD"),
-        ),
-        ("generate-qris/too-large.json", (413, "PAYLOAD_TOO_LARGE")),
-        ("generate-qris/preflight.json", (204, "-")),
-        (
-            "payment-callback/status-unknown.json",
-            (404, "SESSION_NOT_FOUND"),
-        ),
-        (
-            "payment-callback/status-missing-session.json",
-            (400, "MISSING_FIELD"),
-        ),
-        (
-            "payment-callback/webhook-unsigned.json",
-            (401, "INVALID_SIGNATURE"),
-        ),
-        (
-            "payment-callback/webhook-forged.json",
-            (401, "INVALID_SIGNATURE"),
-        ),
-        ("check-access/unknown-session.json", (200, "OK")),
-        ("check-access/missing-stream.json", (400, "MISSING_FIELD")),
-        ("check-access/invalid-session.json", (400, "INVALID_FIELD")),
-        ("user-sessions/list.json", (200, "OK")),
-        ("user-sessions/access.json", (200, "OK")),
-        ("user-sessions/missing-user.json", (400, "MISSING_FIELD")),
-        ("streams/list.json", (200, "OK")),
-        ("streams/wrong-method.json", (405, "METHOD_NOT_ALLOWED")),
-    ])
-}
-
-fn event_files() -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("events");
-    let mut files = Vec::new();
-    for dir in std::fs::read_dir(&root).unwrap() {
-        let dir = dir.unwrap().path();
-        for f in std::fs::read_dir(&dir).unwrap() {
-            let f = f.unwrap().path();
-            if f.extension().is_some_and(|e| e == "json") {
-                files.push(
-                    f.strip_prefix(&root)
-                        .unwrap()
-                        .to_string_lossy()
-                        .into_owned(),
-                );
-            }
-        }
-    }
-    files.sort();
-    files
-}
+use upstream_session::Clock;
+use upstream_tests::{api, events};
 
 #[tokio::test]
 async fn every_event_file_replays_with_its_expected_answer() {
-    let expected = expectations();
-    let files = event_files();
-    assert_eq!(
-        files,
-        expected.keys().map(|k| k.to_string()).collect::<Vec<_>>(),
-        "every event file has an expectation"
-    );
+    events::assert_every_file_has_an_expectation();
     let api = api().await;
-    for file in files {
-        let text = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("events")
-                .join(&file),
-        )
-        .unwrap();
-        let event: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for file in events::event_files() {
+        let event = events::load(&file, api.h.clock.now().timestamp());
         let function = file.split('/').next().unwrap();
         let reply = api.call(function, &event).await;
-        let (status, code) = expected[file.as_str()];
-        assert_eq!(reply.status, status, "{file}: {:?}", reply.body);
-        match code {
-            "OK" => assert_eq!(reply.body["success"], true, "{file}"),
-            "-" => assert!(reply.body.is_null(), "{file}"),
-            code => {
-                assert_eq!(reply.body["success"], false, "{file}");
-                assert_eq!(reply.code(), code, "{file}");
-                assert!(
-                    !reply.body["error"].as_str().unwrap().is_empty(),
-                    "{file}: a message for people"
-                );
-            }
-        }
+        events::assert_answer(&file, reply.status, &reply.body);
     }
 }
 

@@ -3,6 +3,7 @@
 mod admin_cmd;
 mod dev_cmd;
 mod gateway_sim;
+mod invoke_cmd;
 mod keys_cmd;
 mod money_cmd;
 mod proxy_cmd;
@@ -69,6 +70,8 @@ enum Command {
         #[command(subcommand)]
         command: keys_cmd::KeysCommand,
     },
+    /// Invoke a function's release bootstrap under the Lambda emulator with an event (sam local invoke).
+    Invoke(invoke_cmd::InvokeArgs),
     /// Print every route and its function as JSON (the list the SAM template must match).
     Routes,
 }
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Dev(args) => dev_cmd::run(args),
+        Command::Invoke(args) => invoke_cmd::run(args),
         Command::Approve(args) => admin_cmd::approve(args),
         Command::Sessions {
             status,

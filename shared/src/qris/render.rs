@@ -1,7 +1,6 @@
 //! QR rendering: PNG (as a `data:` URL for an `<img>`) and SVG, error correction M, 4-module quiet zone.
 
 use base64::Engine;
-use qrcode::{Color, EcLevel, QrCode};
 
 /// Modules of white space around the symbol.
 pub const QUIET_ZONE: usize = 4;
@@ -15,41 +14,45 @@ pub struct RenderError(String);
 
 /// The symbol as rows of dark (`true`) modules, quiet zone included.
 fn modules(payload: &str) -> Result<(usize, Vec<bool>), RenderError> {
-    let code = QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::M)
-        .map_err(|e| RenderError(e.to_string()))?;
-    let inner = code.width();
-    let colors = code.to_colors();
+    let (inner, symbol) =
+        super::symbol::encode(payload.as_bytes()).map_err(|e| RenderError(e.to_string()))?;
     let size = inner + 2 * QUIET_ZONE;
     let mut dark = vec![false; size * size];
     for y in 0..inner {
-        for x in 0..inner {
-            dark[(y + QUIET_ZONE) * size + x + QUIET_ZONE] = colors[y * inner + x] == Color::Dark;
-        }
+        let row = (y + QUIET_ZONE) * size + QUIET_ZONE;
+        dark[row..row + inner].copy_from_slice(&symbol[y * inner..(y + 1) * inner]);
     }
     Ok((size, dark))
 }
 
-/// A 1-bit greyscale PNG of the QR code.
+/// A 1-bit greyscale PNG of the QR code, `PNG_SCALE` pixels per module.
 pub fn png(payload: &str) -> Result<Vec<u8>, RenderError> {
     let (size, dark) = modules(payload)?;
     let px = size * PNG_SCALE;
     let row_bytes = px.div_ceil(8);
     let mut data = vec![0u8; row_bytes * px];
-    for y in 0..px {
-        let row = &mut data[y * row_bytes..(y + 1) * row_bytes];
-        for x in 0..px {
-            if !dark[(y / PNG_SCALE) * size + x / PNG_SCALE] {
-                row[x / 8] |= 0x80 >> (x % 8);
+    // One pixel row per module row, repeated PNG_SCALE times.
+    for y in 0..size {
+        let first = y * PNG_SCALE * row_bytes;
+        let row = &mut data[first..first + row_bytes];
+        for x in (0..size).filter(|x| !dark[y * size + x]) {
+            for p in x * PNG_SCALE..(x + 1) * PNG_SCALE {
+                row[p / 8] |= 0x80 >> (p % 8);
             }
         }
+        for k in 1..PNG_SCALE {
+            data.copy_within(first..first + row_bytes, first + k * row_bytes);
+        }
     }
-    let mut out = Vec::with_capacity(data.len() / 8 + 128);
+    let mut out = Vec::with_capacity(2048);
     {
         let side = u32::try_from(px).map_err(|e| RenderError(e.to_string()))?;
         let mut encoder = png::Encoder::new(&mut out, side, side);
         encoder.set_color(png::ColorType::Grayscale);
         encoder.set_depth(png::BitDepth::One);
-        encoder.set_compression(png::Compression::Fast);
+        // The "Up" filter turns every repeated row into zeros, which fdeflate packs to almost
+        // nothing: smaller and much faster than trying every filter on every row.
+        encoder.set_compression(png::Compression::Fastest);
         let mut writer = encoder
             .write_header()
             .map_err(|e| RenderError(e.to_string()))?;
