@@ -167,9 +167,9 @@ async fn full_flow_generate_pay_watch_expire() {
         .await
         .unwrap();
     let actions: Vec<_> = events.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, vec!["created", "paid", "second_payment"]);
-    assert_eq!(events[1].provider_ref.as_deref(), Some("GW-123"));
-    assert_eq!(events[1].source, "webhook");
+    assert_eq!(actions, vec!["paid", "second_payment"]);
+    assert_eq!(events[0].provider_ref.as_deref(), Some("GW-123"));
+    assert_eq!(events[0].source, "webhook");
 }
 
 #[tokio::test]
