@@ -43,6 +43,7 @@ async fn target() -> LocalTarget {
             ]),
             stack_name: "upstream-local".into(),
             region: "ap-southeast-3".into(),
+            secrets: upstream_local_secrets(),
         },
         dynamodb_endpoint: dynamo().endpoint(),
     }
@@ -172,6 +173,7 @@ fn each_function_gets_its_template_environment() {
             ]),
             stack_name: "s".into(),
             region: "ap-southeast-3".into(),
+            secrets: upstream_local_secrets(),
         },
         dynamodb_endpoint: "http://127.0.0.1:1".into(),
     };
@@ -193,4 +195,13 @@ fn each_function_gets_its_template_environment() {
         json!(env("check-access")["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]),
         "128"
     );
+}
+
+/// Local values of the template's secret references: a fresh playback key pair.
+fn upstream_local_secrets() -> std::collections::BTreeMap<String, String> {
+    let key = upstream_session::playback::SigningKey::generate();
+    std::collections::BTreeMap::from([
+        ("signingKey".to_owned(), key.to_pkcs8_pem()),
+        ("publicKeys".to_owned(), key.verifying_key().to_pem()),
+    ])
 }

@@ -87,6 +87,7 @@ fn run() -> Result<(), String> {
             ]),
             stack_name: "upstream-bench".into(),
             region: "ap-southeast-3".into(),
+            secrets: upstream_local_secrets(),
         },
         dynamodb_endpoint: dynamo.endpoint(),
     };
@@ -352,5 +353,14 @@ fn cpu_split() -> BTreeMap<&'static str, Duration> {
     BTreeMap::from([
         ("qris_conversion", report::percentile(&mut convert, 50.0)),
         ("png_data_url", report::percentile(&mut render, 50.0)),
+    ])
+}
+
+/// Local values of the template's secret references: a fresh playback key pair.
+fn upstream_local_secrets() -> std::collections::BTreeMap<String, String> {
+    let key = upstream_session::playback::SigningKey::generate();
+    std::collections::BTreeMap::from([
+        ("signingKey".to_owned(), key.to_pkcs8_pem()),
+        ("publicKeys".to_owned(), key.verifying_key().to_pem()),
     ])
 }

@@ -62,6 +62,7 @@ pub fn run(args: InvokeArgs) -> Result<(), String> {
             ]),
             stack_name: "upstream-local".into(),
             region: "ap-southeast-3".into(),
+            secrets: upstream_local_secrets(),
         },
         dynamodb_endpoint: dynamo.endpoint(),
     };
@@ -99,4 +100,13 @@ async fn prepare(endpoint: &str, table: &str) -> Result<(), String> {
         store.put_stream(&stream).await.map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// Local values of the template's secret references: a fresh playback key pair.
+fn upstream_local_secrets() -> std::collections::BTreeMap<String, String> {
+    let key = upstream_session::playback::SigningKey::generate();
+    std::collections::BTreeMap::from([
+        ("signingKey".to_owned(), key.to_pkcs8_pem()),
+        ("publicKeys".to_owned(), key.verifying_key().to_pem()),
+    ])
 }

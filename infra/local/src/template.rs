@@ -19,6 +19,9 @@ pub struct LocalValues {
     pub stack_name: String,
     /// `AWS::Region`.
     pub region: String,
+    /// Local values of the `{{resolve:secretsmanager:NAME:SecretString:KEY}}` dynamic references,
+    /// by KEY (a reference without one is an error, never passed on as text).
+    pub secrets: BTreeMap<String, String>,
 }
 
 /// A function of the template, as a local run needs it.
@@ -85,7 +88,10 @@ pub fn function_spec(
             let key = k
                 .as_str()
                 .ok_or_else(|| bad(format!("{logical_id}: a variable name is not a string")))?;
-            environment.insert(key.to_owned(), resolver.scalar(v)?);
+            // `!If [cond, value, !Ref AWS::NoValue]` may leave a variable out.
+            if let Some(value) = resolver.optional(v)? {
+                environment.insert(key.to_owned(), resolver.dynamic_references(&value)?);
+            }
         }
     }
     let number = |name: &str, default: u64| -> Result<u64, LambdaError> {
@@ -130,6 +136,81 @@ struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
+    /// A value that `!If` may turn into `AWS::NoValue` (`None`).
+    fn optional(&self, v: &Value) -> Result<Option<String>, LambdaError> {
+        let (tag, arg) = match v {
+            Value::Tagged(t) => (
+                t.tag.to_string().trim_start_matches('!').to_owned(),
+                &t.value,
+            ),
+            Value::Mapping(m) if m.len() == 1 => match m.iter().next() {
+                Some((k, arg)) if k.as_str() == Some("Fn::If") => ("If".to_owned(), arg),
+                Some((k, arg)) if k.as_str() == Some("Ref") => ("Ref".to_owned(), arg),
+                _ => return self.scalar(v).map(Some),
+            },
+            _ => return self.scalar(v).map(Some),
+        };
+        match tag.as_str() {
+            "Ref" if arg.as_str() == Some("AWS::NoValue") => Ok(None),
+            "If" => {
+                let parts = arg.as_sequence().filter(|p| p.len() == 3).ok_or_else(|| {
+                    LambdaError::Template(format!("!If takes [condition, then, else]: {arg:?}"))
+                })?;
+                let name = parts[0]
+                    .as_str()
+                    .ok_or_else(|| LambdaError::Template(format!("!If condition {arg:?}")))?;
+                let branch = if self.condition(name)? {
+                    &parts[1]
+                } else {
+                    &parts[2]
+                };
+                self.optional(branch)
+            }
+            _ => self.scalar(v).map(Some),
+        }
+    }
+
+    /// A named condition of the template (`!Equals [a, b]` is the only form it uses).
+    fn condition(&self, name: &str) -> Result<bool, LambdaError> {
+        let def = self
+            .doc
+            .get("Conditions")
+            .and_then(|c| c.get(name))
+            .ok_or_else(|| LambdaError::Template(format!("no condition {name}")))?;
+        let args = match def {
+            Value::Tagged(t) if t.tag.to_string().trim_start_matches('!') == "Equals" => &t.value,
+            Value::Mapping(m) if m.len() == 1 && m.contains_key("Fn::Equals") => &m["Fn::Equals"],
+            other => return Err(self.unsupported(other)),
+        };
+        let pair = args.as_sequence().filter(|p| p.len() == 2).ok_or_else(|| {
+            LambdaError::Template(format!("condition {name}: !Equals takes two values"))
+        })?;
+        Ok(self.scalar(&pair[0])? == self.scalar(&pair[1])?)
+    }
+
+    /// Replaces `{{resolve:secretsmanager:…:SecretString:KEY}}` by the local value of KEY.
+    fn dynamic_references(&self, text: &str) -> Result<String, LambdaError> {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("{{resolve:") {
+            out.push_str(&rest[..start]);
+            let end = rest[start..].find("}}").ok_or_else(|| {
+                LambdaError::Template(format!("unclosed dynamic reference in {text:?}"))
+            })? + start;
+            let reference = &rest[start + 2..end];
+            let key = reference.rsplit(':').next().unwrap_or_default();
+            let value = self.values.secrets.get(key).ok_or_else(|| {
+                LambdaError::Template(format!(
+                    "no local value for the secret {reference:?} (LocalValues::secrets[{key:?}])"
+                ))
+            })?;
+            out.push_str(value);
+            rest = &rest[end + 2..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
     /// A value as one string (lists joined by commas, as CloudFormation does for environment values
     /// it cannot take: it refuses them; we only meet them inside `!Join`).
     fn scalar(&self, v: &Value) -> Result<String, LambdaError> {
@@ -269,7 +350,34 @@ mod tests {
             ]),
             stack_name: "upstream-local".into(),
             region: "ap-southeast-3".into(),
+            secrets: BTreeMap::from([
+                ("signingKey".into(), "PRIVATE-PEM".into()),
+                ("publicKeys".into(), "PUBLIC-PEM".into()),
+            ]),
         }
+    }
+
+    #[test]
+    fn conditions_and_secret_references_resolve_locally() {
+        let f = function_spec(TEMPLATE, "payment-callback", &values()).unwrap();
+        assert_eq!(f.environment["PAYMENT_PROVIDER"], "static");
+        assert!(
+            !f.environment.contains_key("MIDTRANS_SERVER_KEY"),
+            "!If on a false condition is AWS::NoValue"
+        );
+        assert_eq!(f.environment["PLAYBACK_SIGNING_KEY"], "PRIVATE-PEM");
+        let mut midtrans = values();
+        midtrans
+            .parameters
+            .insert("PaymentProvider".into(), "midtrans".into());
+        midtrans
+            .parameters
+            .insert("PaymentGatewaySecretName".into(), "gw".into());
+        let err = function_spec(TEMPLATE, "payment-callback", &midtrans).unwrap_err();
+        assert!(err.to_string().contains("serverKey"), "{err}");
+        midtrans.secrets.insert("serverKey".into(), "SB-key".into());
+        let f = function_spec(TEMPLATE, "payment-callback", &midtrans).unwrap();
+        assert_eq!(f.environment["MIDTRANS_SERVER_KEY"], "SB-key");
     }
 
     #[test]
