@@ -9,7 +9,7 @@ use serde_json::Value;
 use upstream_session::edge::signature;
 
 /// Expected `(status, code)` per event file: `OK` for a success envelope, `-` for an empty body,
-/// `HTML` for a page, else the error envelope's `code`.
+/// `HTML` for a page, `JWKS` for a JWK Set, else the error envelope's `code`.
 pub fn expectations() -> BTreeMap<&'static str, (u16, &'static str)> {
     BTreeMap::from([
         ("generate-qris/ok.json", (200, "OK")),
@@ -77,6 +77,9 @@ pub fn expectations() -> BTreeMap<&'static str, (u16, &'static str)> {
             (404, "SESSION_NOT_FOUND"),
         ),
         ("admin/force-approve-no-caller.json", (403, "FORBIDDEN")),
+        ("playback-auth/jwks.json", (200, "JWKS")),
+        ("playback-auth/nginx-no-token.json", (401, "-")),
+        ("playback-auth/nginx-alg-none.json", (401, "-")),
     ])
 }
 
@@ -152,6 +155,12 @@ pub fn assert_answer(file: &str, status: u16, body: &Value) {
     match code {
         "OK" => assert_eq!(body["success"], true, "{file}: {body}"),
         "-" => assert!(body.is_null(), "{file}: {body}"),
+        "JWKS" => assert!(
+            body["keys"]
+                .as_array()
+                .is_some_and(|k| !k.is_empty() && k.iter().all(|k| k["alg"] == "ES256")),
+            "{file}: a JWK Set: {body}"
+        ),
         "HTML" => assert!(
             body.as_str().is_some_and(|b| b.contains("<html")),
             "{file}: an HTML page: {body}"
