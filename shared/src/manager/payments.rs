@@ -76,26 +76,25 @@ impl SessionManager {
                         ledger: Some(LedgerWrite::New(&record)),
                         event: Some(&event),
                     };
-                    match self.store.transition(change, now).await? {
-                        Transition::Done => {
-                            return Ok(Recorded {
-                                record,
-                                already_processed: false,
-                                session: Some(paid),
-                            });
-                        }
-                        Transition::Recorded(stored) => {
-                            return Ok(Recorded {
-                                record: stored,
-                                already_processed: true,
-                                session,
-                            });
-                        }
-                        Transition::Stale(current) => {
+                    match settled(
+                        self.store.transition(change, now).await?,
+                        record,
+                        paid,
+                        session,
+                    ) {
+                        Ok(recorded) => return Ok(recorded),
+                        Err((Transition::Stale(current), _)) => {
                             session = current;
                             continue;
                         }
-                        Transition::GuardHeld(_) => RefundReason::DuplicateAccess,
+                        Err((Transition::GuardHeld(_), before)) => {
+                            session = before;
+                            RefundReason::DuplicateAccess
+                        }
+                        Err((_, before)) => {
+                            session = before;
+                            continue;
+                        }
                     }
                 }
             };
@@ -131,23 +130,14 @@ impl SessionManager {
                 ledger: Some(LedgerWrite::New(&record)),
                 event: Some(&event),
             };
-            match self.store.transition(change, now).await? {
-                Transition::Done => {
-                    return Ok(Recorded {
-                        record,
-                        already_processed: false,
-                        session: Some(closed),
-                    });
-                }
-                Transition::Recorded(stored) => {
-                    return Ok(Recorded {
-                        record: stored,
-                        already_processed: true,
-                        session,
-                    });
-                }
-                // Paid, failed or revoked meanwhile: the failure changes nothing but is recorded.
-                Transition::Stale(_) | Transition::GuardHeld(_) => {}
+            // Paid, failed or revoked meanwhile: the failure changes nothing but is recorded below.
+            if let Ok(recorded) = settled(
+                self.store.transition(change, now).await?,
+                record,
+                closed,
+                session.clone(),
+            ) {
+                return Ok(recorded);
             }
         }
         let note = session
@@ -215,5 +205,30 @@ impl SessionManager {
             settlement: None,
             note,
         }
+    }
+}
+
+/// The answer once a session change carrying `record` committed (`Done`: the session is now `after`)
+/// or met the same payment already on the ledger; otherwise the transition and the session as read
+/// before, for the caller to decide again.
+#[allow(clippy::result_large_err)] // private, moved once per report: boxing would buy nothing
+fn settled(
+    transition: Transition,
+    record: PaymentRecord,
+    after: PaymentSession,
+    before: Option<PaymentSession>,
+) -> Result<Recorded, (Transition, Option<PaymentSession>)> {
+    match transition {
+        Transition::Done => Ok(Recorded {
+            record,
+            already_processed: false,
+            session: Some(after),
+        }),
+        Transition::Recorded(stored) => Ok(Recorded {
+            record: stored,
+            already_processed: true,
+            session: before,
+        }),
+        other => Err((other, before)),
     }
 }
