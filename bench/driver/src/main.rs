@@ -19,13 +19,14 @@ use upstream_session::edge::event::http_v2_event;
 use report::{Measure, Report};
 
 /// The functions of the template and the references (binary names under `target/lambda/`).
-pub const FUNCTIONS: [&str; 6] = [
+pub const FUNCTIONS: [&str; 7] = [
     "check-access",
     "generate-qris",
     "payment-callback",
     "user-sessions",
     "streams",
     "admin",
+    "playback-auth",
 ];
 pub const REFERENCES: [&str; 3] = ["ref-hello", "ref-get-item", "ref-transact-write"];
 
@@ -84,6 +85,8 @@ fn run() -> Result<(), String> {
                 ),
                 ("WebhookSecret".into(), SECRET.into()),
                 ("AllowedOrigins".into(), ORIGIN.into()),
+                // Playback tokens live an hour: the verifier's runs reuse one token.
+                ("PlaybackTokenTtl".into(), "3600".into()),
             ]),
             stack_name: "upstream-bench".into(),
             region: "ap-southeast-3".into(),
@@ -252,6 +255,18 @@ impl Events {
             "/api/check-access",
             format!("sessionId={session_id}&streamId=2&userId={user_id}"),
         );
+        // A playback token from check-access, for the media servers' verifier (nginx hook).
+        let check = start("check-access")?;
+        let granted = call(&check, &access)?;
+        drop(check);
+        let token = granted["data"]["playback"]["token"]
+            .as_str()
+            .ok_or_else(|| format!("check-access issued no playback token: {granted}"))?
+            .to_owned();
+        let mut hook_headers = headers();
+        hook_headers.push(("x-original-uri".into(), "/hls/2/index.m3u8".into()));
+        hook_headers.push(("authorization".into(), format!("Bearer {token}")));
+        let hook = http_v2_event("GET", "/api/playback-auth/nginx", "", &hook_headers, None);
         let fixed = BTreeMap::from([
             ("check-access", access.clone()),
             ("ref-get-item", access),
@@ -269,6 +284,7 @@ impl Events {
             ("streams", get("/api/streams", String::new())),
             ("ref-hello", get("/api/streams", String::new())),
             ("admin", iam(get("/admin/streams", String::new()))),
+            ("playback-auth", hook),
         ]);
         Ok(Self {
             fixed: fixed

@@ -133,6 +133,12 @@ impl Report {
                 Some(1.5),
             ),
             r(
+                "playback-auth (nginx hook: ES256 verify) / hello-world, warm p50",
+                self.row("playback-auth").warm_p50_ms,
+                hello.warm_p50_ms,
+                Some(1.1),
+            ),
+            r(
                 "bare TransactWriteItems cold / bare GetItem cold",
                 tx.cold_ms,
                 get.cold_ms,
