@@ -94,20 +94,14 @@ impl SessionManager {
                 Err(Refusal::AlreadyPaid) => return Ok(PayOutcome::AlreadyPaid(session)),
                 Err(refusal) => return Ok(PayOutcome::Refused { session, refusal }),
             };
-            let record = PaymentRecord {
-                payment_id: PaymentId::derive("manual", session.trx_id.as_str()),
-                provider: "manual".into(),
-                provider_ref: session.trx_id.to_string(),
-                trx_id: session.trx_id.to_string(),
-                amount: session.amount.rupiah(),
-                received_at: now,
-                session_id: Some(session.session_id.clone()),
-                user_id: Some(session.user_id.clone()),
-                stream_id: Some(session.stream_id.clone()),
-                outcome: Outcome::Granted,
-                settlement: None,
-                note: origin.note.clone(),
-            };
+            let record = granted_record(
+                "manual",
+                session.trx_id.as_str(),
+                &session,
+                session.amount.rupiah(),
+                now,
+                origin,
+            );
             let paid = PaymentSession {
                 payment_id: Some(record.payment_id.clone()),
                 ..paid
@@ -166,20 +160,14 @@ impl SessionManager {
         );
         let paid = rules::pay(&pending, now, self.policy())
             .map_err(|r| StoreError::Backend(format!("a new session refused payment: {r:?}")))?;
-        let record = PaymentRecord {
-            payment_id: PaymentId::derive("complimentary", paid.session_id.as_str()),
-            provider: "complimentary".into(),
-            provider_ref: paid.session_id.to_string(),
-            trx_id: paid.trx_id.to_string(),
-            amount: 0,
-            received_at: now,
-            session_id: Some(paid.session_id.clone()),
-            user_id: Some(paid.user_id.clone()),
-            stream_id: Some(paid.stream_id.clone()),
-            outcome: Outcome::Granted,
-            settlement: None,
-            note: origin.note.clone(),
-        };
+        let record = granted_record(
+            "complimentary",
+            paid.session_id.as_str(),
+            &paid,
+            0,
+            now,
+            origin,
+        );
         let paid = PaymentSession {
             payment_id: Some(record.payment_id.clone()),
             ..paid
@@ -319,5 +307,30 @@ impl SessionManager {
                 (settled, event)
             })
             .await
+    }
+}
+
+/// The ledger record of an operator's approval (`manual`) or grant (`complimentary`) of `session`.
+fn granted_record(
+    provider: &str,
+    provider_ref: &str,
+    session: &PaymentSession,
+    amount: u64,
+    now: chrono::DateTime<chrono::Utc>,
+    origin: &Origin,
+) -> PaymentRecord {
+    PaymentRecord {
+        payment_id: PaymentId::derive(provider, provider_ref),
+        provider: provider.to_owned(),
+        provider_ref: provider_ref.to_owned(),
+        trx_id: session.trx_id.to_string(),
+        amount,
+        received_at: now,
+        session_id: Some(session.session_id.clone()),
+        user_id: Some(session.user_id.clone()),
+        stream_id: Some(session.stream_id.clone()),
+        outcome: Outcome::Granted,
+        settlement: None,
+        note: origin.note.clone(),
     }
 }
