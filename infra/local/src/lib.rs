@@ -13,6 +13,7 @@ use std::sync::Mutex;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+pub mod artifacts;
 pub mod lambda;
 pub mod template;
 

@@ -9,7 +9,10 @@
 //! `&statusApi=pending` (the status API keeps saying pending), `&times=2` (a duplicate delivery),
 //! `&amount=` (Xendit: pay another amount).
 
+mod args;
 mod midtrans;
+mod pay;
+mod wire;
 mod xendit;
 
 use std::collections::{BTreeMap, HashMap};
@@ -21,9 +24,15 @@ use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::{Method, Response, StatusCode};
 use serde_json::{Value, json};
-use upstream_session::qris::{DEFAULT_MAX_AMOUNT, DEMO_STATIC, Qris};
 
 use crate::server::{self, Simple};
+
+use args::PayArgs;
+pub use args::SimCommand;
+use pay::{pay, url_encode};
+use wire::{
+    header, html, is_json, json_resp, order_json, params, percent_decode, qr_string, random_id,
+};
 
 /// The simulator's own server key when none is given (not a secret: loopback only).
 pub const DEV_MIDTRANS_SERVER_KEY: &str = "SB-Mid-server-LOCAL-SIMULATOR";
@@ -31,67 +40,6 @@ pub const DEV_MIDTRANS_SERVER_KEY: &str = "SB-Mid-server-LOCAL-SIMULATOR";
 pub const DEV_XENDIT_SECRET_KEY: &str = "xnd_development_LOCAL_SIMULATOR";
 /// The simulator's Xendit callback token when none is given.
 pub const DEV_XENDIT_CALLBACK_TOKEN: &str = "local-simulator-callback-token";
-
-/// `upstream gateway-sim …`.
-#[derive(clap::Subcommand)]
-pub enum SimCommand {
-    /// Simulate Midtrans Core API (QRIS charge, status, HTTP notification).
-    Midtrans(MidtransArgs),
-    /// Simulate Xendit QR Codes API 2022-07-31 (create QR code, payments, qr.payment callback).
-    Xendit(XenditArgs),
-    /// Pay an order at a running simulator: it sends the gateway's notification to its callback.
-    Pay(PayArgs),
-}
-
-#[derive(clap::Args)]
-pub struct MidtransArgs {
-    /// Port on 127.0.0.1 (0: any free port; the URL is printed).
-    #[arg(long, default_value_t = 3101)]
-    pub port: u16,
-    /// Where notifications are sent.
-    #[arg(
-        long,
-        default_value = "http://127.0.0.1:3001/api/payment-callback/midtrans"
-    )]
-    pub callback: String,
-    #[arg(long, env = "MIDTRANS_SERVER_KEY", hide_env_values = true, default_value = DEV_MIDTRANS_SERVER_KEY)]
-    pub server_key: String,
-}
-
-#[derive(clap::Args)]
-pub struct XenditArgs {
-    #[arg(long, default_value_t = 3102)]
-    pub port: u16,
-    #[arg(
-        long,
-        default_value = "http://127.0.0.1:3001/api/payment-callback/xendit"
-    )]
-    pub callback: String,
-    #[arg(long, env = "XENDIT_SECRET_KEY", hide_env_values = true, default_value = DEV_XENDIT_SECRET_KEY)]
-    pub secret_key: String,
-    #[arg(long, env = "XENDIT_CALLBACK_TOKEN", hide_env_values = true, default_value = DEV_XENDIT_CALLBACK_TOKEN)]
-    pub callback_token: String,
-}
-
-#[derive(clap::Args)]
-pub struct PayArgs {
-    pub order_id: String,
-    /// The simulator's URL.
-    #[arg(long, default_value = "http://127.0.0.1:3101")]
-    pub sim: String,
-    /// What the notification says (Midtrans: settlement, pending, expire…; Xendit: SUCCEEDED, FAILED).
-    #[arg(long)]
-    pub status: Option<String>,
-    /// Keep the status API saying `pending` whatever the notification says.
-    #[arg(long)]
-    pub status_api_pending: bool,
-    /// Deliver the same notification this many times.
-    #[arg(long, default_value_t = 1)]
-    pub times: u32,
-    /// Pay this amount instead of the order's (Xendit).
-    #[arg(long)]
-    pub amount: Option<u64>,
-}
 
 pub fn run(command: SimCommand) -> Result<(), String> {
     let (gateway, port, callback) = match command {
@@ -417,132 +365,4 @@ impl Sim {
             f(o);
         }
     }
-}
-
-fn order_json(o: &Order) -> Value {
-    json!({
-        "orderId": o.order_id, "providerId": o.provider_id, "amount": o.amount, "status": o.status,
-        "qrString": o.qr_string, "expiresAt": o.expires_at.to_rfc3339(), "payments": o.payments,
-    })
-}
-
-/// A dynamic QRIS for the demo merchant with the amount (and the order id as reference when it fits).
-fn qr_string(amount: u64, order_id: &str) -> Option<String> {
-    let reference = (order_id.len() <= 25 && order_id.bytes().all(|b| (0x20..=0x7e).contains(&b)))
-        .then_some(order_id);
-    let q = Qris::parse(DEMO_STATIC.trim()).ok()?;
-    q.to_dynamic(amount, reference, DEFAULT_MAX_AMOUNT)
-        .ok()
-        .map(|d| d.payload())
-}
-
-/// 128 random bits as a UUID-shaped string.
-fn random_id() -> String {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).expect("randomness");
-    let h = b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
-}
-
-fn json_resp(status: u16, v: &Value) -> Resp {
-    server::text(status, "application/json", v.to_string().into_bytes())
-}
-
-fn header<'a>(req: &'a Simple, name: &str) -> Option<&'a str> {
-    req.headers().get(name).and_then(|v| v.to_str().ok())
-}
-
-fn is_json(req: &Simple) -> bool {
-    header(req, "content-type").is_some_and(|c| {
-        c.split(';')
-            .next()
-            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
-    })
-}
-
-fn params(query: &str) -> HashMap<String, String> {
-    query
-        .split('&')
-        .filter_map(|kv| kv.split_once('=').or(Some((kv, ""))))
-        .filter(|(k, _)| !k.is_empty())
-        .map(|(k, v)| (k.to_owned(), percent_decode(v)))
-        .collect()
-}
-
-fn percent_decode(s: &str) -> String {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
-        {
-            out.push(h * 16 + l);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// `upstream gateway-sim pay ORDER_ID --sim URL`.
-fn pay(args: PayArgs) -> Result<(), String> {
-    let mut query = vec![format!("times={}", args.times)];
-    if let Some(s) = &args.status {
-        query.push(format!("status={s}"));
-    }
-    if args.status_api_pending {
-        query.push("statusApi=pending".into());
-    }
-    if let Some(a) = args.amount {
-        query.push(format!("amount={a}"));
-    }
-    let url = format!(
-        "{}/sim/pay/{}?{}",
-        args.sim.trim_end_matches('/'),
-        url_encode(&args.order_id),
-        query.join("&")
-    );
-    let target = crate::target::Target::Local {
-        base: args.sim.trim_end_matches('/').to_owned(),
-    };
-    let path = url.strip_prefix(target.base()).unwrap_or(&url).to_owned();
-    let (status, _, body) = target.send("POST", &path, &[], b"")?;
-    let body = String::from_utf8_lossy(&body);
-    println!("{body}");
-    if status == 200 {
-        Ok(())
-    } else {
-        Err(format!("the simulator answered HTTP {status}"))
-    }
-}
-
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }

@@ -1,0 +1,124 @@
+//! The gateway helpers and provider configuration.
+
+use super::*;
+
+#[test]
+fn rupiah_strings() {
+    assert_eq!(parse_rupiah("5539.00"), Some(5539));
+    assert_eq!(parse_rupiah("1000"), Some(1000));
+    assert_eq!(parse_rupiah("1000.0"), Some(1000));
+    for bad in [
+        "1000.50",
+        "1000.",
+        ".00",
+        "",
+        "-1",
+        "0.00",
+        "1e3",
+        " 1000",
+        "1,000",
+        "99999999999999",
+    ] {
+        assert_eq!(parse_rupiah(bad), None, "{bad:?}");
+    }
+}
+
+#[test]
+fn rupiah_numbers() {
+    use serde_json::json;
+    assert_eq!(json_rupiah(&json!(10000)), Some(10000));
+    assert_eq!(json_rupiah(&json!(10000.0)), Some(10000));
+    for bad in [
+        json!(10000.5),
+        json!(0),
+        json!(-5),
+        json!("10000"),
+        json!(null),
+    ] {
+        assert_eq!(json_rupiah(&bad), None, "{bad}");
+    }
+}
+
+#[test]
+fn provider_choice() {
+    let env = |pairs: &'static [(&'static str, &'static str)]| {
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    };
+    assert!(PaymentProvider::from_lookup(env(&[])).unwrap().is_static());
+    assert!(
+        PaymentProvider::from_lookup(env(&[("PAYMENT_PROVIDER", "static")]))
+            .unwrap()
+            .is_static()
+    );
+    assert_eq!(
+        PaymentProvider::from_lookup(env(&[("PAYMENT_PROVIDER", "paypal")])).unwrap_err(),
+        ProviderConfigError::UnknownProvider("paypal".into())
+    );
+    assert_eq!(
+        PaymentProvider::from_lookup(env(&[("PAYMENT_PROVIDER", "midtrans")])).unwrap_err(),
+        ProviderConfigError::Missing("MIDTRANS_SERVER_KEY")
+    );
+    assert_eq!(
+        PaymentProvider::from_lookup(env(&[
+            ("PAYMENT_PROVIDER", "xendit"),
+            ("XENDIT_SECRET_KEY", "xnd_development_x")
+        ]))
+        .unwrap_err(),
+        ProviderConfigError::Missing("XENDIT_CALLBACK_TOKEN")
+    );
+    let m = PaymentProvider::from_lookup(env(&[
+        ("PAYMENT_PROVIDER", "Midtrans"),
+        ("MIDTRANS_SERVER_KEY", "SB-Mid-server-abc"),
+    ]))
+    .unwrap();
+    assert_eq!(m.name(), "midtrans");
+    let PaymentProvider::Midtrans(inner) = &m else {
+        panic!("not midtrans")
+    };
+    assert_eq!(inner.api_base(), "https://api.sandbox.midtrans.com");
+    let debug = format!("{m:?}");
+    assert!(!debug.contains("SB-Mid-server-abc"), "{debug}");
+
+    let prod = PaymentProvider::from_lookup(env(&[
+        ("PAYMENT_PROVIDER", "midtrans"),
+        ("MIDTRANS_SERVER_KEY", "Mid-server-abc"),
+        ("MIDTRANS_IS_PRODUCTION", "true"),
+    ]))
+    .unwrap();
+    let PaymentProvider::Midtrans(inner) = &prod else {
+        panic!("not midtrans")
+    };
+    assert_eq!(inner.api_base(), "https://api.midtrans.com");
+    assert!(matches!(
+        PaymentProvider::from_lookup(env(&[
+            ("PAYMENT_PROVIDER", "midtrans"),
+            ("MIDTRANS_SERVER_KEY", "k"),
+            ("MIDTRANS_IS_PRODUCTION", "maybe"),
+        ])),
+        Err(ProviderConfigError::Invalid { .. })
+    ));
+    let x = PaymentProvider::from_lookup(env(&[
+        ("PAYMENT_PROVIDER", "xendit"),
+        ("XENDIT_SECRET_KEY", "xnd_development_secret"),
+        ("XENDIT_CALLBACK_TOKEN", "tok-secret"),
+        ("XENDIT_API_BASE", "http://127.0.0.1:9/"),
+    ]))
+    .unwrap();
+    let debug = format!("{x:?}");
+    assert!(!debug.contains("xnd_development_secret") && !debug.contains("tok-secret"));
+    let PaymentProvider::Xendit(inner) = &x else {
+        panic!("not xendit")
+    };
+    assert_eq!(inner.api_base(), "http://127.0.0.1:9");
+}
+
+#[test]
+fn endpoints_encode_segments() {
+    let u = endpoint("http://127.0.0.1:1/base", &["v2", "a/b#c", "status"]).unwrap();
+    assert_eq!(u.as_str(), "http://127.0.0.1:1/base/v2/a%2Fb%23c/status");
+}
