@@ -2,6 +2,8 @@
 //! SAM resource, routes and the DynamoDB access it may use. The local stack routes by it, the tests
 //! check behaviour against it and the template test checks `template.yaml` against it.
 
+use crate::contract::Route;
+
 /// One Lambda function of the product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FunctionSpec {
@@ -11,8 +13,8 @@ pub struct FunctionSpec {
     pub krate: &'static str,
     /// The logical id of its `AWS::Serverless::Function` in `template.yaml`.
     pub resource: &'static str,
-    /// `(method, path)` pairs it serves (`{}` marks a path parameter).
-    pub routes: &'static [(&'static str, &'static str)],
+    /// The routes it serves, each with its contract (`{name}` marks a path parameter).
+    pub routes: &'static [Route],
     /// The DynamoDB actions it needs and where (`table` or `index/<name>`); the SAM template grants
     /// exactly these. Transactions need the per-item action (`PutItem`).
     pub dynamodb_access: &'static [(&'static str, &'static str)],
@@ -29,7 +31,7 @@ impl FunctionSpec {
         let path = path.trim_end_matches('/');
         self.routes
             .iter()
-            .any(|(_, pattern)| path_matches(pattern, path))
+            .any(|route| path_matches(route.path, path))
     }
 }
 

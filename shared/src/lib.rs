@@ -6,11 +6,14 @@
 pub mod catalog;
 pub mod clock;
 pub mod config;
+pub mod contract;
 pub mod domain;
 pub mod edge;
 pub mod error_code;
 pub mod function_spec;
 pub mod manager;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod playback;
 pub mod provider;
 pub mod qris;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::domain::{PaymentRecord, PaymentSession, Status, format_idr};
+use crate::domain::{PaymentRecord, PaymentSession, Status, Stream, format_idr};
 
 mod session;
 pub use session::{
@@ -19,6 +19,7 @@ fn iso(t: DateTime<Utc>) -> String {
 /// A payment on the ledger, as the operator and the gateway's answer see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaymentView {
     /// The ledger record's id.
     pub payment_id: String,
@@ -97,12 +98,14 @@ impl PaymentView {
 /// The answer to a gateway's payment report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportView {
-    /// The ledger record's id.
-    pub payment_id: String,
+    /// The ledger record's id (absent while the gateway still reports the payment as pending).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_id: Option<String>,
     /// The transaction id it reported.
     pub trx_id: String,
-    /// `granted`, `refund_due`, `failed` or `refunded`.
+    /// `granted`, `refund_due`, `failed`, `refunded`, or `pending` (nothing recorded yet).
     pub outcome: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     /// For a refund owed: why.
@@ -128,7 +131,7 @@ impl ReportView {
         now: DateTime<Utc>,
     ) -> Self {
         Self {
-            payment_id: record.payment_id.to_string(),
+            payment_id: Some(record.payment_id.to_string()),
             trx_id: record.trx_id.clone(),
             outcome: record.outcome.as_str(),
             reason: record.outcome.reason().map(|r| r.as_str()),
@@ -138,4 +141,68 @@ impl ReportView {
             expires_at: session.map(|s| iso(s.expires_at)),
         }
     }
+}
+
+impl ReportView {
+    /// The answer to a gateway notification of a payment still pending: nothing is recorded.
+    pub fn pending(trx_id: String) -> Self {
+        Self {
+            payment_id: None,
+            trx_id,
+            outcome: "pending",
+            reason: None,
+            already_processed: false,
+            refund_due: false,
+            status: None,
+            expires_at: None,
+        }
+    }
+}
+
+/// A page of refunds (admin).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefundPageView {
+    /// The refunds of this page.
+    pub refunds: Vec<PaymentView>,
+    /// The cursor of the next page, if any.
+    pub cursor: Option<String>,
+}
+
+/// A page of the ledger (admin).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PaymentPageView {
+    /// The payments of this page, oldest first.
+    pub payments: Vec<PaymentView>,
+    /// The cursor of the next page, if any.
+    pub cursor: Option<String>,
+}
+
+/// The answer to a settlement (admin): the payment, and whether it was settled before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SettlementView {
+    #[serde(flatten)]
+    /// The payment.
+    pub payment: PaymentView,
+    /// It was settled before: nothing changed.
+    pub already_settled: bool,
+}
+
+/// The whole catalog (admin), inactive streams included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CatalogView {
+    /// Every stream.
+    pub streams: Vec<Stream>,
+}
+
+/// One catalog entry as written (admin).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CatalogEntryView {
+    /// The stream.
+    pub stream: Stream,
 }

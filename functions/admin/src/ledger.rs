@@ -3,12 +3,13 @@
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
 use upstream_session::RevokeOutcome;
 use upstream_session::domain::{PaymentId, PaymentRecord, RefundStatus, SessionId};
 use upstream_session::edge::{self, ApiError, ApiResult};
 use upstream_session::store::SettleOutcome;
-use upstream_session::views::{PaymentView, RevokeView, SessionView};
+use upstream_session::views::{
+    PaymentPageView, PaymentView, RefundPageView, RevokeView, SessionView, SettlementView,
+};
 
 use crate::{State, admin_origin, note_of};
 use upstream_session::ErrorCode;
@@ -51,7 +52,10 @@ pub async fn list_refunds(state: &State, req: &Request) -> ApiResult {
         .list_refunds(status, limit, cursor.as_deref())
         .await?;
     let refunds: Vec<_> = page.records.iter().map(PaymentView::of).collect();
-    edge::ok(json!({"refunds": refunds, "cursor": page.next_cursor}))
+    edge::ok_view(&RefundPageView {
+        refunds,
+        cursor: page.next_cursor,
+    })
 }
 
 /// `POST /admin/refunds/{paymentId}/settle {note?}`: idempotent.
@@ -69,10 +73,10 @@ pub async fn settle(state: &State, req: &Request, id: &str, actor: &str) -> ApiR
             return Err(ApiError::of(ErrorCode::PaymentNotFound));
         }
     };
-    let mut data =
-        serde_json::to_value(PaymentView::of(&record)).map_err(|_| ApiError::internal())?;
-    data["alreadySettled"] = json!(already);
-    edge::ok(data)
+    edge::ok_view(&SettlementView {
+        payment: PaymentView::of(&record),
+        already_settled: already,
+    })
 }
 
 /// `GET /admin/payments?from=&to=&cursor=&limit=&format=csv`: the ledger of a period, oldest first.
@@ -118,7 +122,10 @@ pub async fn list_payments(state: &State, req: &Request) -> ApiResult {
             .map_err(|_| ApiError::internal());
     }
     let payments: Vec<_> = page.records.iter().map(PaymentView::of).collect();
-    edge::ok(json!({"payments": payments, "cursor": page.next_cursor}))
+    edge::ok_view(&PaymentPageView {
+        payments,
+        cursor: page.next_cursor,
+    })
 }
 
 fn limit_of(req: &Request, default: usize, max: usize) -> Result<usize, ApiError> {

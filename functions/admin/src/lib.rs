@@ -7,10 +7,11 @@ mod page;
 
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use upstream_session::ConfigError;
 use upstream_session::ErrorCode;
 use upstream_session::FunctionSpec;
+use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
 use upstream_session::domain::MediaPath;
 use upstream_session::domain::{
     Amount, AuditEvent, RefundStatus, SessionId, Status, Stream, StreamId, TrxId, UserId,
@@ -18,7 +19,9 @@ use upstream_session::domain::{
 use upstream_session::edge::{self, ApiError, ApiResult, Cors};
 use upstream_session::rules::Refusal;
 use upstream_session::store::ListFilter;
-use upstream_session::views::{ApprovalView, SessionEventsView, SessionPageView, SessionView};
+use upstream_session::views::{
+    ApprovalView, CatalogEntryView, CatalogView, SessionEventsView, SessionPageView, SessionView,
+};
 use upstream_session::{GrantOutcome, Origin, PayOutcome, SessionKey, SessionManager};
 
 /// Built once per container.
@@ -44,16 +47,93 @@ pub const SPEC: FunctionSpec = FunctionSpec {
     krate: "admin",
     resource: "AdminFunction",
     routes: &[
-        ("POST", "/api/force-approve"),
-        ("GET", "/admin/approve"),
-        ("GET", "/admin/sessions"),
-        ("GET", "/admin/sessions/{sessionId}/events"),
-        ("GET", "/admin/streams"),
-        ("PUT", "/admin/streams/{id}"),
-        ("POST", "/admin/sessions/{sessionId}/revoke"),
-        ("GET", "/admin/refunds"),
-        ("POST", "/admin/refunds/{paymentId}/settle"),
-        ("GET", "/admin/payments"),
+        Route::post("/api/force-approve", Reply::Data(Payload::Approval))
+            .summary("Approve a session as paid (by sessionId or trxId), or grant a viewer access to a stream")
+            .body(Payload::ForceApproveRequest)
+            .errors(&[
+                ErrorCode::Forbidden,
+                ErrorCode::InvalidField,
+                ErrorCode::MissingSessionRef,
+                ErrorCode::SessionNotFound,
+                ErrorCode::StreamNotFound,
+                ErrorCode::UserAlreadyHasAccess,
+                ErrorCode::SessionClosed,
+                ErrorCode::SessionTooOld,
+            ]),
+        Route::get("/admin/approve", Reply::Html)
+            .summary("The admin page")
+            .errors(&[ErrorCode::Forbidden]),
+        Route::get("/admin/sessions", Reply::Data(Payload::SessionPage))
+            .summary("Sessions, newest first, by stream and status, a page at a time")
+            .query(&[
+                Param::optional("streamId", Shape::StreamId, "only this stream"),
+                Param::optional(
+                    "status",
+                    Shape::OneOf(&["pending", "paid", "failed", "expired", "revoked"]),
+                    "only this status (as of now)",
+                ),
+                Param::optional("limit", Shape::Int { min: 1, max: 100 }, "page size (50)"),
+                Param::optional("cursor", Shape::Text, "the previous page's nextCursor"),
+            ])
+            .errors(&[ErrorCode::Forbidden, ErrorCode::InvalidField]),
+        Route::get("/admin/sessions/{sessionId}/events", Reply::Data(Payload::SessionEvents))
+            .summary("A session with its audit trail")
+            .errors(&[
+                ErrorCode::Forbidden,
+                ErrorCode::InvalidField,
+                ErrorCode::SessionNotFound,
+            ]),
+        Route::get("/admin/streams", Reply::Data(Payload::Catalog))
+            .summary("The whole catalog, inactive streams included")
+            .errors(&[ErrorCode::Forbidden]),
+        Route::new("PUT", "/admin/streams/{id}", Reply::Data(Payload::CatalogEntry))
+            .summary("Create or replace a stream of the catalog")
+            .body(Payload::StreamRequest)
+            .errors(&[
+                ErrorCode::Forbidden,
+                ErrorCode::MissingField,
+                ErrorCode::InvalidField,
+            ]),
+        Route::post("/admin/sessions/{sessionId}/revoke", Reply::Data(Payload::Revoke))
+            .summary("End a session's access now, optionally owing its payment back")
+            .body(Payload::RevokeRequest)
+            .errors(&[
+                ErrorCode::Forbidden,
+                ErrorCode::InvalidField,
+                ErrorCode::SessionNotFound,
+                ErrorCode::SessionNotRevocable,
+            ]),
+        Route::get("/admin/refunds", Reply::Data(Payload::RefundPage))
+            .summary("Refunds owed (open) or settled, newest first")
+            .query(&[
+                Param::optional("status", Shape::OneOf(&["open", "settled"]), "open (default) or settled"),
+                Param::optional("limit", Shape::Int { min: 1, max: 100 }, "page size (50)"),
+                Param::optional("cursor", Shape::Text, "the previous page's cursor"),
+            ])
+            .errors(&[ErrorCode::Forbidden, ErrorCode::InvalidField]),
+        Route::post("/admin/refunds/{paymentId}/settle", Reply::Data(Payload::Settlement))
+            .summary("Mark a refund as paid back (idempotent)")
+            .body(Payload::NoteRequest)
+            .errors(&[
+                ErrorCode::Forbidden,
+                ErrorCode::InvalidField,
+                ErrorCode::PaymentNotFound,
+                ErrorCode::NotARefund,
+            ]),
+        Route::get("/admin/payments", Reply::DataOrCsv(Payload::PaymentPage))
+            .summary("The ledger of a period, oldest first (JSON pages or CSV)")
+            .query(&[
+                Param::required("from", Shape::Text, "a WIB day (2026-11-23) or an RFC 3339 instant"),
+                Param::optional("to", Shape::Text, "a WIB day (inclusive) or an RFC 3339 instant"),
+                Param::optional("format", Shape::OneOf(&["json", "csv"]), "csv: every row as CSV"),
+                Param::optional("limit", Shape::Int { min: 1, max: 1000 }, "page size"),
+                Param::optional("cursor", Shape::Text, "the previous page's cursor"),
+            ])
+            .errors(&[
+                ErrorCode::Forbidden,
+                ErrorCode::MissingField,
+                ErrorCode::InvalidField,
+            ]),
     ],
     dynamodb_access: &[
         ("dynamodb:GetItem", "table"),
@@ -292,7 +372,7 @@ async fn events(state: &State, id: &str) -> ApiResult {
 
 async fn list_streams(state: &State) -> ApiResult {
     let streams = state.manager.store().list_streams().await?;
-    edge::ok(json!({"streams": streams}))
+    edge::ok_view(&CatalogView { streams })
 }
 
 async fn put_stream(state: &State, req: &Request, id: &str, actor: &str) -> ApiResult {
@@ -344,7 +424,7 @@ async fn put_stream(state: &State, req: &Request, id: &str, actor: &str) -> ApiR
         .store()
         .put_catalog_event(&stream_id, &event)
         .await?;
-    edge::ok(json!({"stream": stream}))
+    edge::ok_view(&CatalogEntryView { stream })
 }
 
 async fn approve_page(state: &State) -> ApiResult {

@@ -4,11 +4,12 @@
 //! (a cold or stale cache, at most once a minute per stream, adds one catalog GetItem).
 
 use lambda_http::{Body, Request, Response};
+use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
 use upstream_session::domain::{SessionId, StreamId, UserId};
 use upstream_session::edge::playback::PlaybackIssuer;
 use upstream_session::edge::{self, ApiError, ApiResult, Cors, remaining_ms};
 use upstream_session::views::AccessView;
-use upstream_session::{ConfigError, FunctionSpec, SessionManager};
+use upstream_session::{ConfigError, ErrorCode, FunctionSpec, SessionManager};
 
 /// Built once per container: the session manager, CORS and the optional playback token issuer.
 pub struct State {
@@ -36,7 +37,14 @@ pub const SPEC: FunctionSpec = FunctionSpec {
     name: "check-access",
     krate: "check-access",
     resource: "CheckAccessFunction",
-    routes: &[("GET", "/api/check-access")],
+    routes: &[Route::get("/api/check-access", Reply::Data(Payload::Access))
+        .summary("Whether a session grants access to a stream now (with a playback token when it does)")
+        .query(&[
+            Param::required("sessionId", Shape::SessionId, "the session's id (a bearer secret)"),
+            Param::required("streamId", Shape::StreamId, "the stream"),
+            Param::optional("userId", Shape::UserId, "the viewer: when given, must own the session"),
+        ])
+        .errors(&[ErrorCode::MissingField, ErrorCode::InvalidField])],
     dynamodb_access: &[("dynamodb:GetItem", "table")],
 };
 

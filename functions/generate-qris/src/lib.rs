@@ -13,6 +13,7 @@ use upstream_session::ConfigError;
 use upstream_session::ErrorCode;
 use upstream_session::FunctionSpec;
 use upstream_session::catalog::{CACHE_TTL, Catalog};
+use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
 use upstream_session::domain::{
     Amount, GatewayCharge, IdempotencyKey, PaymentSession, SessionId, Status, StreamId, TrxId,
     UserId,
@@ -102,7 +103,28 @@ pub const SPEC: FunctionSpec = FunctionSpec {
     name: "generate-qris",
     krate: "generate-qris",
     resource: "GenerateQrisFunction",
-    routes: &[("POST", "/api/generate-qris")],
+    routes: &[Route::post("/api/generate-qris", Reply::Data(Payload::Qr))
+        .summary(
+            "A payable QRIS for a stream: a new pending session, or the caller's own presented one",
+        )
+        .headers(&[Param::optional(
+            "Idempotency-Key",
+            Shape::Text,
+            "1–64 of [A-Za-z0-9_-]: a retried tap answers the same session",
+        )])
+        .body(Payload::GenerateQrisRequest)
+        .errors(&[
+            ErrorCode::MissingField,
+            ErrorCode::InvalidField,
+            ErrorCode::AmountMismatch,
+            ErrorCode::StreamNotFound,
+            ErrorCode::AlreadyHasAccess,
+            ErrorCode::SessionChanged,
+            ErrorCode::IdempotencyKeyReused,
+            ErrorCode::QrisError,
+            ErrorCode::ProviderUnavailable,
+            ErrorCode::QrNotReady,
+        ])],
     dynamodb_access: &[("dynamodb:GetItem", "table"), ("dynamodb:PutItem", "table")],
 };
 

@@ -3,10 +3,11 @@
 //! one transaction; a refund decided by that transaction costs one more write).
 
 use lambda_http::{Body, Request, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 use upstream_session::ConfigError;
 use upstream_session::ErrorCode;
 use upstream_session::FunctionSpec;
+use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
 use upstream_session::domain::{Amount, PaymentReport, ReportKind, SessionId, Status, TrxId};
 use upstream_session::edge::playback::PlaybackIssuer;
 use upstream_session::edge::signature::{self, SignatureError};
@@ -55,13 +56,64 @@ pub const SPEC: FunctionSpec = FunctionSpec {
     krate: "payment-callback",
     resource: "PaymentCallbackFunction",
     routes: &[
-        ("GET", "/api/payment-callback"),
-        ("POST", "/api/payment-callback"),
-        ("POST", "/api/payment-callback/midtrans"),
-        ("POST", "/api/payment-callback/xendit"),
+        Route::get("/api/payment-callback", Reply::Data(Payload::Status))
+            .summary("A session's payment status, polled by the viewer page")
+            .query(&[
+                Param::required("trxId", Shape::TrxId, "the transaction id"),
+                Param::required(
+                    "sessionId",
+                    Shape::SessionId,
+                    "the session's id (a bearer secret)",
+                ),
+            ])
+            .errors(&[
+                ErrorCode::MissingField,
+                ErrorCode::InvalidField,
+                ErrorCode::SessionNotFound,
+            ]),
+        Route::post("/api/payment-callback", Reply::Data(Payload::Report))
+            .summary(
+                "The signed generic webhook: every verified report is recorded once on the ledger",
+            )
+            .headers(&[Param::required(
+                "X-Upstream-Signature",
+                Shape::Text,
+                "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"t.body\" with WEBHOOK_SECRET>",
+            )])
+            .body(Payload::WebhookRequest)
+            .errors(&[
+                ErrorCode::MissingField,
+                ErrorCode::InvalidField,
+                ErrorCode::InvalidSignature,
+                ErrorCode::StaleSignature,
+            ]),
+        Route::post(
+            "/api/payment-callback/midtrans",
+            Reply::Data(Payload::Report),
+        )
+        .summary("Midtrans's HTTP notification (404 unless Midtrans is the configured gateway)")
+        .body(Payload::MidtransNotification)
+        .errors(GATEWAY_ERRORS),
+        Route::post("/api/payment-callback/xendit", Reply::Data(Payload::Report))
+            .summary("Xendit's QR payment callback (404 unless Xendit is the configured gateway)")
+            .headers(&[Param::optional(
+                "x-callback-token",
+                Shape::Text,
+                "the callback verification token of the Xendit account",
+            )])
+            .body(Payload::XenditCallback)
+            .errors(GATEWAY_ERRORS),
     ],
     dynamodb_access: &[("dynamodb:GetItem", "table"), ("dynamodb:PutItem", "table")],
 };
+
+/// Refusals of a gateway's notification route.
+const GATEWAY_ERRORS: &[ErrorCode] = &[
+    ErrorCode::RouteNotFound,
+    ErrorCode::UnreadableNotification,
+    ErrorCode::InvalidNotificationSignature,
+    ErrorCode::ProviderUnconfirmed,
+];
 
 /// The handler: never panics, always answers with the envelope.
 pub async fn handler(state: &State, req: Request) -> Response<Body> {
@@ -113,12 +165,7 @@ async fn gateway_notification(state: &State, req: Request) -> ApiResult {
     })?;
     let kind = match confirmed.kind {
         GatewayKind::Pending => {
-            return edge::ok(json!({
-                "trxId": confirmed.order_id,
-                "outcome": "pending",
-                "alreadyProcessed": false,
-                "refundDue": false,
-            }));
+            return edge::ok_view(&ReportView::pending(confirmed.order_id));
         }
         GatewayKind::Paid => ReportKind::Paid,
         GatewayKind::Failed => ReportKind::Failed,
@@ -226,5 +273,5 @@ async fn record(state: &State, report: &PaymentReport) -> ApiResult {
         recorded.session.as_ref(),
         state.manager.now(),
     );
-    edge::ok(serde_json::to_value(view).map_err(|_| ApiError::internal())?)
+    edge::ok_view(&view)
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use lambda_http::http::{HeaderValue, header};
 use lambda_http::{Body, Request, Response};
 use upstream_session::ConfigError;
+use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
 use upstream_session::edge::playback::PlaybackEnv;
 use upstream_session::edge::{self, ApiError, ApiResult, Cors};
 use upstream_session::playback::hooks::{self, Decision, NginxRequest};
@@ -20,11 +21,58 @@ pub const SPEC: FunctionSpec = FunctionSpec {
     krate: "playback-auth",
     resource: "PlaybackAuthFunction",
     routes: &[
-        ("GET", "/api/.well-known/jwks.json"),
-        ("GET", "/api/playback-auth/nginx"),
-        ("POST", "/api/playback-auth/mediamtx"),
-        ("POST", "/api/playback-auth/srs"),
-        ("POST", "/api/playback-auth/ome"),
+        Route::get("/api/.well-known/jwks.json", Reply::Jwks)
+            .summary("The public keys that verify playback tokens"),
+        Route::get(
+            "/api/playback-auth/nginx",
+            Reply::Hook {
+                empty: &[204, 401, 403],
+                json: &[],
+            },
+        )
+        .summary(
+            "nginx auth_request: the token from X-Original-URI's query or the Authorization header",
+        )
+        .headers(&[
+            Param::optional(
+                "X-Original-URI",
+                Shape::Text,
+                "the media request, with ?token=",
+            ),
+            Param::optional("Authorization", Shape::Text, "Bearer <token>"),
+        ]),
+        Route::post(
+            "/api/playback-auth/mediamtx",
+            Reply::Hook {
+                empty: &[200, 401],
+                json: &[400],
+            },
+        )
+        .summary("MediaMTX's external authentication hook")
+        .body(Payload::HookRequest),
+        Route::post(
+            "/api/playback-auth/srs",
+            Reply::Hook {
+                empty: &[],
+                json: &[200, 400, 401, 403],
+            },
+        )
+        .summary("SRS's on_play HTTP callback (code 0 allows)")
+        .body(Payload::HookRequest),
+        Route::post(
+            "/api/playback-auth/ome",
+            Reply::Hook {
+                empty: &[],
+                json: &[200, 401],
+            },
+        )
+        .summary("OvenMediaEngine's AdmissionWebhooks (X-OME-Signature)")
+        .headers(&[Param::optional(
+            "X-OME-Signature",
+            Shape::Text,
+            "base64url HMAC-SHA1 of the body",
+        )])
+        .body(Payload::HookRequest),
     ],
     dynamodb_access: &[],
 };
@@ -140,7 +188,7 @@ async fn route(state: &State, req: Request) -> ApiResult {
                 None => hooks::ome(&state.verifier, b"", None, b"", now),
             }
         }
-        _ if SPEC.routes.iter().any(|(_, p)| *p == path) => {
+        _ if SPEC.routes.iter().any(|r| r.path == path) => {
             return Err(ApiError::method_not_allowed());
         }
         _ => return Err(ApiError::not_found_route()),

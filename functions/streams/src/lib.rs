@@ -3,6 +3,7 @@
 use lambda_http::{Body, Request, Response};
 use upstream_session::ConfigError;
 use upstream_session::FunctionSpec;
+use upstream_session::contract::{Payload, Reply, Route};
 use upstream_session::edge::{self, ApiError, ApiResult, Cors};
 use upstream_session::views::{StreamView, StreamsView};
 use upstream_session::{SessionManager, Store};
@@ -29,7 +30,8 @@ pub const SPEC: FunctionSpec = FunctionSpec {
     name: "streams",
     krate: "streams",
     resource: "StreamsFunction",
-    routes: &[("GET", "/api/streams")],
+    routes: &[Route::get("/api/streams", Reply::Data(Payload::Streams))
+        .summary("The streams on sale with their prices")],
     dynamodb_access: &[("dynamodb:Query", "table")],
 };
 

@@ -3,10 +3,11 @@
 //! bearer secret: these responses never contain one.
 
 use lambda_http::{Body, Request, Response};
-use upstream_session::FunctionSpec;
+use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
 use upstream_session::domain::{StreamId, UserId};
 use upstream_session::edge::{self, ApiError, ApiResult};
 use upstream_session::views::{UserAccessView, UserSessionsView};
+use upstream_session::{ErrorCode, FunctionSpec};
 
 /// Built once per container: the session manager and CORS.
 pub type State = edge::ManagerState;
@@ -17,8 +18,14 @@ pub const SPEC: FunctionSpec = FunctionSpec {
     krate: "user-sessions",
     resource: "UserSessionsFunction",
     routes: &[
-        ("GET", "/api/user-sessions"),
-        ("POST", "/api/user-sessions"),
+        Route::get("/api/user-sessions", Reply::Data(Payload::UserSessions))
+            .summary("A viewer's live sessions (never their sessionIds)")
+            .query(&[Param::required("userId", Shape::UserId, "the viewer")])
+            .errors(&[ErrorCode::MissingField, ErrorCode::InvalidField]),
+        Route::post("/api/user-sessions", Reply::Data(Payload::UserAccess))
+            .summary("Whether a viewer has access to a stream from any of their sessions")
+            .body(Payload::UserAccessRequest)
+            .errors(&[ErrorCode::MissingField, ErrorCode::InvalidField]),
     ],
     dynamodb_access: &[("dynamodb:Query", "index/byUser")],
 };

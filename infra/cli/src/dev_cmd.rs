@@ -52,6 +52,8 @@ struct Stack {
     streams: streams::State,
     admin: admin::State,
     playback: playback_auth::State,
+    /// The OpenAPI document, built once.
+    openapi: String,
 }
 
 pub fn run(args: DevArgs) -> Result<(), String> {
@@ -255,6 +257,7 @@ async fn serve(
             allow_local: true,
         },
         playback: playback_auth,
+        openapi: routes::openapi_json(),
     });
     let listener = server::bind(port).await?;
     let base = format!("http://127.0.0.1:{port}");
@@ -264,7 +267,10 @@ async fn serve(
     );
     println!("  Viewer page:  {base}/");
     println!("  Admin page:   {base}/admin/approve");
-    println!("  API base:     {base}/api");
+    println!(
+        "  API base:     {base}/api  (OpenAPI: {base}{})",
+        routes::OPENAPI_PATH
+    );
     println!(
         "  Playback JWKS: {base}/api/.well-known/jwks.json (kid {})",
         issuer.key().kid()
@@ -306,6 +312,9 @@ async fn dispatch(stack: &Stack, req: server::Simple) -> hyper::Response<Full<By
             "text/javascript; charset=utf-8",
             HLS_JS.as_bytes().to_vec(),
         );
+    }
+    if path == routes::OPENAPI_PATH {
+        return server::text(200, "application/json", stack.openapi.clone().into_bytes());
     }
     let Some(function) = routes::function_for(&path) else {
         let code = ErrorCode::RouteNotFound;

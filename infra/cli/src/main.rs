@@ -74,6 +74,8 @@ enum Command {
     Invoke(invoke_cmd::InvokeArgs),
     /// Print every route and its function as JSON (the list the SAM template must match).
     Routes,
+    /// Print the OpenAPI 3.1 document of every route (committed as infra/openapi.json).
+    Openapi,
 }
 
 fn main() -> ExitCode {
@@ -96,6 +98,10 @@ fn main() -> ExitCode {
         Command::Qris { command } => qris_cmd::run(command),
         Command::GatewaySim { command } => gateway_sim::run(command),
         Command::Keys { command } => keys_cmd::run(command),
+        Command::Openapi => {
+            print!("{}", routes::openapi_json());
+            Ok(())
+        }
         Command::Routes => {
             let list: Vec<_> = routes::all()
                 .into_iter()

@@ -23,10 +23,20 @@ pub fn all() -> Vec<(&'static str, &'static str, &'static str)> {
         .flat_map(|spec| {
             spec.routes
                 .iter()
-                .map(|(method, path)| (spec.name, *method, *path))
+                .map(|route| (spec.name, route.method, route.path))
         })
         .collect()
 }
+
+/// The OpenAPI document of every route, as served at [`OPENAPI_PATH`] and committed as
+/// `infra/openapi.json`.
+pub fn openapi_json() -> String {
+    let doc = upstream_session::openapi::document(&FUNCTIONS, env!("CARGO_PKG_VERSION"));
+    upstream_session::openapi::to_json(&doc)
+}
+
+/// Where the local stack serves the OpenAPI document.
+pub const OPENAPI_PATH: &str = "/api/openapi.json";
 
 /// The function serving `path` (path parameters match any one segment).
 pub fn function_for(path: &str) -> Option<&'static FunctionSpec> {

@@ -380,7 +380,7 @@ fn each_function_spec_names_its_template_resource_crate_and_routes() {
         .flat_map(|s| {
             s.routes
                 .iter()
-                .map(|(m, p)| (s.name.to_owned(), m.to_string(), p.to_string()))
+                .map(|r| (s.name.to_owned(), r.method.to_string(), r.path.to_string()))
         })
         .collect();
     assert_eq!(specs, local_routes());

@@ -8,6 +8,7 @@ use super::Amount;
 /// One entry of a session's audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEvent {
     /// When it happened.
     pub at: DateTime<Utc>,

@@ -105,7 +105,7 @@ impl fmt::Debug for SessionId {
     }
 }
 
-const SESSION_PREFIX: &str = "session_";
+pub(crate) const SESSION_PREFIX: &str = "session_";
 
 impl SessionId {
     /// A fresh identifier from 128 bits of the operating system's randomness.

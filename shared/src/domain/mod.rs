@@ -18,6 +18,8 @@ pub use payment::{
 };
 pub use session::{GatewayCharge, PaymentSession, Status};
 pub use stream::Stream;
+#[cfg(feature = "openapi")]
+pub(crate) use {ids::SESSION_PREFIX, payment::PAYMENT_PREFIX};
 
 /// Why a value was refused when parsing a domain type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

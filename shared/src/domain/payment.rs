@@ -15,7 +15,7 @@ use super::{ParseError, SessionId, StreamId, UserId};
 #[serde(try_from = "String", into = "String")]
 pub struct PaymentId(String);
 
-const PAYMENT_PREFIX: &str = "pay_";
+pub(crate) const PAYMENT_PREFIX: &str = "pay_";
 
 impl PaymentId {
     /// The id of the payment `provider_ref` reported by `provider`.

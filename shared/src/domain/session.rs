@@ -9,6 +9,7 @@ use super::{Amount, PaymentId, SessionId, StreamId, TrxId, UserId};
 /// or paid session reads as once its `expires_at` has passed (older data may also store it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Status {
     /// Waiting for payment.
     Pending,

@@ -7,6 +7,7 @@ use super::{Amount, MediaPath, StreamId};
 /// A catalog entry. Prices are set server-side: the client never chooses what it pays.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Stream {
     #[serde(rename = "id", alias = "streamId")]
     /// The stream.

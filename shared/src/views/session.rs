@@ -17,6 +17,7 @@ fn remaining(s: &PaymentSession, now: DateTime<Utc>) -> i64 {
 /// A session as the operator sees it (admin API): with its sessionId and derived status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionView {
     /// The session's id (a bearer secret).
     pub session_id: SessionId,
@@ -67,6 +68,7 @@ impl SessionView {
 /// The answer to an approval or a grant (admin): the session and how it came to grant access.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApprovalView {
     #[serde(flatten)]
     /// The session.
@@ -80,6 +82,7 @@ pub struct ApprovalView {
 /// A page of sessions (admin).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionPageView {
     /// The sessions of this page.
     pub sessions: Vec<SessionView>,
@@ -89,6 +92,7 @@ pub struct SessionPageView {
 
 /// A session with its audit trail (admin).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionEventsView {
     /// The session.
     pub session: SessionView,
@@ -99,6 +103,7 @@ pub struct SessionEventsView {
 /// `check-access`: whether a session grants access to a stream now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccessView {
     /// Whether it grants access now.
     pub has_access: bool,
@@ -112,6 +117,7 @@ pub struct AccessView {
     pub expires_at: Option<String>,
     /// The playback token for the media servers, when access is granted and tokens are configured.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub playback: Option<serde_json::Value>,
 }
 
@@ -137,6 +143,7 @@ impl AccessView {
 /// `GET payment-callback`: a session's payment status, polled by the viewer page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusView {
     /// The transaction id the gateway and the QR carry.
     pub trx_id: TrxId,
@@ -156,6 +163,7 @@ pub struct StatusView {
     pub has_access: bool,
     /// The playback token for the media servers, when paid and tokens are configured.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub playback: Option<serde_json::Value>,
 }
 
@@ -180,6 +188,7 @@ impl StatusView {
 /// `generate-qris`: the payable QR of a pending session; it always carries the session's id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QrView {
     /// The session's id (a bearer secret).
     pub session_id: SessionId,
@@ -233,6 +242,7 @@ impl QrView {
 /// One of a viewer's sessions (`user-sessions`): never its sessionId.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserSessionView {
     /// The stream.
     pub stream_id: StreamId,
@@ -265,6 +275,7 @@ impl UserSessionView {
 /// `GET user-sessions`: a viewer's live sessions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserSessionsView {
     /// The viewer.
     pub user_id: UserId,
@@ -292,6 +303,7 @@ impl UserSessionsView {
 /// `POST user-sessions`: whether a viewer has access to a stream, from any of their sessions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserAccessView {
     /// Whether it grants access now.
     pub has_access: bool,
@@ -325,6 +337,7 @@ impl UserAccessView {
 /// A stream on sale (`GET streams`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StreamView {
     /// The stream's id.
     pub id: StreamId,
@@ -350,6 +363,7 @@ impl StreamView {
 
 /// `GET streams`: the active streams.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StreamsView {
     /// The streams.
     pub streams: Vec<StreamView>,
@@ -357,6 +371,7 @@ pub struct StreamsView {
 
 /// The answer to a revocation (admin): the session and the refund it opened, if any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevokeView {
     #[serde(flatten)]
     /// The session.

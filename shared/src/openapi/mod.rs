@@ -1,0 +1,366 @@
+//! The OpenAPI 3.1 document of every route, built from the functions' [`FunctionSpec`]s (their
+//! routes' [contracts](crate::contract)), the typed views and [`ErrorCode`]: nothing in it is
+//! written twice. The local stack serves it at `/api/openapi.json`; a copy is committed.
+
+pub mod schemas;
+
+use std::collections::BTreeMap;
+
+use utoipa::ToSchema;
+use utoipa::openapi::path::{
+    HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
+};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::tag::TagBuilder;
+use utoipa::openapi::{
+    ComponentsBuilder, Content, HeaderBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder,
+    Ref, RefOr, Required, ResponseBuilder, ResponsesBuilder,
+};
+
+use crate::FunctionSpec;
+use crate::contract::{Param, Payload, Reply, Route, Shape};
+use crate::error_code::ErrorCode;
+use crate::views;
+
+/// The JSON media type of requests and answers.
+const JSON: &str = "application/json";
+
+/// Schemas collected while the paths are built, by component name.
+#[derive(Default)]
+struct Components(BTreeMap<String, RefOr<Schema>>);
+
+impl Components {
+    /// Registers `T` and everything it refers to; answers a reference to it.
+    fn add<T: ToSchema>(&mut self) -> RefOr<Schema> {
+        let mut deps = Vec::new();
+        T::schemas(&mut deps);
+        self.0.extend(deps);
+        let name = T::name().into_owned();
+        self.0.insert(name.clone(), T::schema());
+        Ref::from_schema_name(name).into()
+    }
+
+    fn payload(&mut self, p: Payload) -> RefOr<Schema> {
+        use schemas as req;
+        match p {
+            Payload::GenerateQrisRequest => self.add::<req::GenerateQrisRequest>(),
+            Payload::WebhookRequest => self.add::<req::WebhookRequest>(),
+            Payload::UserAccessRequest => self.add::<req::UserAccessRequest>(),
+            Payload::ForceApproveRequest => self.add::<req::ForceApproveRequest>(),
+            Payload::StreamRequest => self.add::<req::StreamRequest>(),
+            Payload::RevokeRequest => self.add::<req::RevokeRequest>(),
+            Payload::NoteRequest => self.add::<req::NoteRequest>(),
+            Payload::MidtransNotification => self.add::<req::MidtransNotification>(),
+            Payload::XenditCallback => self.add::<req::XenditCallback>(),
+            Payload::HookRequest => self.add::<req::HookRequest>(),
+            Payload::Qr => self.add::<views::QrView>(),
+            Payload::Status => self.add::<views::StatusView>(),
+            Payload::Report => self.add::<views::ReportView>(),
+            Payload::Access => self.add::<views::AccessView>(),
+            Payload::UserSessions => self.add::<views::UserSessionsView>(),
+            Payload::UserAccess => self.add::<views::UserAccessView>(),
+            Payload::Streams => self.add::<views::StreamsView>(),
+            Payload::SessionPage => self.add::<views::SessionPageView>(),
+            Payload::SessionEvents => self.add::<views::SessionEventsView>(),
+            Payload::Approval => self.add::<views::ApprovalView>(),
+            Payload::Catalog => self.add::<views::CatalogView>(),
+            Payload::CatalogEntry => self.add::<views::CatalogEntryView>(),
+            Payload::Revoke => self.add::<views::RevokeView>(),
+            Payload::RefundPage => self.add::<views::RefundPageView>(),
+            Payload::Settlement => self.add::<views::SettlementView>(),
+            Payload::PaymentPage => self.add::<views::PaymentPageView>(),
+        }
+    }
+
+    fn shape(&mut self, s: Shape) -> RefOr<Schema> {
+        match s {
+            Shape::SessionId => self.add::<crate::domain::SessionId>(),
+            Shape::TrxId => self.add::<crate::domain::TrxId>(),
+            Shape::UserId => self.add::<crate::domain::UserId>(),
+            Shape::StreamId => self.add::<crate::domain::StreamId>(),
+            Shape::Text => ObjectBuilder::new().schema_type(Type::String).into(),
+            Shape::Int { min, max } => ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(min))
+                .maximum(Some(max))
+                .into(),
+            Shape::OneOf(words) => ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(words.iter().copied()))
+                .into(),
+        }
+    }
+}
+
+/// The document of `specs`' routes.
+pub fn document(specs: &[&FunctionSpec], version: &str) -> OpenApi {
+    let mut components = Components::default();
+    let mut paths = PathsBuilder::new();
+    for spec in specs {
+        for route in spec.routes {
+            let item = PathItem::new(
+                method(route.method),
+                operation(spec, route, &mut components),
+            );
+            paths = paths.path(route.path, item);
+        }
+    }
+    let tags = specs.iter().map(|s| {
+        TagBuilder::new()
+            .name(s.name)
+            .description(Some(format!("The `{}` function", s.krate)))
+            .build()
+    });
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Upstream Pay")
+                .version(version)
+                .description(Some(
+                    "Pay-per-view access to live streams with QRIS. Every JSON answer is the envelope \
+                     `{\"success\": true, \"data\": …}` or `{\"success\": false, \"error\": \"<Bahasa \
+                     Indonesia>\", \"code\": \"<STABLE_CODE>\"}`; media server hooks answer in their \
+                     server's own protocol. The admin routes are served by the admin function's \
+                     IAM-protected Function URL.",
+                )),
+        )
+        .paths(paths)
+        .components(Some(
+            ComponentsBuilder::new()
+                .schemas_from_iter(components.0)
+                .build(),
+        ))
+        .tags(Some(tags))
+        .build()
+}
+
+/// The document as pretty JSON with a final newline.
+pub fn to_json(doc: &OpenApi) -> String {
+    match doc.to_pretty_json() {
+        Ok(s) => s + "\n",
+        Err(e) => format!("{{\"error\": \"{e}\"}}\n"),
+    }
+}
+
+fn method(m: &str) -> HttpMethod {
+    match m {
+        "POST" => HttpMethod::Post,
+        "PUT" => HttpMethod::Put,
+        "DELETE" => HttpMethod::Delete,
+        "PATCH" => HttpMethod::Patch,
+        _ => HttpMethod::Get,
+    }
+}
+
+fn operation(spec: &FunctionSpec, route: &Route, c: &mut Components) -> OperationBuilder {
+    let slug: String = route
+        .path
+        .chars()
+        .map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '_' })
+        .collect();
+    let mut op = OperationBuilder::new()
+        .operation_id(Some(format!(
+            "{}{}",
+            route.method.to_lowercase(),
+            slug.trim_end_matches('_')
+        )))
+        .summary(Some(route.summary))
+        .tag(spec.name);
+    for name in route.path_params() {
+        let shape = match name {
+            "sessionId" => Shape::SessionId,
+            "id" | "streamId" => Shape::StreamId,
+            _ => Shape::Text,
+        };
+        let schema = match name {
+            "paymentId" => c.add::<crate::domain::PaymentId>(),
+            _ => c.shape(shape),
+        };
+        op = op.parameter(
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .schema(Some(schema)),
+        );
+    }
+    for (at, params) in [
+        (ParameterIn::Query, route.query),
+        (ParameterIn::Header, route.headers),
+    ] {
+        for p in params {
+            op = op.parameter(parameter(p, at.clone(), c));
+        }
+    }
+    if let Some(body) = route.body {
+        op = op.request_body(Some(
+            RequestBodyBuilder::new()
+                .content(JSON, Content::new(Some(c.payload(body))))
+                .required(Some(Required::True))
+                .build(),
+        ));
+    }
+    op.responses(responses(route, c))
+}
+
+fn parameter(p: &Param, at: ParameterIn, c: &mut Components) -> ParameterBuilder {
+    ParameterBuilder::new()
+        .name(p.name)
+        .parameter_in(at)
+        .required(if p.required {
+            Required::True
+        } else {
+            Required::False
+        })
+        .description(Some(p.about))
+        .schema(Some(c.shape(p.shape)))
+}
+
+fn any_object() -> RefOr<Schema> {
+    ObjectBuilder::new().schema_type(Type::Object).into()
+}
+
+fn text() -> RefOr<Schema> {
+    ObjectBuilder::new().schema_type(Type::String).into()
+}
+
+fn responses(route: &Route, c: &mut Components) -> ResponsesBuilder {
+    let mut out = ResponsesBuilder::new();
+    match route.reply {
+        Reply::Data(p) => {
+            let ok = ResponseBuilder::new()
+                .description("Done")
+                .content(JSON, Content::new(Some(success(c.payload(p)))));
+            out = out.response("200", ok);
+        }
+        Reply::DataOrCsv(p) => {
+            let ok = ResponseBuilder::new()
+                .description("Done: JSON, or CSV with `format=csv`")
+                .content(JSON, Content::new(Some(success(c.payload(p)))))
+                .content("text/csv", Content::new(Some(text())));
+            out = out.response("200", ok);
+        }
+        Reply::Html => {
+            let ok = ResponseBuilder::new()
+                .description("The page")
+                .content("text/html", Content::new(Some(text())));
+            out = out.response("200", ok);
+        }
+        Reply::Jwks => {
+            let keys = ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property("keys", ArrayBuilder::new().items(any_object()))
+                .required("keys");
+            let ok = ResponseBuilder::new()
+                .description("The JSON Web Key Set")
+                .content("application/jwk-set+json", Content::new(Some(keys)));
+            out = out.response("200", ok);
+        }
+        Reply::Hook { empty, json } => {
+            for s in empty {
+                let r = ResponseBuilder::new().description(hook_meaning(*s));
+                out = out.response(s.to_string(), r);
+            }
+            for s in json {
+                let r = ResponseBuilder::new()
+                    .description(hook_meaning(*s))
+                    .content(JSON, Content::new(Some(any_object())));
+                out = out.response(s.to_string(), r);
+            }
+        }
+    }
+    let mut by_status: BTreeMap<u16, Vec<ErrorCode>> = BTreeMap::new();
+    for e in route.all_errors() {
+        by_status.entry(e.status()).or_default().push(e);
+    }
+    for (status, codes) in by_status {
+        if matches!(route.reply, Reply::Hook { empty, json } if empty.contains(&status) || json.contains(&status))
+        {
+            continue; // the hook's own answer for that status
+        }
+        let mut wire: Vec<&str> = codes.iter().map(|e| e.code()).collect();
+        wire.sort_unstable();
+        wire.dedup();
+        let about: Vec<String> = codes
+            .iter()
+            .map(|e| format!("`{}`: {}", e.code(), e.message(Some("…"))))
+            .collect();
+        let mut r = ResponseBuilder::new()
+            .description(about.join("; "))
+            .content(JSON, Content::new(Some(failure(&wire))));
+        if codes.iter().any(|e| e.retry_after().is_some()) {
+            r = r.header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(
+                        ObjectBuilder::new()
+                            .schema_type(Type::Integer)
+                            .minimum(Some(1)),
+                    )
+                    .description(Some("Seconds to wait before retrying"))
+                    .build(),
+            );
+        }
+        out = out.response(status.to_string(), r);
+    }
+    out
+}
+
+fn hook_meaning(status: u16) -> &'static str {
+    match status {
+        200 | 204 => {
+            "Answered in the media server's protocol (allowed, or for some servers a refusal in the body)"
+        }
+        400 => "The hook's body is not a JSON object",
+        401 => "No valid token",
+        403 => "The token does not cover this stream or path",
+        _ => "The media server's protocol",
+    }
+}
+
+/// `{"success": true, "data": data}`.
+fn success(data: RefOr<Schema>) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property(
+            "success",
+            ObjectBuilder::new()
+                .schema_type(Type::Boolean)
+                .enum_values(Some([true])),
+        )
+        .property("data", data)
+        .required("success")
+        .required("data")
+        .into()
+}
+
+/// `{"success": false, "error": message, "code": one of codes}`, nothing else.
+fn failure(codes: &[&str]) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property(
+            "success",
+            ObjectBuilder::new()
+                .schema_type(Type::Boolean)
+                .enum_values(Some([false])),
+        )
+        .property(
+            "error",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .description(Some("For people, in Bahasa Indonesia")),
+        )
+        .property(
+            "code",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(codes.iter().copied())),
+        )
+        .required("success")
+        .required("error")
+        .required("code")
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        .into()
+}

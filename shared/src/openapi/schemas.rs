@@ -1,0 +1,233 @@
+//! Schemas the derives cannot see: the identifier newtypes (their parse rules as patterns) and the
+//! request bodies, which the handlers read field by field into domain types.
+
+use std::borrow::Cow;
+
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::{KnownFormat, RefOr, SchemaFormat};
+use utoipa::{PartialSchema, ToSchema};
+
+use crate::domain::{Amount, MediaPath, PaymentId, SessionId, StreamId, TrxId, UserId};
+
+fn text(pattern: Option<String>, max: usize, about: &str, example: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(max))
+        .pattern(pattern)
+        .description(Some(about))
+        .examples([example])
+        .into()
+}
+
+macro_rules! string_schema {
+    ($ty:ty, $name:literal, $schema:expr) => {
+        impl PartialSchema for $ty {
+            fn schema() -> RefOr<Schema> {
+                $schema
+            }
+        }
+        impl ToSchema for $ty {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed($name)
+            }
+        }
+    };
+}
+
+string_schema!(
+    SessionId,
+    "SessionId",
+    text(
+        Some(format!("^{}[0-9a-f]{{32}}$", crate::domain::SESSION_PREFIX)),
+        40,
+        "A session's id: a bearer secret, known only to the viewer who created it",
+        "session_0123456789abcdef0123456789abcdef",
+    )
+);
+string_schema!(
+    PaymentId,
+    "PaymentId",
+    text(
+        Some(format!("^{}[0-9a-f]{{32}}$", crate::domain::PAYMENT_PREFIX)),
+        36,
+        "A ledger record's id, derived from the gateway and its payment reference",
+        "pay_0123456789abcdef0123456789abcdef",
+    )
+);
+string_schema!(
+    TrxId,
+    "TrxId",
+    text(
+        Some("^[A-Z0-9-]+$".into()),
+        25,
+        "The transaction id the QR and the gateway carry",
+        "UP-261123093000-K7QX2M",
+    )
+);
+string_schema!(
+    StreamId,
+    "StreamId",
+    text(Some("^[A-Za-z0-9_-]+$".into()), 64, "A stream's id", "2")
+);
+string_schema!(
+    UserId,
+    "UserId",
+    text(
+        None,
+        128,
+        "A viewer's id: printable characters, no control or Unicode format (Cf) characters",
+        "viewer-42",
+    )
+);
+string_schema!(
+    MediaPath,
+    "MediaPath",
+    text(
+        Some(r"^[A-Za-z0-9_.-]{1,64}(/[A-Za-z0-9_.-]{1,64}){0,7}$".into()),
+        200,
+        "Where the media servers publish the stream (no `.` or `..` segment)",
+        "live/2",
+    )
+);
+
+impl PartialSchema for Amount {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .minimum(Some(1))
+            .maximum(Some(Amount::MAX as f64))
+            .description(Some("Whole rupiah"))
+            .examples([1000])
+            .into()
+    }
+}
+impl ToSchema for Amount {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Amount")
+    }
+}
+
+/// `POST /api/generate-qris`.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct GenerateQrisRequest {
+    stream_id: StreamId,
+    user_id: UserId,
+    /// When given, must equal the stream's price.
+    amount: Option<Amount>,
+    /// The caller's own pending session to reuse; ignored unless it is theirs and still payable.
+    session_id: Option<SessionId>,
+}
+
+/// The webhook's verdict.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum WebhookStatus {
+    /// The money arrived.
+    Paid,
+    /// The payment failed.
+    Failed,
+}
+
+/// `POST /api/payment-callback` (signed).
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct WebhookRequest {
+    trx_id: TrxId,
+    amount: Amount,
+    status: WebhookStatus,
+    /// The gateway's reference of the payment (default: the trxId).
+    #[schema(min_length = 1, max_length = 128)]
+    provider_ref: Option<String>,
+}
+
+/// `POST /api/user-sessions`.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct UserAccessRequest {
+    user_id: UserId,
+    stream_id: StreamId,
+}
+
+/// `POST /api/force-approve`: a session (by sessionId or trxId), or a viewer and a stream.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ForceApproveRequest {
+    session_id: Option<SessionId>,
+    trx_id: Option<TrxId>,
+    stream_id: Option<StreamId>,
+    user_id: Option<UserId>,
+    /// Why, for the audit trail (≤ 500 characters).
+    #[schema(max_length = 500)]
+    note: Option<String>,
+}
+
+/// `PUT /admin/streams/{id}`.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct StreamRequest {
+    #[schema(min_length = 1, max_length = 120)]
+    title: String,
+    price: Amount,
+    /// On sale (default true).
+    active: Option<bool>,
+    media_path: Option<MediaPath>,
+}
+
+/// `POST /admin/sessions/{sessionId}/revoke`.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct RevokeRequest {
+    /// Why (≤ 500 characters).
+    #[schema(max_length = 500)]
+    note: Option<String>,
+    /// Owe the granting payment back.
+    refund: Option<bool>,
+}
+
+/// An operator's note.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct NoteRequest {
+    /// ≤ 500 characters.
+    #[schema(max_length = 500)]
+    note: Option<String>,
+}
+
+/// Midtrans's HTTP notification: `signature_key` = SHA-512 of order_id + status_code + gross_amount +
+/// server key; the status API is then asked, and its answer is what counts.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MidtransNotification {
+    order_id: String,
+    status_code: String,
+    gross_amount: String,
+    signature_key: String,
+    transaction_status: String,
+    transaction_id: Option<String>,
+}
+
+/// Xendit's QR payment callback, authenticated by `x-callback-token`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct XenditCallback {
+    /// `qr.payment` (other verified events are acknowledged and ignored).
+    event: String,
+    #[schema(value_type = Object)]
+    data: (),
+}
+
+/// A media server's hook request (its own format).
+#[derive(ToSchema)]
+#[schema(as = HookRequest)]
+#[allow(dead_code)]
+pub struct HookRequest {}
