@@ -2,6 +2,7 @@
 //! complimentary grants, the session list, the audit trail, the catalog and the `/admin/approve` page.
 //! Not routed through the public API.
 
+mod catalog;
 mod ledger;
 mod page;
 
@@ -12,16 +13,11 @@ use upstream_session::ConfigError;
 use upstream_session::ErrorCode;
 use upstream_session::FunctionSpec;
 use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
-use upstream_session::domain::MediaPath;
-use upstream_session::domain::{
-    Amount, AuditEvent, RefundStatus, SessionId, Status, Stream, StreamId, TrxId, UserId,
-};
+use upstream_session::domain::{RefundStatus, SessionId, Status, StreamId, TrxId, UserId};
 use upstream_session::edge::{self, ApiError, ApiResult, Cors};
 use upstream_session::rules::Refusal;
 use upstream_session::store::ListFilter;
-use upstream_session::views::{
-    ApprovalView, CatalogEntryView, CatalogView, SessionEventsView, SessionPageView, SessionView,
-};
+use upstream_session::views::{ApprovalView, SessionEventsView, SessionPageView, SessionView};
 use upstream_session::{GrantOutcome, Origin, PayOutcome, SessionKey, SessionManager};
 
 /// Built once per container.
@@ -182,8 +178,8 @@ async fn route(state: &State, req: Request) -> ApiResult {
         ("GET", ["admin", "approve"]) => approve_page(state).await,
         ("GET", ["admin", "sessions"]) => list_sessions(state, &req).await,
         ("GET", ["admin", "sessions", id, "events"]) => events(state, id).await,
-        ("GET", ["admin", "streams"]) => list_streams(state).await,
-        ("PUT", ["admin", "streams", id]) => put_stream(state, &req, id, &actor).await,
+        ("GET", ["admin", "streams"]) => catalog::list_streams(state).await,
+        ("PUT", ["admin", "streams", id]) => catalog::put_stream(state, &req, id, &actor).await,
         ("POST", ["admin", "sessions", id, "revoke"]) => {
             ledger::revoke(state, &req, id, &actor).await
         }
@@ -368,63 +364,6 @@ async fn events(state: &State, id: &str) -> ApiResult {
         session: SessionView::of(&session, state.manager.now()),
         events,
     })
-}
-
-async fn list_streams(state: &State) -> ApiResult {
-    let streams = state.manager.store().list_streams().await?;
-    edge::ok_view(&CatalogView { streams })
-}
-
-async fn put_stream(state: &State, req: &Request, id: &str, actor: &str) -> ApiResult {
-    let stream_id = StreamId::parse(id).map_err(|_| ApiError::invalid("id"))?;
-    let body = edge::json_body(req)?;
-    let title = match body.get("title") {
-        Some(Value::String(t))
-            if !t.trim().is_empty()
-                && t.chars().count() <= 120
-                && !t.chars().any(char::is_control) =>
-        {
-            t.trim().to_owned()
-        }
-        None => return Err(ApiError::missing("title")),
-        Some(_) => return Err(ApiError::invalid("title")),
-    };
-    let price = match body.get("price") {
-        None => return Err(ApiError::missing("price")),
-        Some(v) => Amount::from_json(v).map_err(|_| ApiError::invalid("price"))?,
-    };
-    let active = match body.get("active") {
-        None => true,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(ApiError::invalid("active")),
-    };
-    let media_path = match body.get("mediaPath") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(p)) => {
-            Some(MediaPath::parse(p.clone()).map_err(|_| ApiError::invalid("mediaPath"))?)
-        }
-        Some(_) => return Err(ApiError::invalid("mediaPath")),
-    };
-    let stream = Stream {
-        stream_id: stream_id.clone(),
-        title,
-        price,
-        active,
-        media_path,
-    };
-    state.manager.store().put_stream(&stream).await?;
-    let event = AuditEvent {
-        actor: Some(actor.to_owned()),
-        amount: Some(price),
-        note: Some(format!("title={:?} active={active}", stream.title)),
-        ..AuditEvent::new(state.manager.now(), "catalog_updated", "admin")
-    };
-    state
-        .manager
-        .store()
-        .put_catalog_event(&stream_id, &event)
-        .await?;
-    edge::ok_view(&CatalogEntryView { stream })
 }
 
 async fn approve_page(state: &State) -> ApiResult {

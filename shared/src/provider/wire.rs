@@ -1,7 +1,7 @@
 //! Wire helpers the gateway adapters share: constant-time comparison, money strings, Basic
 //! authentication, base URLs, secrets and endpoints.
 
-use super::{ProviderConfigError, ProviderError, Secret};
+use super::types::{ProviderConfigError, ProviderError, Secret};
 use crate::domain::Amount;
 
 /// Constant-time equality of two byte strings (length is not hidden).
