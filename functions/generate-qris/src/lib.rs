@@ -208,9 +208,19 @@ async fn generate(state: &State, req: Request) -> ApiResult {
         amount: stream.price,
         idempotency,
     };
-    match state.manager.create_session(new).await? {
-        CreateOutcome::Created(session) => match fresh_qr {
-            Some(qr) => respond(state, &session, qr, false),
+    // The QR image is rendered while the transaction is in flight: `join!` polls the write first, so
+    // its request is on the wire before the CPU work starts (the image is wasted only on a refusal).
+    let create = Box::pin(state.manager.create_session(new));
+    let (created, fresh) = match fresh_qr {
+        Some(payload) => {
+            let (created, image) = tokio::join!(create, async { render(&payload) });
+            (created, Some((payload, image)))
+        }
+        None => (create.await, None),
+    };
+    match created? {
+        CreateOutcome::Created(session) => match fresh {
+            Some((qr, image)) => rendered(state, &session, qr, image?, false),
             None => {
                 let charged = charge(state, &session).await?;
                 let qr = payable_qr(state, &charged)?.ok_or_else(ApiError::internal)?;
@@ -290,10 +300,26 @@ fn dynamic_qr(state: &State, amount: Amount, trx: &TrxId) -> Result<String, ApiE
 
 /// The QR answer; it always carries the session's id: a payable QR belongs to whoever asked for it.
 fn respond(state: &State, session: &PaymentSession, payload: String, reused: bool) -> ApiResult {
-    let image = png_data_url(&payload).map_err(|e| {
-        tracing::error!(error = %e, "cannot render the QR image");
-        ApiError::internal()
-    })?;
+    let image = render(&payload)?;
+    rendered(state, session, payload, image, reused)
+}
+
+/// The QR answer with its image already rendered.
+fn rendered(
+    state: &State,
+    session: &PaymentSession,
+    payload: String,
+    image: String,
+    reused: bool,
+) -> ApiResult {
     let now = state.manager.now();
     edge::ok_view(&QrView::of(session, payload, image, reused, now))
+}
+
+/// The QR image of `payload` as a PNG data URL.
+fn render(payload: &str) -> Result<String, ApiError> {
+    png_data_url(payload).map_err(|e| {
+        tracing::error!(error = %e, "cannot render the QR image");
+        ApiError::internal()
+    })
 }
