@@ -15,6 +15,8 @@ pub struct Route {
     pub path: &'static str,
     /// One line for people.
     pub summary: &'static str,
+    /// Its path parameters (each `{name}` of the path), in order.
+    pub path_params: &'static [Param],
     /// Query parameters.
     pub query: &'static [Param],
     /// Request headers it reads.
@@ -50,6 +52,7 @@ impl Route {
             method,
             path,
             summary: "",
+            path_params: &[],
             query: &[],
             headers: &[],
             body: None,
@@ -71,6 +74,12 @@ impl Route {
     /// With its one-line summary.
     pub const fn summary(mut self, summary: &'static str) -> Self {
         self.summary = summary;
+        self
+    }
+
+    /// With its path parameters.
+    pub const fn path_params(mut self, params: &'static [Param]) -> Self {
+        self.path_params = params;
         self
     }
 
@@ -96,13 +105,6 @@ impl Route {
     pub const fn errors(mut self, errors: &'static [ErrorCode]) -> Self {
         self.errors = errors;
         self
-    }
-
-    /// The names of its path parameters, in order.
-    pub fn path_params(&self) -> impl Iterator<Item = &'static str> {
-        self.path
-            .split('/')
-            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
     }
 
     /// Every refusal it may give: its own, then the body's and the common ones, each once.
@@ -168,6 +170,8 @@ pub enum Shape {
     UserId,
     /// A stream id.
     StreamId,
+    /// A ledger record's id.
+    PaymentId,
     /// Free text.
     Text,
     /// An integer within bounds.

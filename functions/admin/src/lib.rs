@@ -38,6 +38,13 @@ impl State {
 }
 
 /// This function, declared once: the local stack, the tests and the template test read it.
+/// The `{sessionId}` of a session route.
+const SESSION_PARAM: &[Param] = &[Param::required(
+    "sessionId",
+    Shape::SessionId,
+    "the session",
+)];
+
 pub const SPEC: FunctionSpec = FunctionSpec {
     name: "admin",
     krate: "admin",
@@ -74,6 +81,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
             .errors(&[ErrorCode::Forbidden, ErrorCode::InvalidField]),
         Route::get("/admin/sessions/{sessionId}/events", Reply::Data(Payload::SessionEvents))
             .summary("A session with its audit trail")
+            .path_params(SESSION_PARAM)
             .errors(&[
                 ErrorCode::Forbidden,
                 ErrorCode::InvalidField,
@@ -84,6 +92,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
             .errors(&[ErrorCode::Forbidden]),
         Route::new("PUT", "/admin/streams/{id}", Reply::Data(Payload::CatalogEntry))
             .summary("Create or replace a stream of the catalog")
+            .path_params(&[Param::required("id", Shape::StreamId, "the stream")])
             .body(Payload::StreamRequest)
             .errors(&[
                 ErrorCode::Forbidden,
@@ -92,6 +101,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
             ]),
         Route::post("/admin/sessions/{sessionId}/revoke", Reply::Data(Payload::Revoke))
             .summary("End a session's access now, optionally owing its payment back")
+            .path_params(SESSION_PARAM)
             .body(Payload::RevokeRequest)
             .errors(&[
                 ErrorCode::Forbidden,
@@ -109,6 +119,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
             .errors(&[ErrorCode::Forbidden, ErrorCode::InvalidField]),
         Route::post("/admin/refunds/{paymentId}/settle", Reply::Data(Payload::Settlement))
             .summary("Mark a refund as paid back (idempotent)")
+            .path_params(&[Param::required("paymentId", Shape::PaymentId, "the refund's ledger record")])
             .body(Payload::NoteRequest)
             .errors(&[
                 ErrorCode::Forbidden,

@@ -79,6 +79,7 @@ impl Components {
             Shape::TrxId => self.add::<crate::domain::TrxId>(),
             Shape::UserId => self.add::<crate::domain::UserId>(),
             Shape::StreamId => self.add::<crate::domain::StreamId>(),
+            Shape::PaymentId => self.add::<crate::domain::PaymentId>(),
             Shape::Text => ObjectBuilder::new().schema_type(Type::String).into(),
             Shape::Int { min, max } => ObjectBuilder::new()
                 .schema_type(Type::Integer)
@@ -167,25 +168,8 @@ fn operation(spec: &FunctionSpec, route: &Route, c: &mut Components) -> Operatio
         )))
         .summary(Some(route.summary))
         .tag(spec.name);
-    for name in route.path_params() {
-        let shape = match name {
-            "sessionId" => Shape::SessionId,
-            "id" | "streamId" => Shape::StreamId,
-            _ => Shape::Text,
-        };
-        let schema = match name {
-            "paymentId" => c.add::<crate::domain::PaymentId>(),
-            _ => c.shape(shape),
-        };
-        op = op.parameter(
-            ParameterBuilder::new()
-                .name(name)
-                .parameter_in(ParameterIn::Path)
-                .required(Required::True)
-                .schema(Some(schema)),
-        );
-    }
     for (at, params) in [
+        (ParameterIn::Path, route.path_params),
         (ParameterIn::Query, route.query),
         (ParameterIn::Header, route.headers),
     ] {
@@ -319,16 +303,18 @@ fn hook_meaning(status: u16) -> &'static str {
     }
 }
 
+/// The envelope's `success`, always `value`.
+fn flag(value: bool) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Boolean)
+        .enum_values(Some([value]))
+}
+
 /// `{"success": true, "data": data}`.
 fn success(data: RefOr<Schema>) -> RefOr<Schema> {
     ObjectBuilder::new()
         .schema_type(Type::Object)
-        .property(
-            "success",
-            ObjectBuilder::new()
-                .schema_type(Type::Boolean)
-                .enum_values(Some([true])),
-        )
+        .property("success", flag(true))
         .property("data", data)
         .required("success")
         .required("data")
@@ -339,12 +325,7 @@ fn success(data: RefOr<Schema>) -> RefOr<Schema> {
 fn failure(codes: &[&str]) -> RefOr<Schema> {
     ObjectBuilder::new()
         .schema_type(Type::Object)
-        .property(
-            "success",
-            ObjectBuilder::new()
-                .schema_type(Type::Boolean)
-                .enum_values(Some([false])),
-        )
+        .property("success", flag(false))
         .property(
             "error",
             ObjectBuilder::new()

@@ -228,6 +228,5 @@ pub struct XenditCallback {
 
 /// A media server's hook request (its own format).
 #[derive(ToSchema)]
-#[schema(as = HookRequest)]
 #[allow(dead_code)]
 pub struct HookRequest {}
