@@ -140,7 +140,7 @@ pub fn document(specs: &[&FunctionSpec], version: &str) -> OpenApi {
 pub fn to_json(doc: &OpenApi) -> String {
     match doc.to_pretty_json() {
         Ok(s) => s + "\n",
-        Err(e) => format!("{{\"error\": \"{e}\"}}\n"),
+        Err(e) => serde_json::json!({ "error": e.to_string() }).to_string() + "\n",
     }
 }
 
