@@ -233,15 +233,21 @@ fn the_start_up_check_refuses_a_non_conforming_static_qris() {
         Qris::build(objects).unwrap().payload()
     };
     for (id, value, tag) in [
-        ("52", "783", "tag 52"),
-        ("53", "840", "tag 53"),
-        ("59", "UPSTREAM DEMO MERCHANT OF JAKARTA", "tag 59"),
-        ("54", "1.000", "tag 54"),
-        ("55", "02", "tag 56"),
+        ("53", "840", "error: tag 53"),
+        ("59", "UPSTREAM DEMO MERCHANT OF JAKARTA", "error: tag 59"),
+        ("54", "1.000", "error: tag 54"),
+        ("55", "02", "error: tag 56"),
     ] {
         let err = generate_qris::static_qris(&edit(id, value)).unwrap_err();
         assert!(err.to_string().contains(tag), "{id}={value}: {err}");
     }
+    // A format apps still pay (an MCC of three digits) is a warning: the start goes on.
+    let odd_mcc = edit("52", "783");
+    assert!(!Qris::parse(&odd_mcc).unwrap().conforms());
+    assert_eq!(
+        generate_qris::static_qris(&odd_mcc).unwrap().payload(),
+        odd_mcc
+    );
     // A conforming foreign (Thai PromptPay) code is not an Indonesian merchant.
     let thai = "0002010102110216478772000245472004155303920002454991531343007640052044640122067749700130810016A00000067701011201150107536000315080214KB0000018904640320KPS004KB00000189046431690016A00000067701011301030040214KB0000018904640420KPS004KB00000189046451430014A0000000041010010641697102111234567890152045631530376454041.005802TH5910NOKKY SHOP6004CITY62240508854304870708420677496304E809";
     let err = generate_qris::static_qris(thai).unwrap_err();
@@ -249,6 +255,32 @@ fn the_start_up_check_refuses_a_non_conforming_static_qris() {
         err.to_string().contains("not an Indonesian merchant"),
         "{err}"
     );
+}
+
+#[test]
+fn the_start_up_check_accepts_codes_real_acquirers_issue_with_warnings() {
+    // Test data of `astrapay/spring-qris` (shared/tests/fixtures/qris/README.md says where).
+    for (payload, tag) in [
+        (
+            include_str!("../../shared/tests/fixtures/qris/linkaja_gpn_dynamic.txt"),
+            "51.02",
+        ),
+        (
+            include_str!("../../shared/tests/fixtures/qris/astrapay_static_without_51.txt"),
+            "51",
+        ),
+    ] {
+        let qris = generate_qris::static_qris(payload).unwrap();
+        let found: Vec<_> = qris
+            .violations()
+            .into_iter()
+            .map(|v| (v.tag, v.severity))
+            .collect();
+        assert_eq!(
+            found,
+            [(tag.to_owned(), upstream_session::qris::Severity::Warning)]
+        );
+    }
 }
 
 #[tokio::test]

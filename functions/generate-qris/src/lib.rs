@@ -81,8 +81,9 @@ impl State {
 
 const STATIC_PAYLOAD: &str = "QRIS_STATIC_PAYLOAD";
 
-/// Validates the merchant's static QRIS (`QRIS_STATIC_PAYLOAD`): syntax, CRC and the QRIS rules
-/// (an Indonesian merchant, every data-object rule); a bad one refuses the start.
+/// Validates the merchant's static QRIS (`QRIS_STATIC_PAYLOAD`): syntax, CRC and the QRIS rules (an
+/// Indonesian merchant, every data-object rule). An error refuses the start; each warning (a format
+/// that apps still pay, see `upstream_session::qris::Severity`) is logged once, here.
 pub fn static_qris(payload: &str) -> Result<Qris, ConfigError> {
     let qris = Qris::parse(payload.trim())
         .map_err(|e| ConfigError::invalid(STATIC_PAYLOAD, format!("is invalid: {e}")))?;
@@ -92,9 +93,18 @@ pub fn static_qris(payload: &str) -> Result<Qris, ConfigError> {
             "has no country code (tag 58)",
         ));
     }
-    qris.check_merchant().map_err(|e| {
+    let warnings = qris.check_merchant().map_err(|e| {
         ConfigError::invalid(STATIC_PAYLOAD, format!("does not conform to QRIS:\n{e}"))
     })?;
+    for w in warnings {
+        tracing::warn!(
+            variable = STATIC_PAYLOAD,
+            tag = %w.tag,
+            section = w.section,
+            problem = %w.message,
+            "the merchant's static QRIS breaks a format rule that apps still pay; accepted"
+        );
+    }
     Ok(qris)
 }
 

@@ -1,20 +1,21 @@
 //! The QRIS specification's data-object rules (Bank Indonesia / ASPI, *Standar Nasional QR Code
 //! Pembayaran*, MPM), beyond the syntax that [`Qris::parse`] checks. Every violation is reported with
-//! its tag and the spec section it breaks, not only the first.
+//! its tag, the spec section it breaks and its [`Severity`], not only the first.
 //!
-//! Rules, as the spec states them:
-//! - 52 Merchant Category Code: mandatory, numeric, length "04" (Table 3.6, 4.7.6.1, ISO 18245).
-//! - 53 Transaction Currency: mandatory, 3 digits (ISO 4217); "360" when 58 is "ID" (4.7.7.1).
-//! - 58 Country Code: mandatory, ISO 3166-1 alpha-2 (4.7.12.1).
-//! - 59 Merchant Name: mandatory, up to 25 characters; 60 Merchant City: mandatory, up to 15 (Table 3.6,
-//!   4.7.13.1, 4.7.14.1).
+//! Rules, as the spec states them (E: an error, W: a warning; `violation.rs` says why):
+//! - 52 Merchant Category Code: mandatory (E), numeric, length "04" (W) (Table 3.6, 4.7.6.1, ISO
+//!   18245).
+//! - 53 Transaction Currency: mandatory, 3 digits (ISO 4217); "360" when 58 is "ID" (E) (4.7.7.1).
+//! - 58 Country Code: mandatory, ISO 3166-1 alpha-2 (E) (4.7.12.1).
+//! - 59 Merchant Name: mandatory, up to 25 characters; 60 Merchant City: mandatory, up to 15 (E)
+//!   (Table 3.6, 4.7.13.1, 4.7.14.1).
 //! - 54 Transaction Amount: not "0", digits with "." as the decimal separator, as many decimals as the
 //!   currency's exponent (Rupiah: 2), no thousands separators, so "1.000" is not a thousand rupiah
-//!   (4.7.8.1).
+//!   (E) (4.7.8.1).
 //! - 55 Tip Indicator: "01", "02" or "03"; 56 Tip Value Fixed present only and always with "02"; 57 Tip
-//!   Value Percentage present only and always with "03", from "00.01" to "99.99" (4.7.9–4.7.11).
+//!   Value Percentage present only and always with "03", from "00.01" to "99.99" (E) (4.7.9–4.7.11).
 //! - 51 Merchant Account Information (domestic central repository): mandatory when the point of
-//!   initiation is static ("11") (4.7.7), carrying the NMID in sub-tag 02 (Table 4.5).
+//!   initiation is static ("11") (4.7.7), carrying the NMID in sub-tag 02 (Table 4.5) (W).
 //!
 //! An *Indonesian merchant* is one whose 58 is "ID" or that carries a merchant account template whose
 //! globally unique identifier (sub-tag 00) is the QRIS one (`ID.CO.QRIS…`). The QRIS-specific rules
@@ -22,28 +23,10 @@
 //! NMID). Another country's EMVCo code is held to the generic rules (52, 54–57, 59, 60) alone; the
 //! start-up check of the merchant's payload also requires an Indonesian merchant.
 
-use serde::Serialize;
-
 use super::payload::Qris;
 use super::tlv::DataObject;
-
-/// One broken rule: the data object's tag (`parent.child` inside a template), the spec section and
-/// what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Violation {
-    /// The QRIS tag.
-    pub tag: String,
-    /// The rule's section of the QRIS specification.
-    pub section: &'static str,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl std::fmt::Display for Violation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "tag {} ({}): {}", self.tag, self.section, self.message)
-    }
-}
+use super::violation::Severity::{self, Error, Warning};
+use super::violation::Violation;
 
 /// Longest merchant name (59), in characters.
 pub const MAX_MERCHANT_NAME: usize = 25;
@@ -56,20 +39,27 @@ impl Qris {
     /// Every violation of the QRIS data-object rules (empty when the payload conforms).
     pub fn violations(&self) -> Vec<Violation> {
         let mut out = Vec::new();
-        let mut push = |tag: &str, section: &'static str, message: String| {
+        let mut push = |tag: &str, section: &'static str, severity: Severity, message: String| {
             out.push(Violation {
                 tag: tag.to_owned(),
                 section,
+                severity,
                 message,
             })
         };
         let value = |id: &str| self.get(id).map(|o| o.value.as_str());
 
         match value("52") {
-            None => push("52", "4.7.6.1", "merchant category code is missing".into()),
+            None => push(
+                "52",
+                "4.7.6.1",
+                Error,
+                "merchant category code is missing".into(),
+            ),
             Some(v) if !(v.len() == 4 && v.bytes().all(|b| b.is_ascii_digit())) => push(
                 "52",
                 "4.7.6.1",
+                Warning,
                 format!("merchant category code must be exactly 4 digits, got {v:?}"),
             ),
             Some(_) => {}
@@ -77,29 +67,38 @@ impl Qris {
 
         let indonesian = self.is_indonesian_merchant();
         match value("53") {
-            None => push("53", "4.7.7.1", "transaction currency is missing".into()),
+            None => push(
+                "53",
+                "4.7.7.1",
+                Error,
+                "transaction currency is missing".into(),
+            ),
             Some(v) if !(v.len() == 3 && v.bytes().all(|b| b.is_ascii_digit())) => push(
                 "53",
                 "4.7.7.1",
+                Error,
                 format!("transaction currency must be 3 digits (ISO 4217), got {v:?}"),
             ),
             Some(v) if indonesian && v != "360" => push(
                 "53",
                 "4.7.7.1",
+                Error,
                 format!("an Indonesian merchant's currency must be 360 (Rupiah), got {v:?}"),
             ),
             Some(_) => {}
         }
         match value("58") {
-            None => push("58", "4.7.12.1", "country code is missing".into()),
+            None => push("58", "4.7.12.1", Error, "country code is missing".into()),
             Some(v) if !(v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase())) => push(
                 "58",
                 "4.7.12.1",
+                Error,
                 format!("country code must be ISO 3166-1 alpha-2, got {v:?}"),
             ),
             Some(v) if indonesian && v != "ID" => push(
                 "58",
                 "4.7.12.1",
+                Error,
                 format!("a QRIS merchant's country code must be ID, got {v:?}"),
             ),
             Some(_) => {}
@@ -110,10 +109,11 @@ impl Qris {
             ("60", "4.7.14.1", "merchant city", MAX_MERCHANT_CITY),
         ] {
             match self.get(tag) {
-                None => push(tag, section, format!("{what} is missing")),
+                None => push(tag, section, Error, format!("{what} is missing")),
                 Some(o) if o.len() > max => push(
                     tag,
                     section,
+                    Error,
                     format!("{what} is {} characters long; at most {max}", o.len()),
                 ),
                 Some(_) => {}
@@ -123,7 +123,12 @@ impl Qris {
         if let Some(v) = value("54")
             && let Err(why) = check_amount(v)
         {
-            push("54", "4.7.8.1", format!("transaction amount {v:?} {why}"));
+            push(
+                "54",
+                "4.7.8.1",
+                Error,
+                format!("transaction amount {v:?} {why}"),
+            );
         }
 
         let tip = value("55");
@@ -132,6 +137,7 @@ impl Qris {
             Some(v) => push(
                 "55",
                 "4.7.9.1",
+                Error,
                 format!("tip indicator must be 01, 02 or 03, got {v:?}"),
             ),
         }
@@ -139,16 +145,18 @@ impl Qris {
             (Some("02"), None) => push(
                 "56",
                 "4.7.10.1",
+                Error,
                 "tip indicator 02 requires a fixed tip value (56)".into(),
             ),
             (Some("02"), Some(v)) => {
                 if let Err(why) = check_amount(v) {
-                    push("56", "4.7.10.1", format!("fixed tip {v:?} {why}"));
+                    push("56", "4.7.10.1", Error, format!("fixed tip {v:?} {why}"));
                 }
             }
             (_, Some(_)) => push(
                 "56",
                 "4.7.10.1",
+                Error,
                 "a fixed tip value (56) is allowed only with tip indicator 02".into(),
             ),
             (_, None) => {}
@@ -157,6 +165,7 @@ impl Qris {
             (Some("03"), None) => push(
                 "57",
                 "4.7.11.1",
+                Error,
                 "tip indicator 03 requires a tip percentage (57)".into(),
             ),
             (Some("03"), Some(v)) => {
@@ -164,6 +173,7 @@ impl Qris {
                     push(
                         "57",
                         "4.7.11.1",
+                        Error,
                         format!("tip percentage must be from 00.01 to 99.99, got {v:?}"),
                     );
                 }
@@ -171,6 +181,7 @@ impl Qris {
             (_, Some(_)) => push(
                 "57",
                 "4.7.11.1",
+                Error,
                 "a tip percentage (57) is allowed only with tip indicator 03".into(),
             ),
             (_, None) => {}
@@ -183,6 +194,7 @@ impl Qris {
             None if is_static && indonesian => push(
                 "51",
                 "4.7.7",
+                Warning,
                 "a static QRIS must carry merchant account template 51 (with the NMID)".into(),
             ),
             None => {}
@@ -190,11 +202,13 @@ impl Qris {
                 None => push(
                     "51.02",
                     "Table 4.5",
+                    Warning,
                     "template 51 must carry the NMID in sub-tag 02".into(),
                 ),
                 Some(nmid) if !is_nmid(nmid) => push(
                     "51.02",
                     "Table 4.5",
+                    Warning,
                     format!("NMID must be ID and up to 13 letters or digits, got {nmid:?}"),
                 ),
                 Some(_) => {}
@@ -203,26 +217,30 @@ impl Qris {
         out
     }
 
-    /// Whether the payload conforms to the QRIS data-object rules.
+    /// Whether the payload conforms to the QRIS data-object rules: no violation at all, warnings
+    /// included (a payload with warnings only is still payable).
     pub fn conforms(&self) -> bool {
         self.violations().is_empty()
     }
 
     /// Whether this can be the merchant's static QRIS for Upstream Pay: an Indonesian merchant whose
-    /// payload conforms. The error lists every violation, one per line.
-    pub fn check_merchant(&self) -> Result<(), String> {
-        let mut problems: Vec<String> =
-            self.violations().iter().map(Violation::to_string).collect();
+    /// payload has no error. `Ok` holds its warnings; the refusal lists every error, then every
+    /// warning, one per line.
+    pub fn check_merchant(&self) -> Result<Vec<Violation>, String> {
+        let (errors, warnings): (Vec<_>, Vec<_>) =
+            self.violations().into_iter().partition(Violation::is_error);
+        let mut problems: Vec<String> = errors.iter().map(Violation::to_string).collect();
         if !self.is_indonesian_merchant() {
             problems.push(
-                "not an Indonesian merchant: neither 58 = ID nor an ID.CO.QRIS template".into(),
+                "error: not an Indonesian merchant: neither 58 = ID nor an ID.CO.QRIS template"
+                    .into(),
             );
         }
         if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems.join("\n"))
+            return Ok(warnings);
         }
+        problems.extend(warnings.iter().map(Violation::to_string));
+        Err(problems.join("\n"))
     }
 
     /// Whether this is an Indonesian merchant: 58 is `ID`, or a merchant account template (26–51)
