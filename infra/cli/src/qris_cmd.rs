@@ -7,8 +7,10 @@ use upstream_session::qris::{self, DEFAULT_MAX_AMOUNT, Qris};
 
 #[derive(Subcommand)]
 pub enum QrisCommand {
-    /// Print the parsed fields of a QRIS payload as JSON, with every violation of the QRIS rules
-    /// (exits non-zero when there is one).
+    /// Print the parsed fields of a QRIS payload as JSON, with every violation of the QRIS rules:
+    /// `errors` (the code cannot be paid as intended), `warnings` (formats apps still pay),
+    /// `violations` (both, in rule order), `conforms` (no violation at all). Exits non-zero only on
+    /// an error; both kinds are also listed on stderr.
     Inspect {
         /// The payload text (as scanned from the QR code).
         payload: String,
@@ -36,24 +38,7 @@ pub enum QrisCommand {
 
 pub fn run(command: QrisCommand) -> Result<(), String> {
     match command {
-        QrisCommand::Inspect { payload } => {
-            let qris = parse(&payload)?;
-            let violations = qris.violations();
-            let mut json = serde_json::to_value(qris.inspect()).map_err(|e| e.to_string())?;
-            json["indonesianMerchant"] = qris.is_indonesian_merchant().into();
-            json["conforms"] = violations.is_empty().into();
-            json["violations"] = serde_json::to_value(&violations).map_err(|e| e.to_string())?;
-            let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
-            println!("{text}");
-            if !violations.is_empty() {
-                let list: Vec<String> = violations.iter().map(|v| v.to_string()).collect();
-                return Err(format!(
-                    "the payload does not conform to QRIS ({} violations):\n{}",
-                    violations.len(),
-                    list.join("\n")
-                ));
-            }
-        }
+        QrisCommand::Inspect { payload } => inspect(&payload)?,
         QrisCommand::Dynamic {
             payload,
             amount,
@@ -82,6 +67,41 @@ pub fn run(command: QrisCommand) -> Result<(), String> {
     Ok(())
 }
 
+/// Prints the fields and every violation as JSON (errors and warnings also on stderr); an error fails.
+fn inspect(payload: &str) -> Result<(), String> {
+    let qris = parse(payload)?;
+    let violations = qris.violations();
+    let (errors, warnings): (Vec<_>, Vec<_>) = violations.iter().partition(|v| v.is_error());
+    let mut json = serde_json::to_value(qris.inspect()).map_err(|e| e.to_string())?;
+    json["indonesianMerchant"] = qris.is_indonesian_merchant().into();
+    json["conforms"] = violations.is_empty().into();
+    json["violations"] = serde_json::to_value(&violations).map_err(|e| e.to_string())?;
+    json["errors"] = serde_json::to_value(&errors).map_err(|e| e.to_string())?;
+    json["warnings"] = serde_json::to_value(&warnings).map_err(|e| e.to_string())?;
+    let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
+    println!("{text}");
+    if violations.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = violations.iter().map(|v| v.to_string()).collect();
+    let report = format!(
+        "the payload does not conform to QRIS ({}, {}):\n{}",
+        count(errors.len(), "error"),
+        count(warnings.len(), "warning"),
+        list.join("\n")
+    );
+    if !errors.is_empty() {
+        return Err(report);
+    }
+    eprintln!("{report}\nno errors: apps pay it as it is");
+    Ok(())
+}
+
 fn parse(payload: &str) -> Result<Qris, String> {
     Qris::parse(payload).map_err(|e| format!("invalid QRIS: {e}"))
+}
+
+/// `1 error`, `2 errors`.
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }

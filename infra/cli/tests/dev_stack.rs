@@ -21,15 +21,17 @@ struct Dev {
 
 impl Dev {
     fn start(data: &std::path::Path, port: u16) -> Dev {
+        Dev::spawn(port, &["--data", data.to_str().unwrap()], &[]).0
+    }
+
+    /// Starts `upstream dev` on `port` with `args` and `env` added; with what it printed to stdout
+    /// (its JSON logs) before the banner.
+    fn spawn(port: u16, args: &[&str], env: &[(&str, &str)]) -> (Dev, Vec<String>) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_upstream"))
-            .args([
-                "dev",
-                "--port",
-                &port.to_string(),
-                "--data",
-                data.to_str().unwrap(),
-            ])
+            .args(["dev", "--port", &port.to_string()])
+            .args(args)
             .env("WEBHOOK_SECRET", "dev-stack-test-secret-123")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -37,17 +39,20 @@ impl Dev {
         // Wait for the banner, then for the port.
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let deadline = Instant::now() + Duration::from_secs(90);
+        let mut printed = Vec::new();
         for line in lines.by_ref() {
-            if line.unwrap().starts_with("Stop with Ctrl-C") || Instant::now() > deadline {
+            let line = line.unwrap();
+            if line.starts_with("Stop with Ctrl-C") || Instant::now() > deadline {
                 break;
             }
+            printed.push(line);
         }
         std::thread::spawn(move || for _ in lines {});
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "upstream dev did not start");
             std::thread::sleep(Duration::from_millis(100));
         }
-        Dev { child, port }
+        (Dev { child, port }, printed)
     }
 
     #[allow(unsafe_code)] // SIGTERM to the child, as an operator's Ctrl-C would
@@ -233,4 +238,43 @@ fn paid_access_survives_a_restart_and_nothing_is_left_running() {
     assert_eq!(open[0]["amount"], 999);
     dev.stop();
     let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn a_merchant_payload_with_warnings_only_starts_and_logs_them_once() {
+    // LinkAja's NMID is fifteen zeros (shared/tests/fixtures/qris/README.md says where it is from).
+    let payload = include_str!("../../../shared/tests/fixtures/qris/linkaja_gpn_dynamic.txt");
+    let port = free_port();
+    let (dev, printed) = Dev::spawn(port, &["--in-memory"], &[("QRIS_STATIC_PAYLOAD", payload)]);
+    let warnings: Vec<serde_json::Value> = printed
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|log| log["level"] == "WARN")
+        .collect();
+    assert_eq!(warnings.len(), 1, "{printed:#?}");
+    let fields = &warnings[0]["fields"];
+    assert_eq!(
+        (&fields["variable"], &fields["tag"], &fields["section"]),
+        (
+            &serde_json::json!("QRIS_STATIC_PAYLOAD"),
+            &serde_json::json!("51.02"),
+            &serde_json::json!("Table 4.5")
+        ),
+        "{printed:#?}"
+    );
+    // The merchant's code is served, made dynamic.
+    let (status, r) = dev.request(
+        "POST",
+        "/api/generate-qris",
+        Some(r#"{"streamId":"2","userId":"warning-user"}"#),
+    );
+    assert_eq!(status, 200, "{r}");
+    assert!(
+        r["data"]["qrisData"]
+            .as_str()
+            .unwrap()
+            .contains("ID.LINKAJA.WWW"),
+        "{r}"
+    );
+    dev.stop();
 }
