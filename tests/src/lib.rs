@@ -12,6 +12,7 @@ use upstream_session::store::{TABLE, Timeouts, local_client_with};
 use upstream_session::{Clock, FunctionSpec, ManualClock, Policy, SessionManager, Store};
 
 pub mod events;
+pub mod layering;
 
 /// The DynamoDB Local of this test binary.
 pub fn dynamo() -> &'static DynamoLocal {
