@@ -44,8 +44,3 @@ pub fn path_matches(pattern: &str, path: &str) -> bool {
             .zip(&a)
             .all(|(p, a)| (p.starts_with('{') && !a.is_empty()) || p == a)
 }
-
-/// The first of `specs` serving `path`.
-pub fn function_for<'a>(specs: &[&'a FunctionSpec], path: &str) -> Option<&'a FunctionSpec> {
-    specs.iter().copied().find(|s| s.serves(path))
-}
