@@ -367,11 +367,11 @@ fn each_function_spec_names_its_template_resource_crate_and_routes() {
         assert!(
             root()
                 .join("functions")
-                .join(spec.krate)
+                .join(spec.name)
                 .join("Cargo.toml")
                 .is_file(),
             "{}",
-            spec.krate
+            spec.name
         );
     }
     // `upstream routes` prints the registry's functions and routes.
