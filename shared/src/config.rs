@@ -1,8 +1,7 @@
-//! Durations that govern sessions, read from the environment with the seeds' defaults.
+//! Durations that govern sessions, read from the environment with the seeds' defaults, and the
+//! configuration errors of the product (a payment gateway's among them).
 
 use chrono::TimeDelta;
-
-use crate::provider::ProviderConfigError;
 
 /// How long things last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +51,28 @@ pub enum ConfigError {
     /// The payment gateway's settings.
     #[error(transparent)]
     Provider(#[from] ProviderConfigError),
+}
+
+/// A configuration the provider cannot start with. Never contains a secret's value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProviderConfigError {
+    #[error("PAYMENT_PROVIDER must be static, midtrans or xendit, got {0:?}")]
+    /// `PAYMENT_PROVIDER` names no known gateway.
+    UnknownProvider(String),
+    #[error("{0} must be set for this payment provider")]
+    /// A required setting is absent.
+    Missing(&'static str),
+    #[error("{name} is not valid: {why}")]
+    /// A setting present but unusable.
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// What is wrong.
+        why: String,
+    },
+    #[error("cannot build the HTTP client: {0}")]
+    /// The HTTP client cannot be built.
+    Client(String),
 }
 
 impl ConfigError {

@@ -1,16 +1,15 @@
-//! What a function is, declared once in its crate (`pub const SPEC: FunctionSpec`): its name, crate,
-//! SAM resource, routes and the DynamoDB access it may use. The local stack routes by it, the tests
-//! check behaviour against it and the template test checks `template.yaml` against it.
+//! What a function is, declared once in its crate (`pub const SPEC: FunctionSpec`): its name, SAM
+//! resource, routes and the DynamoDB access it may use. The registry lists every function's spec; the
+//! local stack routes by it, the tests check behaviour against it and the template test checks
+//! `template.yaml` against it.
 
 use crate::contract::Route;
 
 /// One Lambda function of the product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FunctionSpec {
-    /// The binary and log name, e.g. `generate-qris`.
+    /// The cargo package under `functions/`, its binary and log name, e.g. `generate-qris`.
     pub name: &'static str,
-    /// The cargo package under `functions/`.
-    pub krate: &'static str,
     /// The logical id of its `AWS::Serverless::Function` in `template.yaml`.
     pub resource: &'static str,
     /// The routes it serves, each with its contract (`{name}` marks a path parameter).
@@ -43,9 +42,4 @@ pub fn path_matches(pattern: &str, path: &str) -> bool {
         && p.iter()
             .zip(&a)
             .all(|(p, a)| (p.starts_with('{') && !a.is_empty()) || p == a)
-}
-
-/// The first of `specs` serving `path`.
-pub fn function_for<'a>(specs: &[&'a FunctionSpec], path: &str) -> Option<&'a FunctionSpec> {
-    specs.iter().copied().find(|s| s.serves(path))
 }

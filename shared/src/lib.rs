@@ -3,6 +3,7 @@
 
 #![warn(missing_docs)]
 
+pub mod calls;
 pub mod catalog;
 pub mod clock;
 pub mod config;

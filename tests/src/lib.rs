@@ -8,10 +8,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 use upstream_local::{DynamoLocal, Storage};
+use upstream_registry::{Inputs, Stack};
 use upstream_session::store::{TABLE, Timeouts, local_client_with};
-use upstream_session::{Clock, FunctionSpec, ManualClock, Policy, SessionManager, Store};
+use upstream_session::{Clock, ManualClock, Policy, SessionManager, Store};
 
 pub mod events;
+pub mod layering;
 
 /// The DynamoDB Local of this test binary.
 pub fn dynamo() -> &'static DynamoLocal {
@@ -120,20 +122,15 @@ pub fn playback_env(
     .expect("valid playback settings")
 }
 
-/// The public API's functions on a fresh table loaded with `infra/streams.sample.json`.
+/// Every function on a fresh table loaded with `infra/streams.sample.json`.
 pub struct Api {
     pub h: Harness,
-    pub generate: generate_qris::State,
-    pub callback: payment_callback::State,
-    pub check: check_access::State,
-    pub sessions: user_sessions::State,
-    pub streams: streams::State,
-    /// The media servers' verifier, trusting [`Api::playback_key`].
-    pub playback: playback_auth::State,
+    /// The functions' states: the catalog cached 60 s and the admin function for IAM callers only
+    /// (as deployed), the static provider, the webhook secret [`SECRET`], no playback tokens in
+    /// answers (a test sets an issuer), the media servers' verifier trusting [`Api::playback_key`].
+    pub stack: Stack,
     /// The key playback tokens are signed with in these tests.
     pub playback_key: upstream_session::playback::SigningKey,
-    /// IAM callers only (`allow_local: false`), as deployed.
-    pub admin: admin::State,
 }
 
 /// A handler's answer, decoded.
@@ -175,49 +172,24 @@ pub async fn api_with(policy: Policy) -> Api {
     for stream in upstream_session::catalog::parse_catalog(&catalog).unwrap() {
         h.store.put_stream(&stream).await.unwrap();
     }
-    let cors = upstream_session::edge::Cors::new("http://127.0.0.1:3001");
-    let qris = upstream_session::qris::Qris::parse(upstream_session::qris::DEMO_STATIC).unwrap();
     let playback_key = upstream_session::playback::SigningKey::generate();
-    let playback = playback_auth::State::new(
-        &playback_env(&playback_key),
-        "/hls/",
-        Some(OME_SECRET),
-        std::sync::Arc::new(h.clock.clone()),
-    );
+    let stack = Stack::new(Inputs {
+        manager: h.manager.clone(),
+        cors: upstream_session::edge::Cors::new("http://127.0.0.1:3001"),
+        qris: upstream_session::qris::Qris::parse(upstream_session::qris::DEMO_STATIC).unwrap(),
+        catalog_cache: upstream_session::catalog::CACHE_TTL,
+        provider: upstream_session::provider::PaymentProvider::Static,
+        webhook_secret: SECRET.as_bytes().to_vec(),
+        playback: playback_env(&playback_key),
+        playback_tokens: false,
+        playback_prefix: "/hls/".into(),
+        ome_secret: Some(OME_SECRET.into()),
+        allow_local: false,
+    });
     Api {
-        playback,
-        playback_key,
-        generate: generate_qris::State::new(
-            h.manager.clone(),
-            qris,
-            chrono::TimeDelta::seconds(60),
-            cors.clone(),
-        ),
-        callback: payment_callback::State {
-            manager: h.manager.clone(),
-            cors: cors.clone(),
-            secret: SECRET.as_bytes().to_vec(),
-            provider: upstream_session::provider::PaymentProvider::Static,
-            playback: None,
-        },
-        check: check_access::State {
-            manager: h.manager.clone(),
-            cors: cors.clone(),
-            playback: None,
-        },
-        sessions: user_sessions::State {
-            manager: h.manager.clone(),
-            cors: cors.clone(),
-        },
-        streams: streams::State {
-            store: h.store.clone(),
-            cors,
-        },
-        admin: admin::State {
-            manager: h.manager.clone(),
-            allow_local: false,
-        },
         h,
+        stack,
+        playback_key,
     }
 }
 
@@ -226,18 +198,11 @@ impl Api {
     pub async fn call(&self, function: &str, event: &serde_json::Value) -> Reply {
         let req =
             upstream_session::edge::event::request_from_event(event).expect("a valid v2 event");
-        let resp = match function {
-            n if n == generate_qris::SPEC.name => generate_qris::handler(&self.generate, req).await,
-            n if n == payment_callback::SPEC.name => {
-                payment_callback::handler(&self.callback, req).await
-            }
-            n if n == check_access::SPEC.name => check_access::handler(&self.check, req).await,
-            n if n == user_sessions::SPEC.name => user_sessions::handler(&self.sessions, req).await,
-            n if n == streams::SPEC.name => streams::handler(&self.streams, req).await,
-            n if n == playback_auth::SPEC.name => playback_auth::handler(&self.playback, req).await,
-            n if n == admin::SPEC.name => admin::handler(&self.admin, req).await,
-            other => panic!("unknown function {other}"),
-        };
+        let resp = self
+            .stack
+            .handle(function, req)
+            .await
+            .unwrap_or_else(|| panic!("unknown function {function}"));
         let operations = resp
             .extensions()
             .get::<upstream_session::edge::DynamoCalls>()
@@ -336,12 +301,8 @@ impl Api {
             "accessKey": "AKIAEXAMPLE", "accountId": "123456789012", "callerId": "AIDAEXAMPLE",
             "userArn": OPERATOR, "userId": "AIDAEXAMPLE"
         }});
-        let state = admin::State {
-            manager: self.h.manager.clone(),
-            allow_local: false,
-        };
         let req = upstream_session::edge::event::request_from_event(&event).expect("a valid event");
-        let resp = admin::handler(&state, req).await;
+        let resp = admin::handler(&self.stack.admin, req).await;
         let operations = resp
             .extensions()
             .get::<upstream_session::edge::DynamoCalls>()
@@ -398,25 +359,11 @@ fn iam_action(operation: &str) -> &str {
     }
 }
 
-/// Every function of the product, by its spec: the test-side list (the local stack has its own in
-/// `infra/cli/src/routes.rs`; the template test checks both against `template.yaml`).
-pub const FUNCTIONS: [&FunctionSpec; 7] = [
-    &generate_qris::SPEC,
-    &payment_callback::SPEC,
-    &check_access::SPEC,
-    &user_sessions::SPEC,
-    &streams::SPEC,
-    &admin::SPEC,
-    &playback_auth::SPEC,
-];
-
 /// The spec of the function named `name`.
-pub fn spec(name: &str) -> &'static FunctionSpec {
-    FUNCTIONS
-        .iter()
-        .copied()
-        .find(|s| s.name == name)
+pub fn spec(name: &str) -> &'static upstream_session::FunctionSpec {
+    upstream_registry::named(name)
         .unwrap_or_else(|| panic!("unknown function {name}"))
+        .spec
 }
 
 /// Fails the test if a function sent an operation its declared DynamoDB access (and so its SAM

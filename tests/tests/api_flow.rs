@@ -552,7 +552,8 @@ async fn unavailable_dynamodb_is_503_with_retry_after() {
         "gone",
         Default::default(),
     );
-    api.check.manager = upstream_session::SessionManager::new(dead, api.h.manager.clock());
+    api.stack.check_access.manager =
+        upstream_session::SessionManager::new(dead, api.h.manager.clock());
     let r = check(&api, "session_00000000000000000000000000000000", "2").await;
     assert_eq!((r.status, r.code()), (503, "SERVICE_UNAVAILABLE"));
     assert_eq!(r.headers["retry-after"], "1");

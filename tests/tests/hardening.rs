@@ -205,7 +205,7 @@ async fn the_catalog_cache_forgets_unknown_streams_fast_and_stays_bounded() {
     let r = ask().await;
     assert_eq!(r.status, 200, "…for at most 5 s: {:?}", r.body);
 
-    let catalog = &api.generate.catalog;
+    let catalog = &api.stack.generate_qris.catalog;
     for i in 0..1_030 {
         let id = upstream_session::domain::StreamId::parse(format!("probe-{i}")).unwrap();
         assert_eq!(catalog.active(&id).await.unwrap(), None);

@@ -59,7 +59,7 @@ async fn every_event_file_answers_through_the_emulator_as_in_process() {
         let function = file.split('/').next().unwrap().to_owned();
         by_function.entry(function).or_default().push(file);
     }
-    let mut every: Vec<&str> = upstream_tests::FUNCTIONS.iter().map(|f| f.name).collect();
+    let mut every = upstream_registry::names();
     every.sort_unstable();
     assert_eq!(
         by_function.keys().map(String::as_str).collect::<Vec<_>>(),

@@ -25,8 +25,8 @@ async fn playback_api() -> Api {
             CACHE_TTL,
         ))
     };
-    api.check.playback = issuer();
-    api.callback.playback = issuer();
+    api.stack.check_access.playback = issuer();
+    api.stack.payment_callback.playback = issuer();
     api
 }
 

@@ -18,16 +18,7 @@ use upstream_session::edge::event::http_v2_event;
 
 use report::{Measure, Report};
 
-/// The functions of the template and the references (binary names under `target/lambda/`).
-pub const FUNCTIONS: [&str; 7] = [
-    "check-access",
-    "generate-qris",
-    "payment-callback",
-    "user-sessions",
-    "streams",
-    "admin",
-    "playback-auth",
-];
+/// The reference functions (binary names under `target/lambda/`, as the registry's functions).
 pub const REFERENCES: [&str; 3] = ["ref-hello", "ref-get-item", "ref-transact-write"];
 
 const SECRET: &str = "bench-webhook-secret-0123456789";
@@ -67,7 +58,7 @@ fn main() {
 
 fn run() -> Result<(), String> {
     let args = args()?;
-    for f in FUNCTIONS.iter().chain(&REFERENCES) {
+    for f in upstream_registry::names().iter().chain(&REFERENCES) {
         bootstrap(f).map_err(|e| e.to_string())?;
     }
     eprintln!("== DynamoDB Local (in memory), table, sample catalog");
@@ -111,7 +102,10 @@ fn run() -> Result<(), String> {
     // functions themselves: generate-qris, then the admin function's force-approve.
     let events = Events::new(&start)?;
 
-    let names: Vec<&str> = FUNCTIONS.iter().chain(&REFERENCES).copied().collect();
+    let names: Vec<&str> = upstream_registry::names()
+        .into_iter()
+        .chain(REFERENCES)
+        .collect();
     let mut measures: BTreeMap<String, Measure> = names
         .iter()
         .map(|n| (n.to_string(), Measure::default()))

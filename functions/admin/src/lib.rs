@@ -37,7 +37,6 @@ impl State {
     }
 }
 
-/// This function, declared once: the local stack, the tests and the template test read it.
 /// The `{sessionId}` of a session route.
 const SESSION_PARAM: &[Param] = &[Param::required(
     "sessionId",
@@ -45,9 +44,9 @@ const SESSION_PARAM: &[Param] = &[Param::required(
     "the session",
 )];
 
+/// This function, declared once: the local stack, the tests and the template test read it.
 pub const SPEC: FunctionSpec = FunctionSpec {
     name: "admin",
-    krate: "admin",
     resource: "AdminFunction",
     routes: &[
         Route::post("/api/force-approve", Reply::Data(Payload::Approval))

@@ -35,7 +35,6 @@ impl State {
 /// This function, declared once: the local stack, the tests and the template test read it.
 pub const SPEC: FunctionSpec = FunctionSpec {
     name: "check-access",
-    krate: "check-access",
     resource: "CheckAccessFunction",
     routes: &[Route::get("/api/check-access", Reply::Data(Payload::Access))
         .summary("Whether a session grants access to a stream now (with a playback token when it does)")

@@ -111,7 +111,6 @@ pub fn static_qris(payload: &str) -> Result<Qris, ConfigError> {
 /// This function, declared once: the local stack, the tests and the template test read it.
 pub const SPEC: FunctionSpec = FunctionSpec {
     name: "generate-qris",
-    krate: "generate-qris",
     resource: "GenerateQrisFunction",
     routes: &[Route::post("/api/generate-qris", Reply::Data(Payload::Qr))
         .summary(

@@ -53,7 +53,6 @@ impl State {
 /// This function, declared once: the local stack, the tests and the template test read it.
 pub const SPEC: FunctionSpec = FunctionSpec {
     name: "payment-callback",
-    krate: "payment-callback",
     resource: "PaymentCallbackFunction",
     routes: &[
         Route::get("/api/payment-callback", Reply::Data(Payload::Status))

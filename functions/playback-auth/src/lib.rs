@@ -18,7 +18,6 @@ use upstream_session::{FunctionSpec, SharedClock, SystemClock};
 /// DynamoDB access at all (the template grants it no DynamoDB policy).
 pub const SPEC: FunctionSpec = FunctionSpec {
     name: "playback-auth",
-    krate: "playback-auth",
     resource: "PlaybackAuthFunction",
     routes: &[
         Route::get("/api/.well-known/jwks.json", Reply::Jwks)

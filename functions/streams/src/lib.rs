@@ -28,7 +28,6 @@ impl State {
 /// This function, declared once: the local stack, the tests and the template test read it.
 pub const SPEC: FunctionSpec = FunctionSpec {
     name: "streams",
-    krate: "streams",
     resource: "StreamsFunction",
     routes: &[Route::get("/api/streams", Reply::Data(Payload::Streams))
         .summary("The streams on sale with their prices")],

@@ -15,7 +15,6 @@ pub type State = edge::ManagerState;
 /// This function, declared once: the local stack, the tests and the template test read it.
 pub const SPEC: FunctionSpec = FunctionSpec {
     name: "user-sessions",
-    krate: "user-sessions",
     resource: "UserSessionsFunction",
     routes: &[
         Route::get("/api/user-sessions", Reply::Data(Payload::UserSessions))

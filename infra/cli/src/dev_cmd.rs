@@ -7,8 +7,9 @@ use chrono::TimeDelta;
 use http_body_util::Full;
 use hyper::body::Bytes;
 use upstream_local::{DynamoLocal, Storage, local_dir};
+use upstream_registry::{Inputs, Stack};
 use upstream_session::catalog::parse_catalog;
-use upstream_session::edge::playback::{PlaybackEnv, PlaybackIssuer};
+use upstream_session::edge::playback::PlaybackEnv;
 use upstream_session::edge::{Cors, event};
 use upstream_session::playback::SigningKey;
 use upstream_session::qris::DEMO_STATIC;
@@ -44,14 +45,9 @@ pub struct DevArgs {
 }
 
 /// Everything the local stack serves with.
-struct Stack {
-    generate: generate_qris::State,
-    callback: payment_callback::State,
-    check: check_access::State,
-    sessions: user_sessions::State,
-    streams: streams::State,
-    admin: admin::State,
-    playback: playback_auth::State,
+struct Local {
+    /// Every function's state.
+    stack: Stack,
     /// The OpenAPI document, built once.
     openapi: String,
 }
@@ -214,49 +210,22 @@ async fn serve(
     let cors = Cors::new(&origins);
     let playback = playback_env(port, key_file)?;
     let issuer = playback.issuer().expect("a signing key is set");
-    // Locally a catalog edit (mediaPath) shows at once: no cache.
-    let playback_issuer = || {
-        Some(PlaybackIssuer::new(
-            issuer.clone(),
-            &manager,
-            TimeDelta::zero(),
-        ))
-    };
-    let playback_auth = playback_auth::State::new(
-        &playback,
-        &std::env::var("PLAYBACK_PATH_PREFIX").unwrap_or_else(|_| "/hls/".into()),
-        std::env::var("OME_SECRET_KEY").ok().as_deref(),
-        Arc::new(SystemClock),
-    );
-    let stack = Arc::new(Stack {
-        // Locally a catalog edit shows at once: no cache.
-        generate: generate_qris::State::new(manager.clone(), qris, TimeDelta::zero(), cors.clone())
-            .with_provider(provider.clone()),
-        callback: payment_callback::State {
-            manager: manager.clone(),
-            cors: cors.clone(),
-            secret: secret.clone().into_bytes(),
-            provider,
-            playback: playback_issuer(),
-        },
-        check: check_access::State {
-            manager: manager.clone(),
-            cors: cors.clone(),
-            playback: playback_issuer(),
-        },
-        sessions: user_sessions::State {
-            manager: manager.clone(),
-            cors: cors.clone(),
-        },
-        streams: streams::State {
-            store: store.clone(),
-            cors,
-        },
-        admin: admin::State {
+    let local = Arc::new(Local {
+        stack: Stack::new(Inputs {
             manager,
+            cors,
+            qris,
+            // Locally a catalog edit (price, mediaPath) shows at once: no cache.
+            catalog_cache: TimeDelta::zero(),
+            provider,
+            webhook_secret: secret.clone().into_bytes(),
+            playback,
+            playback_tokens: true,
+            playback_prefix: std::env::var("PLAYBACK_PATH_PREFIX")
+                .unwrap_or_else(|_| "/hls/".into()),
+            ome_secret: std::env::var("OME_SECRET_KEY").ok(),
             allow_local: true,
-        },
-        playback: playback_auth,
+        }),
         openapi: routes::openapi_json(),
     });
     let listener = server::bind(port).await?;
@@ -287,14 +256,14 @@ async fn serve(
     );
     println!("Stop with Ctrl-C.");
     server::serve(listener, move |req| {
-        let stack = stack.clone();
-        async move { dispatch(&stack, req).await }
+        let local = local.clone();
+        async move { dispatch(&local, req).await }
     })
     .await;
     Ok(())
 }
 
-async fn dispatch(stack: &Stack, req: server::Simple) -> hyper::Response<Full<Bytes>> {
+async fn dispatch(local: &Local, req: server::Simple) -> hyper::Response<Full<Bytes>> {
     let path = req.uri().path().to_owned();
     if path == "/" || path == "/index.html" {
         return server::text(200, "text/html; charset=utf-8", VIEWER.as_bytes().to_vec());
@@ -314,9 +283,9 @@ async fn dispatch(stack: &Stack, req: server::Simple) -> hyper::Response<Full<By
         );
     }
     if path == routes::OPENAPI_PATH {
-        return server::text(200, "application/json", stack.openapi.clone().into_bytes());
+        return server::text(200, "application/json", local.openapi.clone().into_bytes());
     }
-    let Some(function) = routes::function_for(&path) else {
+    let Some(function) = upstream_registry::serving(&path) else {
         let code = ErrorCode::RouteNotFound;
         return server::text(
             code.status(),
@@ -343,23 +312,7 @@ async fn dispatch(stack: &Stack, req: server::Simple) -> hyper::Response<Full<By
         Ok(r) => r,
         Err(e) => return server::text(400, "text/plain; charset=utf-8", e.into_bytes()),
     };
-    let resp = match function.name {
-        n if n == generate_qris::SPEC.name => {
-            generate_qris::handler(&stack.generate, request).await
-        }
-        n if n == payment_callback::SPEC.name => {
-            payment_callback::handler(&stack.callback, request).await
-        }
-        n if n == check_access::SPEC.name => check_access::handler(&stack.check, request).await,
-        n if n == user_sessions::SPEC.name => {
-            user_sessions::handler(&stack.sessions, request).await
-        }
-        n if n == streams::SPEC.name => streams::handler(&stack.streams, request).await,
-        n if n == playback_auth::SPEC.name => {
-            playback_auth::handler(&stack.playback, request).await
-        }
-        _ => admin::handler(&stack.admin, request).await,
-    };
+    let resp = function.handle(&local.stack, request).await;
     let (parts, body) = resp.into_parts();
     let bytes: Vec<u8> = body.as_ref().to_vec();
     let mut out = hyper::Response::builder().status(parts.status.as_u16());

@@ -20,8 +20,8 @@ const SAMPLE_CATALOG: &str = include_str!("../../streams.sample.json");
 /// `upstream invoke FUNCTION -e EVENT.json [--logs]`.
 #[derive(clap::Args)]
 pub struct InvokeArgs {
-    /// The function (a crate under functions/: generate-qris, payment-callback, check-access,
-    /// user-sessions, streams, admin).
+    /// The function (its crate under functions/).
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(upstream_registry::names()))]
     pub function: String,
     /// The event to send (an API Gateway v2 / Function URL event, e.g. tests/events/…json).
     #[arg(short = 'e', long = "event")]

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_yaml::Value;
+use upstream_registry::specs;
 use upstream_session::store::TABLE;
-use upstream_tests::FUNCTIONS;
 
 fn root() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
@@ -275,8 +275,8 @@ fn granted(f: &Value) -> BTreeSet<(String, String)> {
 fn each_function_is_granted_exactly_what_it_needs() {
     let t = template();
     let fns = functions(&t);
-    let declared: BTreeMap<&str, &[(&str, &str)]> = FUNCTIONS
-        .iter()
+    let declared: BTreeMap<&str, &[(&str, &str)]> = specs()
+        .into_iter()
         .map(|spec| (spec.name, spec.dynamodb_access))
         .collect();
     assert_eq!(
@@ -359,7 +359,7 @@ fn playback_keys_come_from_secrets_manager_never_the_repo() {
 fn each_function_spec_names_its_template_resource_crate_and_routes() {
     let t = template();
     let mut names = BTreeSet::new();
-    for spec in FUNCTIONS {
+    for spec in specs() {
         assert!(names.insert(spec.name), "{} declared twice", spec.name);
         let r = &t["Resources"][spec.resource];
         assert_eq!(r["Type"], "AWS::Serverless::Function", "{}", spec.resource);
@@ -367,15 +367,15 @@ fn each_function_spec_names_its_template_resource_crate_and_routes() {
         assert!(
             root()
                 .join("functions")
-                .join(spec.krate)
+                .join(spec.name)
                 .join("Cargo.toml")
                 .is_file(),
             "{}",
-            spec.krate
+            spec.name
         );
     }
-    // The stack's list (`upstream routes`) and the tests' list are the same functions and routes.
-    let specs: BTreeSet<(String, String, String)> = FUNCTIONS
+    // `upstream routes` prints the registry's functions and routes.
+    let specs: BTreeSet<(String, String, String)> = specs()
         .iter()
         .flat_map(|s| {
             s.routes

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::template::{FunctionSpec, LocalValues, function_spec};
+use crate::template::{FunctionResource, LocalValues, function_resource};
 
 pub use crate::artifacts::{
     LambdaError, bootstrap, bundle_size, lambda_dir, repo_root, rie_binary,
@@ -37,19 +37,22 @@ pub fn function_environment(
     function: &str,
     target: &LocalTarget,
     overrides: &[(&str, Option<&str>)],
-) -> Result<(FunctionSpec, BTreeMap<String, String>), LambdaError> {
+) -> Result<(FunctionResource, BTreeMap<String, String>), LambdaError> {
     let template = std::fs::read_to_string(repo_root().join("template.yaml"))?;
-    let spec = function_spec(&template, function, &target.values)?;
-    let mut env = spec.environment.clone();
+    let resource = function_resource(&template, function, &target.values)?;
+    let mut env = resource.environment.clone();
     let region = target.values.region.clone();
     let platform = [
-        ("AWS_LAMBDA_FUNCTION_NAME", spec.function_name.clone()),
+        ("AWS_LAMBDA_FUNCTION_NAME", resource.function_name.clone()),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
         (
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-            spec.memory_mb.to_string(),
+            resource.memory_mb.to_string(),
         ),
-        ("AWS_LAMBDA_FUNCTION_TIMEOUT", spec.timeout_s.to_string()),
+        (
+            "AWS_LAMBDA_FUNCTION_TIMEOUT",
+            resource.timeout_s.to_string(),
+        ),
         ("AWS_REGION", region.clone()),
         ("AWS_DEFAULT_REGION", region),
         ("AWS_ACCESS_KEY_ID", "local".into()),
@@ -62,10 +65,10 @@ pub fn function_environment(
     for (k, v) in platform {
         env.insert(k.to_owned(), v);
     }
-    if let Some(format) = &spec.log_format {
+    if let Some(format) = &resource.log_format {
         env.insert("AWS_LAMBDA_LOG_FORMAT".into(), format.clone());
     }
-    if let Some(level) = &spec.log_level {
+    if let Some(level) = &resource.log_level {
         env.insert("AWS_LAMBDA_LOG_LEVEL".into(), level.clone());
     }
     if let Ok(path) = std::env::var("PATH") {
@@ -77,7 +80,7 @@ pub fn function_environment(
             None => env.remove(*k),
         };
     }
-    Ok((spec, env))
+    Ok((resource, env))
 }
 
 /// The answer of one invocation.
@@ -161,8 +164,8 @@ impl Emulator {
             .map_err(|e| LambdaError::Missing(format!("{}: {e}", bootstrap.display())))?;
         let mut last = String::new();
         for _ in 0..3 {
-            let port = crate::free_port()?;
-            let api_port = crate::free_port()?;
+            let port = crate::process::free_port()?;
+            let api_port = crate::process::free_port()?;
             let mut cmd = Command::new(&rie);
             cmd.arg("--runtime-interface-emulator-address")
                 .arg(format!("127.0.0.1:{port}"))
@@ -181,7 +184,7 @@ impl Emulator {
             if let Some(dir) = bootstrap.parent() {
                 cmd.env("LAMBDA_TASK_ROOT", dir);
             }
-            let mut child = crate::spawn_guarded_group(cmd)?;
+            let mut child = crate::process::spawn_guarded_group(cmd)?;
             let logs = Arc::new(Mutex::new(Vec::new()));
             for pipe in [
                 child

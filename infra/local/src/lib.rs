@@ -6,16 +6,17 @@
 //! `PR_SET_PDEATHSIG`, so it dies with the process that started it, however that process ends.
 
 use std::io;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 pub mod artifacts;
 pub mod lambda;
+mod process;
 pub mod template;
+
+use process::{free_port, spawn_guarded};
 
 /// The pinned npm package version (it bundles DynamoDB Local 2026-05-28).
 pub const PACKAGE_VERSION: &str = "11.1.0";
@@ -195,10 +196,6 @@ impl Drop for DynamoLocal {
     }
 }
 
-pub(crate) fn free_port() -> io::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
 fn wait_ready(child: &mut Child, port: u16) -> Result<(), String> {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -223,72 +220,4 @@ fn wait_ready(child: &mut Child, port: u16) -> Result<(), String> {
         std::thread::sleep(Duration::from_millis(100));
     }
     Err(format!("nothing listened on port {port} within 60 s"))
-}
-
-/// Like [`spawn_guarded`], in a new process group (so that the group can be killed at once).
-pub(crate) fn spawn_guarded_group(mut cmd: Command) -> io::Result<Child> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        cmd.process_group(0);
-    }
-    spawn_guarded(cmd)
-}
-
-type SpawnRequest = (Command, mpsc::Sender<io::Result<Child>>);
-
-/// Spawns `cmd` from a launcher thread that lives as long as the process, with the parent-death
-/// signal set: the child is killed when this process ends, even by a panic, abort or SIGKILL.
-fn spawn_guarded(cmd: Command) -> io::Result<Child> {
-    static LAUNCHER: Mutex<Option<mpsc::Sender<SpawnRequest>>> = Mutex::new(None);
-    let sender = {
-        let mut slot = LAUNCHER.lock().unwrap_or_else(|e| e.into_inner());
-        slot.get_or_insert_with(|| {
-            let (tx, rx) = mpsc::channel::<SpawnRequest>();
-            std::thread::Builder::new()
-                .name("dynamodb-local-launcher".into())
-                .spawn(move || {
-                    for (mut cmd, reply) in rx {
-                        let _ = reply.send(spawn_with_death_signal(&mut cmd));
-                    }
-                    // The sender lives in a static: this loop ends only with the process.
-                })
-                .expect("spawn the launcher thread");
-            tx
-        })
-        .clone()
-    };
-    let (reply, answer) = mpsc::channel();
-    sender
-        .send((cmd, reply))
-        .map_err(|_| io::Error::other("launcher thread is gone"))?;
-    answer
-        .recv()
-        .map_err(|_| io::Error::other("launcher thread is gone"))?
-}
-
-#[cfg(target_os = "linux")]
-#[allow(unsafe_code)] // PR_SET_PDEATHSIG in pre_exec: the one unsafe block of the product
-fn spawn_with_death_signal(cmd: &mut Command) -> io::Result<Child> {
-    use std::os::unix::process::CommandExt;
-    let parent = std::process::id() as libc::pid_t;
-    // SAFETY: prctl and getppid are async-signal-safe; nothing else runs between fork and exec.
-    unsafe {
-        cmd.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(io::Error::last_os_error());
-            }
-            // The parent may have died before prctl took effect.
-            if libc::getppid() != parent {
-                libc::_exit(1);
-            }
-            Ok(())
-        });
-    }
-    cmd.spawn()
-}
-
-#[cfg(not(target_os = "linux"))]
-fn spawn_with_death_signal(cmd: &mut Command) -> io::Result<Child> {
-    cmd.spawn()
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_yaml::Value;
 use serde_yaml::value::TaggedValue;
 
-use crate::lambda::LambdaError;
+use crate::artifacts::LambdaError;
 
 /// What the template's references resolve to locally.
 #[derive(Debug, Clone, Default)]
@@ -24,9 +24,10 @@ pub struct LocalValues {
     pub secrets: BTreeMap<String, String>,
 }
 
-/// A function of the template, as a local run needs it.
+/// A function resource of the template, resolved as a local run needs it (what the function *is*,
+/// its routes and access, is `upstream_session::FunctionSpec`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FunctionSpec {
+pub struct FunctionResource {
     /// The template's logical id (`GenerateQrisFunction`).
     pub logical_id: String,
     /// The deployed function name (`FunctionName`, resolved).
@@ -41,11 +42,11 @@ pub struct FunctionSpec {
 }
 
 /// The function whose `Metadata.BuildProperties.Binary` is `binary` (a crate under `functions/`).
-pub fn function_spec(
+pub fn function_resource(
     template: &str,
     binary: &str,
     values: &LocalValues,
-) -> Result<FunctionSpec, LambdaError> {
+) -> Result<FunctionResource, LambdaError> {
     let bad = |m: String| LambdaError::Template(m);
     let doc: Value =
         serde_yaml::from_str(template).map_err(|e| bad(format!("template.yaml: {e}")))?;
@@ -119,7 +120,7 @@ pub fn function_spec(
         Some(v) => resolver.scalar(v)?,
         None => format!("{}-{logical_id}", values.stack_name),
     };
-    Ok(FunctionSpec {
+    Ok(FunctionResource {
         function_name,
         memory_mb: number("MemorySize", 128)?,
         timeout_s: number("Timeout", 3)?,
@@ -359,7 +360,7 @@ mod tests {
 
     #[test]
     fn conditions_and_secret_references_resolve_locally() {
-        let f = function_spec(TEMPLATE, "payment-callback", &values()).unwrap();
+        let f = function_resource(TEMPLATE, "payment-callback", &values()).unwrap();
         assert_eq!(f.environment["PAYMENT_PROVIDER"], "static");
         assert!(
             !f.environment.contains_key("MIDTRANS_SERVER_KEY"),
@@ -373,21 +374,21 @@ mod tests {
         midtrans
             .parameters
             .insert("PaymentGatewaySecretName".into(), "gw".into());
-        let err = function_spec(TEMPLATE, "payment-callback", &midtrans).unwrap_err();
+        let err = function_resource(TEMPLATE, "payment-callback", &midtrans).unwrap_err();
         assert!(err.to_string().contains("serverKey"), "{err}");
         midtrans.secrets.insert("serverKey".into(), "SB-key".into());
-        let f = function_spec(TEMPLATE, "payment-callback", &midtrans).unwrap();
+        let f = function_resource(TEMPLATE, "payment-callback", &midtrans).unwrap();
         assert_eq!(f.environment["MIDTRANS_SERVER_KEY"], "SB-key");
     }
 
     #[test]
     fn generate_qris_gets_globals_and_its_own_variables() {
-        let spec = function_spec(TEMPLATE, "generate-qris", &values()).unwrap();
-        assert_eq!(spec.logical_id, "GenerateQrisFunction");
-        assert_eq!(spec.function_name, "upstream-local-generate-qris");
-        assert_eq!(spec.memory_mb, 128);
-        assert_eq!(spec.timeout_s, 10);
-        let env = &spec.environment;
+        let resource = function_resource(TEMPLATE, "generate-qris", &values()).unwrap();
+        assert_eq!(resource.logical_id, "GenerateQrisFunction");
+        assert_eq!(resource.function_name, "upstream-local-generate-qris");
+        assert_eq!(resource.memory_mb, 128);
+        assert_eq!(resource.timeout_s, 10);
+        let env = &resource.environment;
         assert_eq!(env["TABLE_NAME"], "t1");
         assert_eq!(env["QRIS_STATIC_PAYLOAD"], "QRIS");
         assert_eq!(env["QRIS_MAX_AMOUNT"], "10000000");
@@ -395,15 +396,15 @@ mod tests {
         assert_eq!(env["PENDING_VALIDITY_SECONDS"], "7200");
         assert_eq!(env["LOG_LEVEL"], "INFO");
         assert!(!env.contains_key("WEBHOOK_SECRET"));
-        assert_eq!(spec.log_format.as_deref(), Some("JSON"));
+        assert_eq!(resource.log_format.as_deref(), Some("JSON"));
     }
 
     #[test]
     fn a_missing_parameter_is_an_error_not_an_empty_value() {
         let mut v = values();
         v.parameters.remove("WebhookSecret");
-        let err = function_spec(TEMPLATE, "payment-callback", &v).unwrap_err();
+        let err = function_resource(TEMPLATE, "payment-callback", &v).unwrap_err();
         assert!(err.to_string().contains("WebhookSecret"), "{err}");
-        assert!(function_spec(TEMPLATE, "no-such-function", &values()).is_err());
+        assert!(function_resource(TEMPLATE, "no-such-function", &values()).is_err());
     }
 }

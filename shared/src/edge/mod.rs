@@ -2,7 +2,6 @@
 //! parsing, CORS, the per-request log line with its DynamoDB call count, webhook signatures, and
 //! API Gateway v2 events for tests and the local stack.
 
-mod calls;
 mod config;
 mod cors;
 mod envelope;
@@ -15,7 +14,6 @@ mod serve;
 pub mod signature;
 
 pub use crate::error_code::ErrorCode;
-pub use calls::{CallCounter, count_calls, note_provider_call};
 pub use config::{ManagerState, env_required, manager_from_env};
 pub use cors::Cors;
 pub use envelope::{ApiError, ApiResult, iso, json_response, ok, ok_view, remaining_ms};

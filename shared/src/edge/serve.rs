@@ -5,7 +5,8 @@ use std::time::Instant;
 
 use lambda_http::{Body, Request, RequestExt, Response};
 
-use super::{ApiError, Cors, count_calls};
+use super::{ApiError, Cors};
+use crate::calls::{PROVIDER_PREFIX, count_calls};
 
 /// Structured JSON logs to stdout, level from `LOG_LEVEL` / `RUST_LOG` (default `info`).
 pub fn init_logging() {
@@ -64,7 +65,7 @@ where
     cors.decorate(origin.as_deref(), &mut resp);
     let (provider, calls): (Vec<String>, Vec<String>) = calls
         .into_iter()
-        .partition(|c| c.starts_with(super::calls::PROVIDER_PREFIX));
+        .partition(|c| c.starts_with(PROVIDER_PREFIX));
     let calls_made = calls.len();
     tracing::info!(
         request_id = %request_id,
@@ -81,7 +82,7 @@ where
     resp.extensions_mut().insert(ProviderCalls(
         provider
             .into_iter()
-            .map(|c| c[super::calls::PROVIDER_PREFIX.len()..].to_owned())
+            .map(|c| c[PROVIDER_PREFIX.len()..].to_owned())
             .collect(),
     ));
     resp

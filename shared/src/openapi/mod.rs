@@ -110,7 +110,7 @@ pub fn document(specs: &[&FunctionSpec], version: &str) -> OpenApi {
     let tags = specs.iter().map(|s| {
         TagBuilder::new()
             .name(s.name)
-            .description(Some(format!("The `{}` function", s.krate)))
+            .description(Some(format!("The `{}` function", s.name)))
             .build()
     });
     OpenApiBuilder::new()

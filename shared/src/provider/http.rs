@@ -108,7 +108,7 @@ impl HttpClient {
                 break;
             }
             let timeout = left.min(self.policy.attempt_timeout);
-            crate::edge::note_provider_call(what);
+            crate::calls::note_provider_call(what);
             match self.attempt(build(&self.inner).timeout(timeout)).await {
                 Ok(resp) if resp.status >= 500 => {
                     last = format!("{what}: HTTP {}", resp.status);

@@ -5,6 +5,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
+pub use crate::config::ProviderConfigError;
 use crate::domain::{Amount, TrxId};
 
 /// What a charge is asked for.
@@ -108,28 +109,6 @@ pub enum ProviderError {
     /// receives no gateway notifications: check [`PaymentProvider::is_static`] first).
     #[error("the {0} provider does not support this operation")]
     Unsupported(&'static str),
-}
-
-/// A configuration the provider cannot start with. Never contains a secret's value.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ProviderConfigError {
-    #[error("PAYMENT_PROVIDER must be static, midtrans or xendit, got {0:?}")]
-    /// `PAYMENT_PROVIDER` names no known gateway.
-    UnknownProvider(String),
-    #[error("{0} must be set for this payment provider")]
-    /// A required setting is absent.
-    Missing(&'static str),
-    #[error("{name} is not valid: {why}")]
-    /// A setting present but unusable.
-    Invalid {
-        /// The variable.
-        name: &'static str,
-        /// What is wrong.
-        why: String,
-    },
-    #[error("cannot build the HTTP client: {0}")]
-    /// The HTTP client cannot be built.
-    Client(String),
 }
 
 /// A secret (server key, callback token): never printed by `Debug`, no `Display`.

@@ -72,7 +72,7 @@ pub async fn client_from_env() -> Client {
     let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
         .timeout_config(t.timeout_config())
         .retry_config(t.retry_config())
-        .interceptor(crate::edge::CallCounter)
+        .interceptor(crate::calls::CallCounter)
         .build();
     Client::from_conf(config)
 }
@@ -98,7 +98,7 @@ pub fn local_client_with(endpoint: &str, timeouts: Timeouts) -> Client {
         .endpoint_url(endpoint)
         .timeout_config(timeouts.timeout_config())
         .retry_config(timeouts.retry_config())
-        .interceptor(crate::edge::CallCounter)
+        .interceptor(crate::calls::CallCounter)
         .build();
     Client::from_conf(config)
 }

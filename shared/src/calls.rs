@@ -1,5 +1,5 @@
-//! Counts the DynamoDB requests a handler makes, and which operations: an SDK interceptor adds to a
-//! task-local record.
+//! Counts the DynamoDB requests a handler makes, and which operations, and its payment gateway calls:
+//! the store's SDK interceptor and the gateway client add to a task-local record the edge reads.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,119 @@
+//! Every function's state in one process, built from what the local stack and the tests choose.
+
+use chrono::TimeDelta;
+use lambda_http::{Body, Request, Response};
+use upstream_session::SessionManager;
+use upstream_session::edge::playback::{PlaybackEnv, PlaybackIssuer};
+use upstream_session::edge::{Cors, ManagerState};
+use upstream_session::provider::PaymentProvider;
+use upstream_session::qris::Qris;
+
+use crate::named;
+
+/// What the states are built from (a deployed function reads the same from its environment).
+pub struct Inputs {
+    /// The session manager; its store and clock serve every function.
+    pub manager: SessionManager,
+    /// The allowed browser origins.
+    pub cors: Cors,
+    /// The merchant's static QRIS (generate-qris).
+    pub qris: Qris,
+    /// How long catalog entries are cached (generate-qris, playback tokens): ≤ 60 s.
+    pub catalog_cache: TimeDelta,
+    /// The payment gateway (generate-qris, payment-callback).
+    pub provider: PaymentProvider,
+    /// The HMAC key of the signed webhook (payment-callback).
+    pub webhook_secret: Vec<u8>,
+    /// The playback settings: the verifier's keys, and the issuer's when `playback_tokens` is set.
+    pub playback: PlaybackEnv,
+    /// Whether check-access and the status poll attach playback tokens (needs a signing key).
+    pub playback_tokens: bool,
+    /// The verifier's gated HLS prefix (`PLAYBACK_PATH_PREFIX`).
+    pub playback_prefix: String,
+    /// OvenMediaEngine's shared secret (`OME_SECRET_KEY`).
+    pub ome_secret: Option<String>,
+    /// Whether the admin function accepts calls without an IAM caller (the local stack only).
+    pub allow_local: bool,
+}
+
+/// Every function's state: what the local stack and the tests serve requests with. Each field is
+/// named for its function's crate ([`FUNCTIONS`](crate::FUNCTIONS) runs it); public, so that a test
+/// can change one.
+pub struct Stack {
+    pub generate_qris: generate_qris::State,
+    pub payment_callback: payment_callback::State,
+    pub check_access: check_access::State,
+    pub user_sessions: user_sessions::State,
+    pub streams: streams::State,
+    pub admin: admin::State,
+    pub playback_auth: playback_auth::State,
+}
+
+impl Stack {
+    /// Every state, from `inputs`.
+    pub fn new(inputs: Inputs) -> Self {
+        let Inputs {
+            manager,
+            cors,
+            qris,
+            catalog_cache,
+            provider,
+            webhook_secret,
+            playback,
+            playback_tokens,
+            playback_prefix,
+            ome_secret,
+            allow_local,
+        } = inputs;
+        let issuer = || {
+            playback
+                .issuer()
+                .filter(|_| playback_tokens)
+                .map(|issuer| PlaybackIssuer::new(issuer, &manager, catalog_cache))
+        };
+        Self {
+            generate_qris: generate_qris::State::new(
+                manager.clone(),
+                qris,
+                catalog_cache,
+                cors.clone(),
+            )
+            .with_provider(provider.clone()),
+            payment_callback: payment_callback::State {
+                manager: manager.clone(),
+                cors: cors.clone(),
+                secret: webhook_secret,
+                provider,
+                playback: issuer(),
+            },
+            check_access: check_access::State {
+                manager: manager.clone(),
+                cors: cors.clone(),
+                playback: issuer(),
+            },
+            user_sessions: ManagerState {
+                manager: manager.clone(),
+                cors: cors.clone(),
+            },
+            streams: streams::State {
+                store: manager.store().clone(),
+                cors,
+            },
+            playback_auth: playback_auth::State::new(
+                &playback,
+                &playback_prefix,
+                ome_secret.as_deref(),
+                manager.clock(),
+            ),
+            admin: admin::State {
+                manager,
+                allow_local,
+            },
+        }
+    }
+
+    /// The answer of the function named `name` to `req` (`None`: no such function).
+    pub async fn handle(&self, name: &str, req: Request) -> Option<Response<Body>> {
+        Some(named(name)?.handle(self, req).await)
+    }
+}
