@@ -14,6 +14,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 pub mod artifacts;
+pub mod jwt_authorizer;
 pub mod lambda;
 pub mod oidc;
 pub mod template;
