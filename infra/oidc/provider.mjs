@@ -151,6 +151,13 @@ const provider = new Provider(issuer, {
     AccessToken: opts.accessTokenTtl,
   },
 });
+// The library's pages import a web font from Google: strip it, nothing here may leave loopback.
+provider.use(async (ctx, next) => {
+  await next();
+  if (typeof ctx.body === 'string' && ctx.response.is('html')) {
+    ctx.body = ctx.body.replace(/@import url\(https?:[^)]*\);?/g, '');
+  }
+});
 // Static clients are checked on first use: check ours now, so that bad options stop it at start.
 try {
   await provider.Client.find(opts.clientId);

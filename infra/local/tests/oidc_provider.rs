@@ -119,6 +119,56 @@ fn a_code_request_without_pkce_or_to_a_foreign_redirect_is_refused() {
 }
 
 #[test]
+fn its_pages_load_nothing_from_off_loopback() {
+    let provider = OidcProvider::start(&OidcOptions::new(REDIRECT)).unwrap();
+    let issuer = provider.issuer();
+    let auth = format!(
+        "{issuer}/auth?client_id=upstream-web&response_type=code&scope=openid&state=s\
+         &redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcallback&code_challenge_method=S256\
+         &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    );
+    let resp = agent().get(&auth).call().unwrap();
+    let cookies: Vec<String> = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .collect();
+    let login = resp
+        .headers()
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let login_page = agent()
+        .get(&format!("{issuer}{login}"))
+        .header("cookie", cookies.join("; "))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    assert!(login_page.contains("name=\"login\""), "{login_page}");
+    let (_, _, error_page) = get(&format!("{issuer}/auth?client_id=nobody"));
+    let (_, _, logout_page) = get(&format!("{issuer}/session/end"));
+    // Whatever a browser would fetch for these pages: stylesheets, fonts, scripts, images.
+    for page in [login_page, error_page, logout_page] {
+        for marker in ["url(", "src=", "href=", "@import"] {
+            for (at, _) in page.match_indices(marker) {
+                let target = page[at + marker.len()..].trim_start_matches(['"', '\'', ' ']);
+                let absolute = target.starts_with("http") || target.starts_with("//");
+                assert!(
+                    !absolute || target.starts_with(issuer),
+                    "{marker}{} in {page}",
+                    &target[..target.len().min(60)]
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn the_token_lifetime_and_names_are_options() {
     let mut options = OidcOptions::new(REDIRECT);
     options.access_token_ttl = 60;
