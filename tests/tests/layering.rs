@@ -43,6 +43,8 @@ const LOCAL: Layers = Layers {
         &["template"],
         // The emulator running a function's bootstrap with its template environment.
         &["lambda"],
+        // The local OpenID provider and the HTTP API JWT authorizer emulated against it.
+        &["oidc", "jwt_authorizer"],
     ],
     allowed: &[],
 };

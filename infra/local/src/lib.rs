@@ -12,7 +12,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub mod artifacts;
+pub mod jwt_authorizer;
 pub mod lambda;
+pub mod oidc;
 mod process;
 pub mod template;
 
