@@ -12,7 +12,7 @@ use upstream_session::domain::{Amount, PaymentReport, ReportKind, SessionId, Sta
 use upstream_session::edge::playback::PlaybackIssuer;
 use upstream_session::edge::signature::{self, SignatureError};
 use upstream_session::edge::{self, ApiError, ApiResult, Cors, env_required};
-use upstream_session::provider::{PaymentProvider, ReportKind as GatewayKind, VerifyError};
+use upstream_session::provider::{PaymentProvider, Statement, VerifyError};
 use upstream_session::views::{ReportView, StatusView};
 use upstream_session::{Origin, SessionManager};
 
@@ -163,20 +163,9 @@ async fn gateway_notification(state: &State, req: Request) -> ApiResult {
         tracing::warn!(error = %e, provider = state.provider.name(), "status confirmation failed");
         ApiError::of(ErrorCode::ProviderUnconfirmed)
     })?;
-    let kind = match confirmed.kind {
-        GatewayKind::Pending => {
-            return edge::ok_view(&ReportView::pending(confirmed.order_id));
-        }
-        GatewayKind::Paid => ReportKind::Paid,
-        GatewayKind::Failed => ReportKind::Failed,
-        GatewayKind::Refunded => ReportKind::Refunded,
-    };
-    let report = PaymentReport {
-        provider: confirmed.provider.to_owned(),
-        provider_ref: confirmed.provider_ref.clone(),
-        trx_id: confirmed.order_id.clone(),
-        amount: confirmed.amount,
-        kind,
+    let report = match confirmed {
+        Statement::Pending { trx_id } => return edge::ok_view(&ReportView::pending(trx_id)),
+        Statement::Final(report) => report,
     };
     record(state, &report).await
 }
