@@ -1,5 +1,5 @@
 //! Schemas the derives cannot see: the identifier newtypes (their parse rules as patterns) and the
-//! request bodies, which the handlers read field by field into domain types.
+//! gateways' and media servers' bodies, which their adapters read field by field.
 
 use std::borrow::Cow;
 
@@ -107,100 +107,6 @@ impl ToSchema for Amount {
     fn name() -> Cow<'static, str> {
         Cow::Borrowed("Amount")
     }
-}
-
-/// `POST /api/generate-qris`.
-#[derive(ToSchema)]
-#[schema(rename_all = "camelCase")]
-#[allow(dead_code)]
-pub struct GenerateQrisRequest {
-    stream_id: StreamId,
-    user_id: UserId,
-    /// When given, must equal the stream's price.
-    amount: Option<Amount>,
-    /// The caller's own pending session to reuse; ignored unless it is theirs and still payable.
-    session_id: Option<SessionId>,
-}
-
-/// The webhook's verdict.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)]
-pub enum WebhookStatus {
-    /// The money arrived.
-    Paid,
-    /// The payment failed.
-    Failed,
-}
-
-/// `POST /api/payment-callback` (signed).
-#[derive(ToSchema)]
-#[schema(rename_all = "camelCase")]
-#[allow(dead_code)]
-pub struct WebhookRequest {
-    trx_id: TrxId,
-    amount: Amount,
-    status: WebhookStatus,
-    /// The gateway's reference of the payment (default: the trxId).
-    #[schema(min_length = 1, max_length = 128)]
-    provider_ref: Option<String>,
-}
-
-/// `POST /api/user-sessions`.
-#[derive(ToSchema)]
-#[schema(rename_all = "camelCase")]
-#[allow(dead_code)]
-pub struct UserAccessRequest {
-    user_id: UserId,
-    stream_id: StreamId,
-}
-
-/// `POST /api/force-approve`: a session (by sessionId or trxId), or a viewer and a stream.
-#[derive(ToSchema)]
-#[schema(rename_all = "camelCase")]
-#[allow(dead_code)]
-pub struct ForceApproveRequest {
-    session_id: Option<SessionId>,
-    trx_id: Option<TrxId>,
-    stream_id: Option<StreamId>,
-    user_id: Option<UserId>,
-    /// Why, for the audit trail (≤ 500 characters).
-    #[schema(max_length = 500)]
-    note: Option<String>,
-}
-
-/// `PUT /admin/streams/{id}`.
-#[derive(ToSchema)]
-#[schema(rename_all = "camelCase")]
-#[allow(dead_code)]
-pub struct StreamRequest {
-    #[schema(min_length = 1, max_length = 120)]
-    title: String,
-    price: Amount,
-    /// On sale (default true).
-    active: Option<bool>,
-    media_path: Option<MediaPath>,
-}
-
-/// `POST /admin/sessions/{sessionId}/revoke`.
-#[derive(ToSchema)]
-#[schema(rename_all = "camelCase")]
-#[allow(dead_code)]
-pub struct RevokeRequest {
-    /// Why (≤ 500 characters).
-    #[schema(max_length = 500)]
-    note: Option<String>,
-    /// Owe the granting payment back.
-    refund: Option<bool>,
-}
-
-/// An operator's note.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct NoteRequest {
-    /// ≤ 500 characters.
-    #[schema(max_length = 500)]
-    note: Option<String>,
 }
 
 /// Midtrans's HTTP notification: `signature_key` = SHA-512 of order_id + status_code + gross_amount +
