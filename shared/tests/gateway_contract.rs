@@ -194,6 +194,20 @@ fn midtrans_malformed_notifications() {
             "{body}"
         );
     }
+    // The signed fields are read before the signature, the rest only after: a body without a
+    // status is refused as unsigned when its signature is wrong, as unreadable when it is right.
+    let no_status = genuine_midtrans().replace("\"transaction_status\"", "\"status\"");
+    assert!(matches!(
+        provider.verify_notification(&HeaderMap::new(), no_status.as_bytes()),
+        Err(VerifyError::Malformed(_))
+    ));
+    assert_eq!(
+        provider.verify_notification(
+            &HeaderMap::new(),
+            one_char_changed(&no_status, SAMPLE_SIGNED_WITH_TEST_KEY).as_bytes()
+        ),
+        Err(VerifyError::BadSignature)
+    );
 }
 
 fn token_headers(token: &str) -> HeaderMap {
@@ -271,6 +285,9 @@ fn xendit_changed_amount_or_order_id_is_reported_as_sent() {
         XENDIT_SAMPLE.replace("\"reference_id\"", "\"external_id\""),
         XENDIT_SAMPLE.replace("\"currency\": \"IDR\"", "\"currency\": \"PHP\""),
         "[]".to_owned(),
+        // `data` as an array of the right values is not a payment object.
+        r#"{"event": "qr.payment", "data": ["qrpy_1", "order-id-1", "SUCCEEDED", 10000]}"#
+            .to_owned(),
     ] {
         assert!(
             matches!(

@@ -35,7 +35,7 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     if !is_json {
         return Err(ApiError::of(ErrorCode::UnsupportedMediaType));
     }
-    crate::requests::from_object(body).ok_or_else(|| ApiError::of(ErrorCode::InvalidJson))
+    crate::requests::from_object(body).map_err(|_| ApiError::of(ErrorCode::InvalidJson))
 }
 
 /// A query-string parameter.

@@ -1,5 +1,5 @@
 //! Schemas the derives cannot see: the identifier newtypes (their parse rules as patterns) and the
-//! gateways' and media servers' bodies, which their adapters read field by field.
+//! media servers' hook bodies, which the hooks read field by field.
 
 use std::borrow::Cow;
 
@@ -107,29 +107,6 @@ impl ToSchema for Amount {
     fn name() -> Cow<'static, str> {
         Cow::Borrowed("Amount")
     }
-}
-
-/// Midtrans's HTTP notification: `signature_key` = SHA-512 of order_id + status_code + gross_amount +
-/// server key; the status API is then asked, and its answer is what counts.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct MidtransNotification {
-    order_id: String,
-    status_code: String,
-    gross_amount: String,
-    signature_key: String,
-    transaction_status: String,
-    transaction_id: Option<String>,
-}
-
-/// Xendit's QR payment callback, authenticated by `x-callback-token`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct XenditCallback {
-    /// `qr.payment` (other verified events are acknowledged and ignored).
-    event: String,
-    #[schema(value_type = Object)]
-    data: (),
 }
 
 /// A media server's hook request (its own format).

@@ -12,6 +12,7 @@ use super::{
     VerifyError,
 };
 use crate::domain::{PaymentReport, ReportKind};
+use crate::requests::{MidtransNotification, from_object, object_into};
 
 pub(super) const NAME: &str = "midtrans";
 const SANDBOX: &str = "https://api.sandbox.midtrans.com";
@@ -150,17 +151,12 @@ impl Midtrans {
 
     /// Checks `signature_key` (constant time), then reads the notification.
     pub fn verify_notification(&self, body: &[u8]) -> Result<Notification, VerifyError> {
-        let v: Value = serde_json::from_slice(body)
-            .map_err(|_| VerifyError::Malformed("the body is not JSON".into()))?;
-        let field = |name: &str| {
-            v.get(name)
-                .and_then(Value::as_str)
-                .ok_or_else(|| VerifyError::Malformed(format!("{name} is missing or not a string")))
-        };
-        let order_id = field("order_id")?;
-        let status_code = field("status_code")?;
-        let gross_amount = field("gross_amount")?;
-        let given = field("signature_key")?;
+        let n: MidtransNotification =
+            from_object(body).map_err(|e| VerifyError::Malformed(e.to_string()))?;
+        let order_id = signed(&n.order_id, "order_id")?;
+        let status_code = signed(&n.status_code, "status_code")?;
+        let gross_amount = signed(&n.gross_amount, "gross_amount")?;
+        let given = signed(&n.signature_key, "signature_key")?;
         let expected = midtrans_signature_key(
             order_id,
             status_code,
@@ -170,7 +166,7 @@ impl Midtrans {
         if !super::ct_eq(given.to_ascii_lowercase().as_bytes(), expected.as_bytes()) {
             return Err(VerifyError::BadSignature);
         }
-        let claimed = statement(&v).map_err(VerifyError::Malformed)?;
+        let claimed = statement(n).map_err(VerifyError::Malformed)?;
         Ok(Notification { claimed })
     }
 
@@ -202,7 +198,10 @@ impl Midtrans {
             &resp.body,
             &["200", "201", "202", "407"],
         )?;
-        statement(&v).map_err(|why| rejected(&format!("midtrans status: {why}")))
+        object_into(v)
+            .map_err(|e| e.to_string())
+            .and_then(statement)
+            .map_err(|why| rejected(&format!("midtrans status: {why}")))
     }
 }
 
@@ -230,25 +229,33 @@ fn answer(what: &str, http: u16, body: &[u8], ok: &[&str]) -> Result<Value, Prov
     }
 }
 
+/// A field the signature covers: refused before the signature is checked when absent or not a
+/// string.
+fn signed<'a>(value: &'a Option<String>, name: &str) -> Result<&'a str, VerifyError> {
+    value
+        .as_deref()
+        .ok_or_else(|| VerifyError::Malformed(format!("{name} is missing or not a string")))
+}
+
 /// A notification or status answer as a statement.
-fn statement(v: &Value) -> Result<Statement, String> {
-    let text = |name: &str| v.get(name).and_then(Value::as_str);
-    let order_id = text("order_id").ok_or("order_id is missing")?;
-    let status = text("transaction_status").ok_or("transaction_status is missing")?;
-    let gross = text("gross_amount").ok_or("gross_amount is missing")?;
-    let amount = super::parse_rupiah(gross)
+fn statement(n: MidtransNotification) -> Result<Statement, String> {
+    let trx_id = n.order_id.ok_or("order_id is missing")?;
+    let status = n
+        .transaction_status
+        .ok_or("transaction_status is missing")?;
+    let gross = n.gross_amount.ok_or("gross_amount is missing")?;
+    let amount = super::parse_rupiah(&gross)
         .ok_or_else(|| format!("gross_amount {gross:?} is not a whole number of rupiah"))?;
-    if let Some(currency) = text("currency")
+    if let Some(currency) = n.currency
         && currency != "IDR"
     {
         return Err(format!("currency {currency:?} is not IDR"));
     }
-    let trx_id = order_id.to_owned();
-    Ok(match kind(status, text("fraud_status")) {
+    Ok(match kind(&status, n.fraud_status.as_deref()) {
         None => Statement::Pending { trx_id },
         Some(kind) => Statement::Final(PaymentReport {
             provider: NAME.to_owned(),
-            provider_ref: text("transaction_id").map(str::to_owned),
+            provider_ref: n.transaction_id,
             trx_id,
             amount,
             kind,

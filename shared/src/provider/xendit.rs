@@ -10,6 +10,7 @@ use super::{
     VerifyError,
 };
 use crate::domain::{PaymentReport, ReportKind};
+use crate::requests::{XenditCallback, XenditPayment, from_object};
 
 pub(super) const NAME: &str = "xendit";
 const DEFAULT_BASE: &str = "https://api.xendit.co";
@@ -129,18 +130,10 @@ impl Xendit {
         if !super::ct_eq(given, self.config.callback_token.expose().as_bytes()) {
             return Err(VerifyError::BadSignature);
         }
-        let v: Value = serde_json::from_slice(body)
-            .map_err(|_| VerifyError::Malformed("the body is not JSON".into()))?;
-        let event = v
-            .get("event")
-            .and_then(Value::as_str)
-            .ok_or_else(|| VerifyError::Malformed("event is missing".into()))?;
-        let data = v
-            .get("data")
-            .filter(|d| d.is_object())
-            .ok_or_else(|| VerifyError::Malformed("data is missing".into()))?;
-        let claimed = statement(data).map_err(VerifyError::Malformed)?;
-        if event != "qr.payment" {
+        let callback: XenditCallback =
+            from_object(body).map_err(|e| VerifyError::Malformed(e.to_string()))?;
+        let claimed = statement(callback.data).map_err(VerifyError::Malformed)?;
+        if callback.event != "qr.payment" {
             // A verified event we do not act on: nothing final, so the caller answers 200.
             return Ok(Notification {
                 claimed: Statement::Pending {
@@ -152,32 +145,24 @@ impl Xendit {
     }
 }
 
-/// A QR payment object (`data` of `qr.payment`) as a statement.
-fn statement(data: &Value) -> Result<Statement, String> {
-    let text = |name: &str| data.get(name).and_then(Value::as_str);
-    let id = text("id").ok_or("data.id is missing")?;
-    let reference = text("reference_id").ok_or("data.reference_id is missing")?;
-    let status = text("status").ok_or("data.status is missing")?;
-    let amount = data
-        .get("amount")
-        .and_then(super::json_rupiah)
-        .ok_or("data.amount is not a whole number of rupiah")?;
-    if let Some(currency) = text("currency")
+/// A QR payment as a statement.
+fn statement(payment: XenditPayment) -> Result<Statement, String> {
+    if let Some(currency) = payment.currency
         && currency != "IDR"
     {
         return Err(format!("currency {currency:?} is not IDR"));
     }
-    let trx_id = reference.to_owned();
-    let kind = match status {
+    let trx_id = payment.reference_id;
+    let kind = match payment.status.as_str() {
         "SUCCEEDED" => ReportKind::Paid,
         "FAILED" => ReportKind::Failed,
         _ => return Ok(Statement::Pending { trx_id }),
     };
     Ok(Statement::Final(PaymentReport {
         provider: NAME.to_owned(),
-        provider_ref: Some(id.to_owned()),
+        provider_ref: Some(payment.id),
         trx_id,
-        amount,
+        amount: payment.amount.rupiah(),
         kind,
     }))
 }

@@ -1,7 +1,8 @@
-//! One field of a JSON body as sent, and the rules the bodies share for reading one.
+//! One field of a JSON body as sent, the rules the bodies share for reading one, and the serde
+//! helpers of the bodies read with serde's own types (the gateways').
 
 use serde::Deserialize;
-use serde::de::{DeserializeOwned, Deserializer};
+use serde::de::{DeserializeOwned, Deserializer, Error as _};
 use serde_json::Value;
 
 use crate::domain::Amount;
@@ -65,11 +66,31 @@ impl Field {
     }
 }
 
-/// A JSON object read into `T`; `None` when `body` is not JSON, not an object (never an array read
+/// A JSON object read into `T`; refused when `body` is not JSON, not an object (never an array read
 /// field by field), or not an object `T` can hold.
-pub fn from_object<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
-    match serde_json::from_slice(body).ok()? {
-        value @ Value::Object(_) => T::deserialize(value).ok(),
-        _ => None,
+pub fn from_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
+    object_into(serde_json::from_slice(body)?)
+}
+
+/// As [`from_object`], from a parsed value.
+pub fn object_into<T: DeserializeOwned>(value: Value) -> Result<T, serde_json::Error> {
+    match value {
+        Value::Object(_) => T::deserialize(value),
+        _ => Err(serde_json::Error::custom("not a JSON object")),
     }
+}
+
+/// A lenient text field (`deserialize_with`): a string, or none for any other value (`null`, a
+/// number, an object…).
+pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => Some(s),
+        _ => None,
+    })
+}
+
+/// A nested object (`deserialize_with`), required to be one: an array is refused, not read field by
+/// field.
+pub fn object<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<T, D::Error> {
+    object_into(Value::deserialize(d)?).map_err(D::Error::custom)
 }

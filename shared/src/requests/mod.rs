@@ -5,6 +5,7 @@
 
 mod admin;
 mod field;
+mod gateway;
 mod session;
 #[cfg(test)]
 mod tests;
@@ -14,6 +15,7 @@ pub use admin::{
     ApprovalTarget, ForceApproval, ForceApproveRequest, NoteRequest, Revocation, RevokeRequest,
     StreamRequest,
 };
-pub use field::{Field, from_object};
+pub use field::{Field, from_object, object_into};
+pub use gateway::{MidtransNotification, XenditCallback, XenditPayment};
 pub use session::{AccessQuery, GenerateQrisRequest, QrisOrder, UserAccessRequest};
 pub use webhook::{WebhookRequest, WebhookStatus};

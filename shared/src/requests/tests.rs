@@ -37,7 +37,7 @@ fn qris(body: Value) -> Result<QrisOrder, ApiError> {
 fn only_objects_are_bodies() {
     for text in ["[]", "[\"2\", \"u\"]", "1", "null", "\"x\"", "{", ""] {
         assert!(
-            from_object::<GenerateQrisRequest>(text.as_bytes()).is_none(),
+            from_object::<GenerateQrisRequest>(text.as_bytes()).is_err(),
             "{text}"
         );
     }
