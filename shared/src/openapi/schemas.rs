@@ -1,5 +1,5 @@
-//! Schemas the derives cannot see: the identifier newtypes (their parse rules as patterns) and the
-//! media servers' hook bodies, which the hooks read field by field.
+//! Schemas the derives cannot see: the identifier newtypes and the amount (their parse rules as
+//! patterns and bounds).
 
 use std::borrow::Cow;
 
@@ -108,8 +108,3 @@ impl ToSchema for Amount {
         Cow::Borrowed("Amount")
     }
 }
-
-/// A media server's hook request (its own format).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct HookRequest {}

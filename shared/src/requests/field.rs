@@ -1,5 +1,5 @@
 //! One field of a JSON body as sent, the rules the bodies share for reading one, and the serde
-//! helpers of the bodies read with serde's own types (the gateways').
+//! helpers of the bodies read with serde's own types (the gateways', the media servers').
 
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, Deserializer, Error as _};
@@ -93,4 +93,12 @@ pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error>
 /// field.
 pub fn object<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<T, D::Error> {
     object_into(Value::deserialize(d)?).map_err(D::Error::custom)
+}
+
+/// A lenient nested object (`deserialize_with`): anything but an object `T` can hold reads as
+/// `T::default()`.
+pub fn lenient_object<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(
+    d: D,
+) -> Result<T, D::Error> {
+    Ok(object_into(Value::deserialize(d)?).unwrap_or_default())
 }
