@@ -226,8 +226,12 @@ pub enum Payload {
     MidtransNotification,
     /// A Xendit QR payment callback.
     XenditCallback,
-    /// A media server's hook request.
-    HookRequest,
+    /// MediaMTX's authentication request.
+    MediamtxHook,
+    /// SRS's `on_play` callback.
+    SrsHook,
+    /// OvenMediaEngine's admission request.
+    OmeHook,
     /// A payable QR.
     Qr,
     /// A session's payment status.

@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod playback;
 pub mod provider;
 pub mod qris;
+pub mod requests;
 pub mod rules;
 pub mod store;
 pub mod views;

@@ -4,8 +4,10 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use http::{HeaderMap, HeaderValue};
+use upstream_session::domain::{PaymentReport, ReportKind};
 use upstream_session::provider::{
-    PaymentProvider, ReportKind, VerifyError, XENDIT_TOKEN_HEADER, midtrans_signature_key,
+    Notification, PaymentProvider, Statement, VerifyError, XENDIT_TOKEN_HEADER,
+    midtrans_signature_key,
 };
 
 const MIDTRANS_SAMPLE: &str = include_str!("fixtures/gateways/midtrans_qris_notification.json");
@@ -44,6 +46,14 @@ fn genuine_midtrans() -> String {
     MIDTRANS_SAMPLE.replace(DOC_SIGNATURE, SAMPLE_SIGNED_WITH_TEST_KEY)
 }
 
+/// The final report a notification claims.
+fn claimed_report(n: Notification) -> PaymentReport {
+    match n.claimed {
+        Statement::Final(report) => report,
+        other => panic!("not a final report: {other:?}"),
+    }
+}
+
 /// Changes one character of `value` (its last) inside `body`.
 fn one_char_changed(body: &str, value: &str) -> String {
     let mut changed = value.to_owned();
@@ -77,15 +87,25 @@ fn midtrans_genuine_sample_is_accepted() {
     let n = provider
         .verify_notification(&HeaderMap::new(), genuine_midtrans().as_bytes())
         .expect("genuine notification");
-    let r = n.claimed;
+    let r = claimed_report(n);
     assert_eq!(r.provider, "midtrans");
-    assert_eq!(r.order_id, "qris-01");
+    assert_eq!(r.trx_id, "qris-01");
     assert_eq!(r.amount, 5539);
     assert_eq!(r.kind, ReportKind::Paid);
-    assert_eq!(r.raw_status, "settlement");
     assert_eq!(
         r.provider_ref.as_deref(),
         Some("513f1f01-c9da-474c-9fc9-d5c64364b709")
+    );
+    // The signature does not cover the status: a pending one is nothing final yet.
+    let pending = genuine_midtrans().replace("\"settlement\"", "\"pending\"");
+    assert_eq!(
+        provider
+            .verify_notification(&HeaderMap::new(), pending.as_bytes())
+            .unwrap()
+            .claimed,
+        Statement::Pending {
+            trx_id: "qris-01".into()
+        }
     );
     // Upper-case hex is the same signature.
     let upper = MIDTRANS_SAMPLE.replace(
@@ -174,6 +194,20 @@ fn midtrans_malformed_notifications() {
             "{body}"
         );
     }
+    // The signed fields are read before the signature, the rest only after: a body without a
+    // status is refused as unsigned when its signature is wrong, as unreadable when it is right.
+    let no_status = genuine_midtrans().replace("\"transaction_status\"", "\"status\"");
+    assert!(matches!(
+        provider.verify_notification(&HeaderMap::new(), no_status.as_bytes()),
+        Err(VerifyError::Malformed(_))
+    ));
+    assert_eq!(
+        provider.verify_notification(
+            &HeaderMap::new(),
+            one_char_changed(&no_status, SAMPLE_SIGNED_WITH_TEST_KEY).as_bytes()
+        ),
+        Err(VerifyError::BadSignature)
+    );
 }
 
 fn token_headers(token: &str) -> HeaderMap {
@@ -190,19 +224,14 @@ fn xendit_genuine_sample_is_accepted() {
             XENDIT_SAMPLE.as_bytes(),
         )
         .expect("genuine callback");
-    let r = n.claimed;
+    let r = claimed_report(n);
     assert_eq!(r.provider, "xendit");
-    assert_eq!(r.order_id, "order-id-1666420204");
+    assert_eq!(r.trx_id, "order-id-1666420204");
     assert_eq!(r.amount, 10000);
     assert_eq!(r.kind, ReportKind::Paid);
-    assert_eq!(r.raw_status, "SUCCEEDED");
     assert_eq!(
         r.provider_ref.as_deref(),
         Some("qrpy_8182837te-87st-49ing-8696-1239bd4d759c")
-    );
-    assert_eq!(
-        r.charge_ref.as_deref(),
-        Some("qr_61cb3576-3a25-4d35-8d15-0e8e3bdba4f2")
     );
 }
 
@@ -236,17 +265,19 @@ fn xendit_changed_amount_or_order_id_is_reported_as_sent() {
     let provider = xendit();
     let headers = token_headers(TEST_CALLBACK_TOKEN);
     let amount = XENDIT_SAMPLE.replace("\"amount\": 10000", "\"amount\": 10001");
-    let r = provider
-        .verify_notification(&headers, amount.as_bytes())
-        .unwrap()
-        .claimed;
+    let r = claimed_report(
+        provider
+            .verify_notification(&headers, amount.as_bytes())
+            .unwrap(),
+    );
     assert_eq!(r.amount, 10001);
     let order = XENDIT_SAMPLE.replace("order-id-1666420204", "order-id-1666420205");
-    let r = provider
-        .verify_notification(&headers, order.as_bytes())
-        .unwrap()
-        .claimed;
-    assert_eq!(r.order_id, "order-id-1666420205");
+    let r = claimed_report(
+        provider
+            .verify_notification(&headers, order.as_bytes())
+            .unwrap(),
+    );
+    assert_eq!(r.trx_id, "order-id-1666420205");
     // A fractional or missing amount is malformed.
     for body in [
         XENDIT_SAMPLE.replace("\"amount\": 10000", "\"amount\": 10000.5"),
@@ -254,6 +285,9 @@ fn xendit_changed_amount_or_order_id_is_reported_as_sent() {
         XENDIT_SAMPLE.replace("\"reference_id\"", "\"external_id\""),
         XENDIT_SAMPLE.replace("\"currency\": \"IDR\"", "\"currency\": \"PHP\""),
         "[]".to_owned(),
+        // `data` as an array of the right values is not a payment object.
+        r#"{"event": "qr.payment", "data": ["qrpy_1", "order-id-1", "SUCCEEDED", 10000]}"#
+            .to_owned(),
     ] {
         assert!(
             matches!(
@@ -265,11 +299,15 @@ fn xendit_changed_amount_or_order_id_is_reported_as_sent() {
     }
     // Another event, verified: nothing to grant.
     let other = XENDIT_SAMPLE.replace("\"qr.payment\"", "\"qr.refund\"");
-    let r = provider
+    let n = provider
         .verify_notification(&headers, other.as_bytes())
-        .unwrap()
-        .claimed;
-    assert_eq!(r.kind, ReportKind::Pending);
+        .unwrap();
+    assert_eq!(
+        n.claimed,
+        Statement::Pending {
+            trx_id: "order-id-1666420204".into()
+        }
+    );
 }
 
 #[test]

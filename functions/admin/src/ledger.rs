@@ -6,12 +6,13 @@ use lambda_http::{Body, Request, Response};
 use upstream_session::RevokeOutcome;
 use upstream_session::domain::{PaymentId, PaymentRecord, RefundStatus, SessionId};
 use upstream_session::edge::{self, ApiError, ApiResult};
+use upstream_session::requests::{NoteRequest, Revocation, RevokeRequest};
 use upstream_session::store::SettleOutcome;
 use upstream_session::views::{
     PaymentPageView, PaymentView, RefundPageView, RevokeView, SessionView, SettlementView,
 };
 
-use crate::{State, admin_origin, note_of};
+use crate::{State, admin_origin};
 use upstream_session::ErrorCode;
 
 /// Western Indonesian Time: the day boundaries of `from`/`to` dates.
@@ -20,15 +21,14 @@ const WIB: TimeDelta = TimeDelta::hours(7);
 /// `POST /admin/sessions/{sessionId}/revoke {note?, refund?}`.
 pub async fn revoke(state: &State, req: &Request, id: &str, actor: &str) -> ApiResult {
     let id = SessionId::parse(id).map_err(|_| ApiError::invalid("sessionId"))?;
-    let body = edge::json_body(req)?;
-    let refund = match body.get("refund") {
-        None | Some(serde_json::Value::Null) => false,
-        Some(serde_json::Value::Bool(b)) => *b,
-        Some(_) => return Err(ApiError::invalid("refund")),
-    };
-    let origin = admin_origin(actor, note_of(&body)?);
+    let revocation = Revocation::try_from(edge::json_body::<RevokeRequest>(req)?)?;
+    let origin = admin_origin(actor, revocation.note);
     let now = state.manager.now();
-    match state.manager.revoke(&id, refund, &origin).await? {
+    match state
+        .manager
+        .revoke(&id, revocation.refund, &origin)
+        .await?
+    {
         RevokeOutcome::Revoked { session, refund } => edge::ok_view(&RevokeView {
             session: SessionView::of(&session, now),
             refund: refund.as_deref().map(PaymentView::of),
@@ -61,8 +61,8 @@ pub async fn list_refunds(state: &State, req: &Request) -> ApiResult {
 /// `POST /admin/refunds/{paymentId}/settle {note?}`: idempotent.
 pub async fn settle(state: &State, req: &Request, id: &str, actor: &str) -> ApiResult {
     let id = PaymentId::parse(id).map_err(|_| ApiError::invalid("paymentId"))?;
-    let body = edge::json_body(req)?;
-    let origin = admin_origin(actor, note_of(&body)?);
+    let note = edge::json_body::<NoteRequest>(req)?.note()?;
+    let origin = admin_origin(actor, note);
     let (record, already) = match state.manager.settle_refund(&id, &origin).await? {
         SettleOutcome::Settled(r) => (r, false),
         SettleOutcome::AlreadySettled(r) => (r, true),

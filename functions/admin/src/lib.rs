@@ -8,17 +8,17 @@ mod page;
 
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
-use serde_json::{Map, Value};
 use upstream_session::ConfigError;
 use upstream_session::ErrorCode;
 use upstream_session::FunctionSpec;
 use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
-use upstream_session::domain::{RefundStatus, SessionId, Status, StreamId, TrxId, UserId};
+use upstream_session::domain::{RefundStatus, SessionId, Status, StreamId};
 use upstream_session::edge::{self, ApiError, ApiResult, Cors};
+use upstream_session::requests::{ApprovalTarget, ForceApproval, ForceApproveRequest};
 use upstream_session::rules::Refusal;
 use upstream_session::store::ListFilter;
 use upstream_session::views::{ApprovalView, SessionEventsView, SessionPageView, SessionView};
-use upstream_session::{GrantOutcome, Origin, PayOutcome, SessionKey, SessionManager};
+use upstream_session::{GrantOutcome, Origin, PayOutcome, SessionManager};
 
 /// Built once per container.
 pub struct State {
@@ -203,31 +203,6 @@ async fn route(state: &State, req: Request) -> ApiResult {
     }
 }
 
-fn optional<T, E>(
-    body: &Map<String, Value>,
-    name: &str,
-    parse: impl FnOnce(String) -> Result<T, E>,
-) -> Result<Option<T>, ApiError> {
-    match body.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.is_empty() => Ok(None),
-        Some(_) => edge::require(body, name, parse).map(Some),
-    }
-}
-
-/// An operator's free-text note: ≤ 500 characters, no control characters but newlines.
-pub(crate) fn note_of(body: &Map<String, Value>) -> Result<Option<String>, ApiError> {
-    match body.get("note") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(n))
-            if n.chars().count() <= 500 && !n.chars().any(|c| c.is_control() && c != '\n') =>
-        {
-            Ok(Some(n.clone()).filter(|n| !n.is_empty()))
-        }
-        Some(_) => Err(ApiError::invalid("note")),
-    }
-}
-
 pub(crate) fn admin_origin(actor: &str, note: Option<String>) -> Origin {
     Origin {
         source: "admin".into(),
@@ -242,25 +217,14 @@ fn already_has_access() -> ApiError {
 }
 
 async fn force_approve(state: &State, req: &Request, actor: &str) -> ApiResult {
-    let body = edge::json_body(req)?;
-    let origin = admin_origin(actor, note_of(&body)?);
-    let key = match (
-        optional(&body, "sessionId", SessionId::parse)?,
-        optional(&body, "trxId", TrxId::parse)?,
-    ) {
-        (Some(id), _) => Some(SessionKey::Session(id)),
-        (None, Some(trx)) => Some(SessionKey::Trx(trx)),
-        (None, None) => None,
-    };
+    let approval = ForceApproval::try_from(edge::json_body::<ForceApproveRequest>(req)?)?;
+    let origin = admin_origin(actor, approval.note);
     let now = state.manager.now();
-    if let Some(key) = key {
-        return approved(state.manager.mark_paid(&key, &origin).await?, now);
-    }
-    let (Some(stream), Some(user)) = (
-        optional(&body, "streamId", StreamId::parse)?,
-        optional(&body, "userId", UserId::parse)?,
-    ) else {
-        return Err(ApiError::of(ErrorCode::MissingSessionRef));
+    let (user, stream) = match approval.target {
+        ApprovalTarget::Session(key) => {
+            return approved(state.manager.mark_paid(&key, &origin).await?, now);
+        }
+        ApprovalTarget::Viewer { user_id, stream_id } => (user_id, stream_id),
     };
     if state
         .manager

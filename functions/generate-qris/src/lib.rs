@@ -8,20 +8,19 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 use lambda_http::http::HeaderValue;
 use lambda_http::{Body, Request, Response};
-use serde_json::Value;
 use upstream_session::ConfigError;
 use upstream_session::ErrorCode;
 use upstream_session::FunctionSpec;
 use upstream_session::catalog::{CACHE_TTL, Catalog};
 use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
 use upstream_session::domain::{
-    Amount, GatewayCharge, IdempotencyKey, PaymentSession, SessionId, Status, StreamId, TrxId,
-    UserId,
+    Amount, GatewayCharge, IdempotencyKey, PaymentSession, Status, TrxId,
 };
 use upstream_session::edge::{self, ApiError, ApiResult, Cors, env_required};
 use upstream_session::manager::request_fingerprint;
 use upstream_session::provider::{ChargeRequest, PaymentProvider};
 use upstream_session::qris::{DEFAULT_MAX_AMOUNT, Qris, png_data_url};
+use upstream_session::requests::{GenerateQrisRequest, QrisOrder};
 use upstream_session::views::QrView;
 use upstream_session::{CreateOutcome, NewSession, SessionManager, SystemClock};
 
@@ -149,17 +148,12 @@ async fn generate(state: &State, req: Request) -> ApiResult {
     if req.method() != "POST" {
         return Err(ApiError::method_not_allowed());
     }
-    let body = edge::json_body(&req)?;
-    let stream_id = edge::require(&body, "streamId", StreamId::parse)?;
-    let user_id = edge::require(&body, "userId", UserId::parse)?;
-    let asked = match body.get("amount") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(Amount::from_json(v).map_err(|_| ApiError::invalid("amount"))?),
-    };
-    let presented = match body.get("sessionId").and_then(Value::as_str) {
-        Some(s) => SessionId::parse(s).ok(),
-        None => None,
-    };
+    let QrisOrder {
+        stream_id,
+        user_id,
+        amount: asked,
+        session_id: presented,
+    } = edge::json_body::<GenerateQrisRequest>(&req)?.try_into()?;
     let idem_key = match req.headers().get(IDEMPOTENCY_HEADER) {
         None => None,
         Some(v) => Some(

@@ -3,16 +3,16 @@
 //! one transaction; a refund decided by that transaction costs one more write).
 
 use lambda_http::{Body, Request, Response};
-use serde_json::Value;
 use upstream_session::ConfigError;
 use upstream_session::ErrorCode;
 use upstream_session::FunctionSpec;
 use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
-use upstream_session::domain::{Amount, PaymentReport, ReportKind, SessionId, Status, TrxId};
+use upstream_session::domain::{PaymentReport, SessionId, Status, TrxId};
 use upstream_session::edge::playback::PlaybackIssuer;
 use upstream_session::edge::signature::{self, SignatureError};
 use upstream_session::edge::{self, ApiError, ApiResult, Cors, env_required};
-use upstream_session::provider::{PaymentProvider, ReportKind as GatewayKind, VerifyError};
+use upstream_session::provider::{PaymentProvider, Statement, VerifyError};
+use upstream_session::requests::WebhookRequest;
 use upstream_session::views::{ReportView, StatusView};
 use upstream_session::{Origin, SessionManager};
 
@@ -162,20 +162,9 @@ async fn gateway_notification(state: &State, req: Request) -> ApiResult {
         tracing::warn!(error = %e, provider = state.provider.name(), "status confirmation failed");
         ApiError::of(ErrorCode::ProviderUnconfirmed)
     })?;
-    let kind = match confirmed.kind {
-        GatewayKind::Pending => {
-            return edge::ok_view(&ReportView::pending(confirmed.order_id));
-        }
-        GatewayKind::Paid => ReportKind::Paid,
-        GatewayKind::Failed => ReportKind::Failed,
-        GatewayKind::Refunded => ReportKind::Refunded,
-    };
-    let report = PaymentReport {
-        provider: confirmed.provider.to_owned(),
-        provider_ref: confirmed.provider_ref.clone(),
-        trx_id: confirmed.order_id.clone(),
-        amount: confirmed.amount,
-        kind,
+    let report = match confirmed {
+        Statement::Pending { trx_id } => return edge::ok_view(&ReportView::pending(trx_id)),
+        Statement::Final(report) => report,
     };
     record(state, &report).await
 }
@@ -197,37 +186,6 @@ async fn status(state: &State, req: Request) -> ApiResult {
     edge::ok_view(&view)
 }
 
-/// Reads the generic webhook's body: `{trxId, amount, status: "paid"|"failed", providerRef?}`.
-fn parse_report(body: &serde_json::Map<String, Value>) -> Result<PaymentReport, ApiError> {
-    let trx_id = edge::require(body, "trxId", TrxId::parse)?;
-    let amount = match body.get("amount") {
-        None | Some(Value::Null) => return Err(ApiError::missing("amount")),
-        Some(v) => Amount::from_json(v).map_err(|_| ApiError::invalid("amount"))?,
-    };
-    let kind = match body.get("status").and_then(Value::as_str) {
-        Some("paid") => ReportKind::Paid,
-        Some("failed") => ReportKind::Failed,
-        None => return Err(ApiError::missing("status")),
-        Some(_) => return Err(ApiError::invalid("status")),
-    };
-    let provider_ref = match body.get("providerRef") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s))
-            if !s.is_empty() && s.chars().count() <= 128 && !s.chars().any(char::is_control) =>
-        {
-            Some(s.clone())
-        }
-        Some(_) => return Err(ApiError::invalid("providerRef")),
-    };
-    Ok(PaymentReport {
-        provider: "webhook".into(),
-        provider_ref,
-        trx_id: trx_id.to_string(),
-        amount: amount.rupiah(),
-        kind,
-    })
-}
-
 /// The signed webhook: every verified, well-formed report is recorded once on the ledger and answered
 /// 200 with its outcome (granted, refund owed, failed), so the gateway stops retrying. Only a bad
 /// signature (401, nothing stored) or a body that cannot be read (400) is refused.
@@ -246,7 +204,7 @@ async fn webhook(state: &State, req: Request) -> ApiResult {
         };
         return Err(ApiError::of(code));
     }
-    let report = parse_report(&edge::json_body(&req)?)?;
+    let report = PaymentReport::try_from(edge::json_body::<WebhookRequest>(&req)?)?;
     record(state, &report).await
 }
 

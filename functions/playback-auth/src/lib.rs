@@ -48,7 +48,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
             },
         )
         .summary("MediaMTX's external authentication hook")
-        .body(Payload::HookRequest),
+        .body(Payload::MediamtxHook),
         Route::post(
             "/api/playback-auth/srs",
             Reply::Hook {
@@ -57,7 +57,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
             },
         )
         .summary("SRS's on_play HTTP callback (code 0 allows)")
-        .body(Payload::HookRequest),
+        .body(Payload::SrsHook),
         Route::post(
             "/api/playback-auth/ome",
             Reply::Hook {
@@ -71,7 +71,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
             Shape::Text,
             "base64url HMAC-SHA1 of the body",
         )])
-        .body(Payload::HookRequest),
+        .body(Payload::OmeHook),
     ],
     dynamodb_access: &[],
 };

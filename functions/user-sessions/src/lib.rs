@@ -6,6 +6,7 @@ use lambda_http::{Body, Request, Response};
 use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
 use upstream_session::domain::{StreamId, UserId};
 use upstream_session::edge::{self, ApiError, ApiResult};
+use upstream_session::requests::{AccessQuery, UserAccessRequest};
 use upstream_session::views::{UserAccessView, UserSessionsView};
 use upstream_session::{ErrorCode, FunctionSpec};
 
@@ -38,10 +39,8 @@ async fn route(state: &State, req: Request) -> ApiResult {
     match req.method().as_str() {
         "GET" => list(state, edge::require_query(&req, "userId", UserId::parse)?).await,
         "POST" => {
-            let body = edge::json_body(&req)?;
-            let user = edge::require(&body, "userId", UserId::parse)?;
-            let stream = edge::require(&body, "streamId", StreamId::parse)?;
-            access(state, user, stream).await
+            let query = AccessQuery::try_from(edge::json_body::<UserAccessRequest>(&req)?)?;
+            access(state, query.user_id, query.stream_id).await
         }
         _ => Err(ApiError::method_not_allowed()),
     }

@@ -1,7 +1,7 @@
 //! The gateway adapters (`upstream_session::provider`) against the gateway simulator (the built
-//! `upstream gateway-sim`), over real HTTP on loopback: charge, status, signed notifications, the
-//! status API as the source of truth, duplicates, timeouts and bounded retries (counted at the
-//! simulator). No mocks in the adapters' path.
+//! `upstream gateway-sim`), over real HTTP on loopback: charge, signed notifications, the status API
+//! as the source of truth, duplicates, timeouts and bounded retries (counted at the simulator). No
+//! mocks in the adapters' path.
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::convert::Infallible;
@@ -18,9 +18,9 @@ use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use upstream_session::domain::{Amount, TrxId};
+use upstream_session::domain::{Amount, PaymentReport, ReportKind, TrxId};
 use upstream_session::provider::{
-    ChargeRequest, HttpPolicy, PaymentProvider, ProviderError, ReportKind,
+    ChargeRequest, HttpPolicy, Notification, PaymentProvider, ProviderError, Statement,
 };
 use upstream_session::qris::Qris;
 
@@ -171,6 +171,29 @@ fn request(amount: u64) -> ChargeRequest {
     }
 }
 
+/// A notification about `order`, as if it had verified: confirming it asks the status API.
+fn claim(order: &str) -> Notification {
+    Notification {
+        claimed: Statement::Pending {
+            trx_id: order.to_owned(),
+        },
+    }
+}
+
+/// The final report of a statement.
+fn report(statement: Statement) -> PaymentReport {
+    match statement {
+        Statement::Final(report) => report,
+        other => panic!("not a final report: {other:?}"),
+    }
+}
+
+fn pending(order: &str) -> Statement {
+    Statement::Pending {
+        trx_id: order.to_owned(),
+    }
+}
+
 fn qr_amount(qr: &str) -> String {
     let q = Qris::parse(qr).expect("a valid QRIS payload");
     q.get("54").expect("an amount").value.clone()
@@ -196,11 +219,8 @@ async fn midtrans_charge_notification_and_status() {
     assert!(expires <= req.expires_at && expires > req.expires_at - TimeDelta::minutes(1));
 
     let order = req.trx_id.as_str();
-    let before = provider.query_status(order, None).await.unwrap();
-    assert_eq!(
-        (before.kind, before.amount, before.order_id.as_str()),
-        (ReportKind::Pending, 15000, order)
-    );
+    let before = provider.confirm(&claim(order)).await.unwrap();
+    assert_eq!(before, pending(order));
 
     // The same order again: Midtrans refuses a duplicated order_id.
     assert!(matches!(
@@ -212,20 +232,17 @@ async fn midtrans_charge_notification_and_status() {
     sim.post(&format!("/sim/pay/{order}"), json!({})).await;
     let (headers, body) = next(&mut rx).await;
     let notification = provider.verify_notification(&headers, &body).unwrap();
-    assert_eq!(notification.claimed.kind, ReportKind::Paid);
-    assert_eq!(notification.claimed.order_id, order);
+    let claimed = report(notification.claimed.clone());
+    assert_eq!(claimed.kind, ReportKind::Paid);
+    assert_eq!(claimed.trx_id, order);
     assert_eq!(
-        notification.claimed.provider_ref.as_deref(),
+        claimed.provider_ref.as_deref(),
         Some(charge.provider_ref.as_str())
     );
-    let confirmed = provider.confirm(&notification).await.unwrap();
+    let confirmed = report(provider.confirm(&notification).await.unwrap());
     assert_eq!(
-        (
-            confirmed.kind,
-            confirmed.amount,
-            confirmed.raw_status.as_str()
-        ),
-        (ReportKind::Paid, 15000, "settlement")
+        (confirmed.kind, confirmed.amount, confirmed.trx_id.as_str()),
+        (ReportKind::Paid, 15000, order)
     );
     assert_eq!(
         sim.count("status").await,
@@ -285,17 +302,19 @@ async fn midtrans_pending_status_grants_nothing_and_duplicates_are_identical() {
     let (_, b2) = next(&mut rx).await;
     assert_eq!(b1, b2, "a duplicate delivery is byte-identical");
     let n = provider.verify_notification(&h1, &b1).unwrap();
-    assert_eq!(n.claimed.kind, ReportKind::Paid);
-    let confirmed = provider.confirm(&n).await.unwrap();
-    assert_eq!(confirmed.kind, ReportKind::Pending);
+    assert_eq!(report(n.claimed.clone()).kind, ReportKind::Paid);
+    assert_eq!(provider.confirm(&n).await.unwrap(), pending(order));
 
     // An expiry notification: failed, and the status API agrees.
     sim.post(&format!("/sim/pay/{order}?status=expire"), json!({}))
         .await;
     let (h, b) = next(&mut rx).await;
     let n = provider.verify_notification(&h, &b).unwrap();
-    assert_eq!(n.claimed.kind, ReportKind::Failed);
-    assert_eq!(provider.confirm(&n).await.unwrap().kind, ReportKind::Failed);
+    assert_eq!(report(n.claimed.clone()).kind, ReportKind::Failed);
+    assert_eq!(
+        report(provider.confirm(&n).await.unwrap()).kind,
+        ReportKind::Failed
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -315,7 +334,7 @@ async fn midtrans_charge_is_sent_once_and_status_retries_are_bounded() {
     sim.fault("status", 503, 10, 0).await;
     let before = sim.count("status").await;
     let err = provider
-        .query_status(req.trx_id.as_str(), None)
+        .confirm(&claim(req.trx_id.as_str()))
         .await
         .unwrap_err();
     assert!(matches!(err, ProviderError::Unavailable(_)), "{err:?}");
@@ -327,14 +346,14 @@ async fn midtrans_charge_is_sent_once_and_status_retries_are_bounded() {
     let req2 = request(3000);
     p2.create_charge(&req2).await.unwrap();
     sim2.fault("status", 502, 2, 0).await;
-    let r = p2.query_status(req2.trx_id.as_str(), None).await.unwrap();
-    assert_eq!(r.kind, ReportKind::Pending);
+    let order2 = req2.trx_id.as_str();
+    assert_eq!(p2.confirm(&claim(order2)).await.unwrap(), pending(order2));
     assert_eq!(sim2.count("status").await, 3);
 
     // A 4xx is not retried.
     let before = sim2.count("status").await;
     assert!(matches!(
-        p2.query_status("UP-NO-SUCH-ORDER", None).await,
+        p2.confirm(&claim("UP-NO-SUCH-ORDER")).await,
         Err(ProviderError::Rejected(_))
     ));
     assert_eq!(sim2.count("status").await - before, 1);
@@ -353,11 +372,11 @@ async fn a_held_attempt_times_out_and_is_retried() {
     provider.create_charge(&req).await.unwrap();
     sim.fault("status", 0, 1, 5000).await;
     let started = Instant::now();
-    let r = provider
-        .query_status(req.trx_id.as_str(), None)
-        .await
-        .unwrap();
-    assert_eq!(r.kind, ReportKind::Pending);
+    let order = req.trx_id.as_str();
+    assert_eq!(
+        provider.confirm(&claim(order)).await.unwrap(),
+        pending(order)
+    );
     assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(sim.count("status").await, 2);
 }
@@ -369,13 +388,10 @@ async fn a_socket_that_never_answers_is_unavailable_within_the_whole_call_budget
     let base = format!("http://{}", silent.local_addr().unwrap());
     let m = midtrans(&base, MIDTRANS_KEY, HttpPolicy::default());
     let x = xendit(&base, XENDIT_KEY);
-    let (r1, r2) = (request(1000), request(1000));
+    let (r1, r2, any) = (request(1000), request(1000), claim("UP-ANY"));
     let started = Instant::now();
-    let (charge, status, xcharge) = tokio::join!(
-        m.create_charge(&r1),
-        m.query_status("UP-ANY", None),
-        x.create_charge(&r2),
-    );
+    let (charge, status, xcharge) =
+        tokio::join!(m.create_charge(&r1), m.confirm(&any), x.create_charge(&r2),);
     let elapsed = started.elapsed();
     for r in [charge.map(|_| ()), status.map(|_| ()), xcharge.map(|_| ())] {
         assert!(
@@ -389,7 +405,7 @@ async fn a_socket_that_never_answers_is_unavailable_within_the_whole_call_budget
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn xendit_charge_callback_and_payments() {
+async fn xendit_charge_and_callback() {
     let (callback, mut rx) = receiver().await;
     let sim = Sim::start(&[
         "xendit",
@@ -420,35 +436,22 @@ async fn xendit_charge_callback_and_payments() {
     );
 
     let order = req.trx_id.as_str();
-    let before = provider
-        .query_status(order, Some(&charge.provider_ref))
-        .await
-        .unwrap();
-    assert_eq!(before.kind, ReportKind::Pending);
-    assert!(matches!(
-        provider.query_status(order, None).await,
-        Err(ProviderError::Rejected(_))
-    ));
 
     sim.post(&format!("/sim/pay/{order}"), json!({})).await;
     let (headers, body) = next(&mut rx).await;
     let n = provider.verify_notification(&headers, &body).unwrap();
     let statuses = sim.count("status").await;
-    let report = provider.confirm(&n).await.unwrap();
+    let confirmed = provider.confirm(&n).await.unwrap();
     assert_eq!(sim.count("status").await, statuses, "no call to confirm");
-    assert_eq!(report.kind, ReportKind::Paid);
-    assert_eq!(report.amount, 25000);
-    assert_eq!(report.order_id, order);
     assert_eq!(
-        report.charge_ref.as_deref(),
-        Some(charge.provider_ref.as_str())
+        confirmed, n.claimed,
+        "the verified callback is the statement"
     );
-    assert!(report.provider_ref.as_deref().unwrap().starts_with("qrpy_"));
-    let after = provider
-        .query_status(order, Some(&charge.provider_ref))
-        .await
-        .unwrap();
-    assert_eq!(after, report);
+    let paid = report(confirmed);
+    assert_eq!(paid.kind, ReportKind::Paid);
+    assert_eq!(paid.amount, 25000);
+    assert_eq!(paid.trx_id, order);
+    assert!(paid.provider_ref.as_deref().unwrap().starts_with("qrpy_"));
 
     // Another secret key is refused by the gateway.
     let stranger = xendit(&sim.base, "xnd_development_WRONG");
@@ -603,7 +606,7 @@ async fn https_goes_through_rustls() {
         MIDTRANS_KEY,
         HttpPolicy::default(),
     );
-    let err = provider.query_status("UP-ANY", None).await.unwrap_err();
+    let err = provider.confirm(&claim("UP-ANY")).await.unwrap_err();
     assert!(
         matches!(err, ProviderError::Unavailable(ref m) if m.contains("connection failed")),
         "{err:?}"

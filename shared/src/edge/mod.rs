@@ -18,6 +18,6 @@ pub use config::{ManagerState, env_required, manager_from_env};
 pub use cors::Cors;
 pub use envelope::{ApiError, ApiResult, iso, json_response, ok, ok_view, remaining_ms};
 pub use init_error::{CONFIG_ERROR_TYPE, report_init_error};
-pub use request::{MAX_BODY_BYTES, json_body, query, raw_body, require, require_query};
+pub use request::{MAX_BODY_BYTES, json_body, query, raw_body, require_query};
 pub use run::run_lambda;
 pub use serve::{DynamoCalls, ProviderCalls, init_logging, serve};

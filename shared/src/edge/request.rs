@@ -1,8 +1,8 @@
-//! Reading requests: bodies (size, media type, JSON), query parameters, fields into domain types.
+//! Reading requests: bodies (size, media type, JSON), query parameters into domain types.
 
 use lambda_http::http::header;
 use lambda_http::{Request, RequestExt};
-use serde_json::{Map, Value};
+use serde::de::DeserializeOwned;
 
 use super::ApiError;
 use crate::error_code::ErrorCode;
@@ -19,8 +19,9 @@ pub fn raw_body(req: &Request) -> Result<&[u8], ApiError> {
     Ok(body)
 }
 
-/// A JSON object body: 413 when too large, 415 when not declared JSON, 400 when not a JSON object.
-pub fn json_body(req: &Request) -> Result<Map<String, Value>, ApiError> {
+/// A JSON object body read into its [request type](crate::requests): 413 when too large, 415 when
+/// not declared JSON, 400 when not a JSON object.
+pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     let body = raw_body(req)?;
     let is_json = req
         .headers()
@@ -34,10 +35,7 @@ pub fn json_body(req: &Request) -> Result<Map<String, Value>, ApiError> {
     if !is_json {
         return Err(ApiError::of(ErrorCode::UnsupportedMediaType));
     }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(ApiError::of(ErrorCode::InvalidJson)),
-    }
+    crate::requests::from_object(body).map_err(|_| ApiError::of(ErrorCode::InvalidJson))
 }
 
 /// A query-string parameter.
@@ -57,18 +55,4 @@ pub fn require_query<T, E>(
         .filter(|v| !v.is_empty())
         .ok_or_else(|| ApiError::missing(name))?;
     parse(raw).map_err(|_| ApiError::invalid(name))
-}
-
-/// A required string field of a JSON body parsed into a domain type.
-pub fn require<T, E>(
-    body: &Map<String, Value>,
-    name: &str,
-    parse: impl FnOnce(String) -> Result<T, E>,
-) -> Result<T, ApiError> {
-    match body.get(name) {
-        None | Some(Value::Null) => Err(ApiError::missing(name)),
-        Some(Value::String(s)) => parse(s.clone()).map_err(|_| ApiError::invalid(name)),
-        Some(Value::Number(n)) => parse(n.to_string()).map_err(|_| ApiError::invalid(name)),
-        Some(_) => Err(ApiError::invalid(name)),
-    }
 }

@@ -1,6 +1,6 @@
 //! The OpenAPI 3.1 document of every route, built from the functions' [`FunctionSpec`]s (their
-//! routes' [contracts](crate::contract)), the typed views and [`ErrorCode`]: nothing in it is
-//! written twice. The local stack serves it at `/api/openapi.json`; a copy is committed.
+//! routes' [contracts](crate::contract)), the typed request bodies and views and [`ErrorCode`]:
+//! nothing in it is written twice. The local stack serves it at `/api/openapi.json`; a copy is committed.
 
 pub mod schemas;
 
@@ -21,7 +21,7 @@ use utoipa::openapi::{
 use crate::FunctionSpec;
 use crate::contract::{Param, Payload, Reply, Route, Shape};
 use crate::error_code::ErrorCode;
-use crate::views;
+use crate::{requests, views};
 
 /// The JSON media type of requests and answers.
 const JSON: &str = "application/json";
@@ -42,18 +42,19 @@ impl Components {
     }
 
     fn payload(&mut self, p: Payload) -> RefOr<Schema> {
-        use schemas as req;
         match p {
-            Payload::GenerateQrisRequest => self.add::<req::GenerateQrisRequest>(),
-            Payload::WebhookRequest => self.add::<req::WebhookRequest>(),
-            Payload::UserAccessRequest => self.add::<req::UserAccessRequest>(),
-            Payload::ForceApproveRequest => self.add::<req::ForceApproveRequest>(),
-            Payload::StreamRequest => self.add::<req::StreamRequest>(),
-            Payload::RevokeRequest => self.add::<req::RevokeRequest>(),
-            Payload::NoteRequest => self.add::<req::NoteRequest>(),
-            Payload::MidtransNotification => self.add::<req::MidtransNotification>(),
-            Payload::XenditCallback => self.add::<req::XenditCallback>(),
-            Payload::HookRequest => self.add::<req::HookRequest>(),
+            Payload::GenerateQrisRequest => self.add::<requests::GenerateQrisRequest>(),
+            Payload::WebhookRequest => self.add::<requests::WebhookRequest>(),
+            Payload::UserAccessRequest => self.add::<requests::UserAccessRequest>(),
+            Payload::ForceApproveRequest => self.add::<requests::ForceApproveRequest>(),
+            Payload::StreamRequest => self.add::<requests::StreamRequest>(),
+            Payload::RevokeRequest => self.add::<requests::RevokeRequest>(),
+            Payload::NoteRequest => self.add::<requests::NoteRequest>(),
+            Payload::MidtransNotification => self.add::<requests::MidtransNotification>(),
+            Payload::XenditCallback => self.add::<requests::XenditCallback>(),
+            Payload::MediamtxHook => self.add::<requests::MediamtxHook>(),
+            Payload::SrsHook => self.add::<requests::SrsHook>(),
+            Payload::OmeHook => self.add::<requests::OmeHook>(),
             Payload::Qr => self.add::<views::QrView>(),
             Payload::Status => self.add::<views::StatusView>(),
             Payload::Report => self.add::<views::ReportView>(),

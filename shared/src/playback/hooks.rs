@@ -5,9 +5,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::token::{Claims, Verifier};
+use crate::requests::{MediamtxHook, OmeHook, SrsHook, from_object};
 
 /// Cookie carrying the token for players that cannot set headers (Safari's native HLS).
 pub const COOKIE: &str = "upstream_playback";
@@ -106,25 +107,22 @@ pub fn hls_media_path<'a>(prefix: &str, path: &'a str) -> Option<&'a str> {
 /// Bearer`), else `password`, else the `token`/`jwt` query parameter; only `read` of the token's
 /// path is allowed.
 pub fn mediamtx(verifier: &Verifier, body: &[u8], now: DateTime<Utc>) -> Decision {
-    let Some(req) = json_object(body) else {
+    let Ok(req) = from_object::<MediamtxHook>(body) else {
         return Decision::new(400, Some(json!({"error": "invalid JSON"})), "invalid JSON");
     };
-    let field = |k: &str| req.get(k).and_then(Value::as_str).unwrap_or_default();
-    if field("action") != "read" {
-        return Decision::new(
-            401,
-            None,
-            format!("action {:?} not allowed", field("action")),
-        );
+    let action = field(&req.action);
+    if action != "read" {
+        return Decision::new(401, None, format!("action {action:?} not allowed"));
     }
-    let token = [field("token"), field("password")]
+    let query = field(&req.query);
+    let token = [field(&req.token), field(&req.password)]
         .into_iter()
         .find(|t| !t.is_empty())
         .map(str::to_owned)
-        .or_else(|| query_param(field("query"), "token"))
-        .or_else(|| query_param(field("query"), "jwt"))
+        .or_else(|| query_param(query, "token"))
+        .or_else(|| query_param(query, "jwt"))
         .unwrap_or_default();
-    match verifier.authorize(&token, field("path"), now) {
+    match verifier.authorize(&token, field(&req.path), now) {
         Ok(claims) => allow(200, None, claims),
         Err(why) => Decision::new(401, None, why.to_string()),
     }
@@ -133,20 +131,20 @@ pub fn mediamtx(verifier: &Verifier, body: &[u8], now: DateTime<Utc>) -> Decisio
 /// SRS `http_hooks` `on_play`: 200 `{"code": 0}` allow, anything else deny. The token is the `token`
 /// parameter of `param` (`?token=…`); the media path is `<app>/<stream>`.
 pub fn srs(verifier: &Verifier, body: &[u8], now: DateTime<Utc>) -> Decision {
-    let Some(req) = json_object(body) else {
+    let Ok(req) = from_object::<SrsHook>(body) else {
         return Decision::new(400, Some(json!({"code": 400})), "invalid JSON");
     };
-    let field = |k: &str| req.get(k).and_then(Value::as_str).unwrap_or_default();
-    if field("action") != "on_play" {
+    let action = field(&req.action);
+    if action != "on_play" {
         return Decision::new(
             403,
             Some(json!({"code": 403})),
-            format!("action {:?} not allowed", field("action")),
+            format!("action {action:?} not allowed"),
         );
     }
-    let param = field("param");
+    let param = field(&req.param);
     let token = query_param(param.trim_start_matches('?'), "token").unwrap_or_default();
-    let path = format!("{}/{}", field("app"), field("stream"));
+    let path = format!("{}/{}", field(&req.app), field(&req.stream));
     match verifier.authorize(&token, &path, now) {
         Ok(claims) => allow(200, Some(json!({"code": 0})), claims),
         Err(why) => Decision::new(
@@ -182,23 +180,17 @@ pub fn ome(
             reason,
         )
     };
-    let Some(req) = json_object(body) else {
+    let Ok(OmeHook { request }) = from_object::<OmeHook>(body) else {
         return deny("invalid JSON".into());
     };
-    let request = req.get("request").and_then(Value::as_object);
-    let field = |k: &str| {
-        request
-            .and_then(|r| r.get(k))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-    };
-    if field("status") == "closing" {
+    let status = field(&request.status);
+    if status == "closing" {
         return Decision::new(200, Some(json!({})), "closing");
     }
-    if field("status") != "opening" || field("direction") != "outgoing" {
+    if status != "opening" || field(&request.direction) != "outgoing" {
         return deny("only playback (outgoing) is admitted".into());
     }
-    let Ok(url) = url::Url::parse(field("url")) else {
+    let Ok(url) = url::Url::parse(field(&request.url)) else {
         return deny("invalid url".into());
     };
     let token = url
@@ -260,11 +252,9 @@ fn allow(status: u16, body: Option<Value>, claims: Claims) -> Decision {
     }
 }
 
-fn json_object(body: &[u8]) -> Option<Map<String, Value>> {
-    match serde_json::from_slice(body) {
-        Ok(Value::Object(map)) => Some(map),
-        _ => None,
-    }
+/// A hook body's text field: empty when absent or not a string.
+fn field(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or_default()
 }
 
 /// The token of an `Authorization: Bearer …` header.

@@ -409,7 +409,12 @@ fn mediamtx_contract() {
     as_password["user"] = json!("any");
     as_password["password"] = json!(t);
     assert_eq!(status(as_password.to_string().into_bytes()), 200);
+    // A field that is not a string reads as empty: the query's token is used.
+    as_password["password"] = json!(5);
+    as_password["query"] = json!(format!("token={t}"));
+    assert_eq!(status(as_password.to_string().into_bytes()), 200);
     assert_eq!(status(b"not json".to_vec()), 400);
+    assert_eq!(status(b"[]".to_vec()), 400);
 }
 
 // ---- SRS on_play (body from trunk/conf/full.conf) ----
@@ -537,6 +542,10 @@ fn ome_contract() {
         now(),
     );
     assert_eq!((closing.status, closing.body), (200, Some(json!({}))));
+    // A `request` that is not an object admits nothing (never read field by field).
+    let listed = json!({"request": ["closing", "outgoing", "ws://host:3333/app/2"]});
+    let listed = send(listed.to_string().as_bytes(), now());
+    assert_eq!(listed.body.unwrap()["allowed"], false);
     let notoken = send(
         &ome_body("outgoing", "opening", "ws://host:3333/app/2"),
         now(),

@@ -1,5 +1,6 @@
-//! Midtrans Core API, QRIS: `POST /v2/charge`, `GET /v2/{order_id}/status`, and the HTTP notification
-//! signed with `signature_key = hex(SHA512(order_id + status_code + gross_amount + server_key))`.
+//! Midtrans Core API, QRIS: `POST /v2/charge`, the HTTP notification signed with
+//! `signature_key = hex(SHA512(order_id + status_code + gross_amount + server_key))`, and
+//! `GET /v2/{order_id}/status`, which confirms it.
 
 use chrono::{FixedOffset, TimeDelta};
 use serde_json::{Value, json};
@@ -7,9 +8,11 @@ use sha2::{Digest, Sha512};
 
 use super::http::{HttpClient, Idempotency};
 use super::{
-    Charge, ChargeRequest, Notification, PaymentReport, ProviderConfigError, ProviderError,
-    ReportKind, Secret, VerifyError,
+    Charge, ChargeRequest, Notification, ProviderConfigError, ProviderError, Secret, Statement,
+    VerifyError,
 };
+use crate::domain::{PaymentReport, ReportKind};
+use crate::requests::{MidtransNotification, from_object, object_into};
 
 pub(super) const NAME: &str = "midtrans";
 const SANDBOX: &str = "https://api.sandbox.midtrans.com";
@@ -148,17 +151,12 @@ impl Midtrans {
 
     /// Checks `signature_key` (constant time), then reads the notification.
     pub fn verify_notification(&self, body: &[u8]) -> Result<Notification, VerifyError> {
-        let v: Value = serde_json::from_slice(body)
-            .map_err(|_| VerifyError::Malformed("the body is not JSON".into()))?;
-        let field = |name: &str| {
-            v.get(name)
-                .and_then(Value::as_str)
-                .ok_or_else(|| VerifyError::Malformed(format!("{name} is missing or not a string")))
-        };
-        let order_id = field("order_id")?;
-        let status_code = field("status_code")?;
-        let gross_amount = field("gross_amount")?;
-        let given = field("signature_key")?;
+        let n: MidtransNotification =
+            from_object(body).map_err(|e| VerifyError::Malformed(e.to_string()))?;
+        let order_id = signed(&n.order_id, "order_id")?;
+        let status_code = signed(&n.status_code, "status_code")?;
+        let gross_amount = signed(&n.gross_amount, "gross_amount")?;
+        let given = signed(&n.signature_key, "signature_key")?;
         let expected = midtrans_signature_key(
             order_id,
             status_code,
@@ -168,24 +166,22 @@ impl Midtrans {
         if !super::ct_eq(given.to_ascii_lowercase().as_bytes(), expected.as_bytes()) {
             return Err(VerifyError::BadSignature);
         }
-        let claimed = report(&v).map_err(VerifyError::Malformed)?;
+        let claimed = statement(n).map_err(VerifyError::Malformed)?;
         Ok(Notification { claimed })
     }
 
     /// Asks the status API about the notification's order: its answer is what counts.
-    pub async fn confirm(
-        &self,
-        notification: &Notification,
-    ) -> Result<PaymentReport, ProviderError> {
-        let report = self.query_status(&notification.claimed.order_id).await?;
-        if report.order_id != notification.claimed.order_id {
+    pub async fn confirm(&self, notification: &Notification) -> Result<Statement, ProviderError> {
+        let claimed = notification.claimed.trx_id();
+        let answer = self.status(claimed).await?;
+        if answer.trx_id() != claimed {
             return Err(rejected("midtrans status: the answer is for another order"));
         }
-        Ok(report)
+        Ok(answer)
     }
 
     /// `GET /v2/{order_id}/status`, retried on 5xx and timeouts.
-    pub async fn query_status(&self, order_id: &str) -> Result<PaymentReport, ProviderError> {
+    async fn status(&self, order_id: &str) -> Result<Statement, ProviderError> {
         let url = super::endpoint(&self.config.api_base, &["v2", order_id, "status"])?;
         let auth = super::basic_auth(&self.config.server_key);
         let resp = self
@@ -202,7 +198,10 @@ impl Midtrans {
             &resp.body,
             &["200", "201", "202", "407"],
         )?;
-        report(&v).map_err(|why| rejected(&format!("midtrans status: {why}")))
+        object_into(v)
+            .map_err(|e| e.to_string())
+            .and_then(statement)
+            .map_err(|why| rejected(&format!("midtrans status: {why}")))
     }
 }
 
@@ -230,40 +229,49 @@ fn answer(what: &str, http: u16, body: &[u8], ok: &[&str]) -> Result<Value, Prov
     }
 }
 
-/// A notification or status answer as a report.
-fn report(v: &Value) -> Result<PaymentReport, String> {
-    let text = |name: &str| v.get(name).and_then(Value::as_str);
-    let order_id = text("order_id").ok_or("order_id is missing")?;
-    let status = text("transaction_status").ok_or("transaction_status is missing")?;
-    let gross = text("gross_amount").ok_or("gross_amount is missing")?;
-    let amount = super::parse_rupiah(gross)
+/// A field the signature covers: refused before the signature is checked when absent or not a
+/// string.
+fn signed<'a>(value: &'a Option<String>, name: &str) -> Result<&'a str, VerifyError> {
+    value
+        .as_deref()
+        .ok_or_else(|| VerifyError::Malformed(format!("{name} is missing or not a string")))
+}
+
+/// A notification or status answer as a statement.
+fn statement(n: MidtransNotification) -> Result<Statement, String> {
+    let trx_id = n.order_id.ok_or("order_id is missing")?;
+    let status = n
+        .transaction_status
+        .ok_or("transaction_status is missing")?;
+    let gross = n.gross_amount.ok_or("gross_amount is missing")?;
+    let amount = super::parse_rupiah(&gross)
         .ok_or_else(|| format!("gross_amount {gross:?} is not a whole number of rupiah"))?;
-    if let Some(currency) = text("currency")
+    if let Some(currency) = n.currency
         && currency != "IDR"
     {
         return Err(format!("currency {currency:?} is not IDR"));
     }
-    let transaction_id = text("transaction_id").map(str::to_owned);
-    Ok(PaymentReport {
-        provider: NAME,
-        provider_ref: transaction_id.clone(),
-        charge_ref: transaction_id,
-        order_id: order_id.to_owned(),
-        amount,
-        kind: kind(status, text("fraud_status")),
-        raw_status: status.to_owned(),
+    Ok(match kind(&status, n.fraud_status.as_deref()) {
+        None => Statement::Pending { trx_id },
+        Some(kind) => Statement::Final(PaymentReport {
+            provider: NAME.to_owned(),
+            provider_ref: n.transaction_id,
+            trx_id,
+            amount,
+            kind,
+        }),
     })
 }
 
 /// settlement, or capture accepted by fraud detection → paid; deny/cancel/expire/failure → failed;
-/// refund/partial_refund → refunded; anything else (pending, authorize, challenge) → pending.
-pub(super) fn kind(status: &str, fraud: Option<&str>) -> ReportKind {
+/// refund/partial_refund → refunded; anything else (pending, authorize, challenge) → nothing final.
+pub(super) fn kind(status: &str, fraud: Option<&str>) -> Option<ReportKind> {
     match status {
-        "settlement" => ReportKind::Paid,
-        "capture" if fraud == Some("accept") => ReportKind::Paid,
-        "deny" | "cancel" | "expire" | "failure" => ReportKind::Failed,
-        "refund" | "partial_refund" => ReportKind::Refunded,
-        _ => ReportKind::Pending,
+        "settlement" => Some(ReportKind::Paid),
+        "capture" if fraud == Some("accept") => Some(ReportKind::Paid),
+        "deny" | "cancel" | "expire" | "failure" => Some(ReportKind::Failed),
+        "refund" | "partial_refund" => Some(ReportKind::Refunded),
+        _ => None,
     }
 }
 
@@ -284,16 +292,16 @@ mod tests {
 
     #[test]
     fn status_mapping() {
-        assert_eq!(kind("settlement", None), ReportKind::Paid);
-        assert_eq!(kind("capture", Some("accept")), ReportKind::Paid);
-        assert_eq!(kind("capture", Some("challenge")), ReportKind::Pending);
-        assert_eq!(kind("pending", Some("accept")), ReportKind::Pending);
+        assert_eq!(kind("settlement", None), Some(ReportKind::Paid));
+        assert_eq!(kind("capture", Some("accept")), Some(ReportKind::Paid));
+        assert_eq!(kind("capture", Some("challenge")), None);
+        assert_eq!(kind("pending", Some("accept")), None);
         for s in ["deny", "cancel", "expire", "failure"] {
-            assert_eq!(kind(s, None), ReportKind::Failed, "{s}");
+            assert_eq!(kind(s, None), Some(ReportKind::Failed), "{s}");
         }
-        assert_eq!(kind("refund", None), ReportKind::Refunded);
-        assert_eq!(kind("partial_refund", None), ReportKind::Refunded);
-        assert_eq!(kind("authorize", None), ReportKind::Pending);
+        assert_eq!(kind("refund", None), Some(ReportKind::Refunded));
+        assert_eq!(kind("partial_refund", None), Some(ReportKind::Refunded));
+        assert_eq!(kind("authorize", None), None);
     }
 
     #[test]

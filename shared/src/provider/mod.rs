@@ -1,7 +1,8 @@
-//! Payment gateways: create a charge (a QR string for a session), verify a gateway's notification,
-//! and confirm or query a payment's status — behind one enum chosen by `PAYMENT_PROVIDER`
-//! (`static` | `midtrans` | `xendit`). The adapters only speak HTTP; what a report means for a
-//! session is the ledger's business.
+//! Payment gateways: create a charge (a QR string for a session), verify a gateway's notification
+//! and confirm what it claims — behind one enum chosen by `PAYMENT_PROVIDER` (`static`,
+//! `midtrans` or `xendit`). The adapters only speak HTTP and state the ledger's
+//! [`PaymentReport`](crate::domain::PaymentReport); what a report means for a session is the
+//! ledger's business.
 
 pub mod http;
 mod midtrans;
@@ -16,8 +17,8 @@ pub use midtrans::{Midtrans, MidtransConfig, midtrans_signature_key};
 pub use xendit::{XENDIT_API_VERSION, XENDIT_TOKEN_HEADER, Xendit, XenditConfig};
 
 pub use types::{
-    Charge, ChargeRequest, Notification, PaymentReport, ProviderConfigError, ProviderError,
-    ReportKind, Secret, VerifyError,
+    Charge, ChargeRequest, Notification, ProviderConfigError, ProviderError, Secret, Statement,
+    VerifyError,
 };
 pub(crate) use wire::{base_url, basic_auth, ct_eq, endpoint, json_rupiah, parse_rupiah, secret};
 
@@ -112,28 +113,11 @@ impl PaymentProvider {
 
     /// What to grant on: Midtrans asks its status API (the notification is only a hint; one GET);
     /// Xendit's verified callback is itself the statement (no call).
-    pub async fn confirm(
-        &self,
-        notification: &Notification,
-    ) -> Result<PaymentReport, ProviderError> {
+    pub async fn confirm(&self, notification: &Notification) -> Result<Statement, ProviderError> {
         match self {
             Self::Static => Err(ProviderError::Unsupported("static")),
             Self::Midtrans(m) => m.confirm(notification).await,
             Self::Xendit(_) => Ok(notification.claimed.clone()),
-        }
-    }
-
-    /// A payment's current status. Midtrans: `GET /v2/{order_id}/status`; Xendit needs the QR code id
-    /// kept from the charge (`charge_ref`) and lists its payments.
-    pub async fn query_status(
-        &self,
-        order_id: &str,
-        charge_ref: Option<&str>,
-    ) -> Result<PaymentReport, ProviderError> {
-        match self {
-            Self::Static => Err(ProviderError::Unsupported("static")),
-            Self::Midtrans(m) => m.query_status(order_id).await,
-            Self::Xendit(x) => x.query_status(order_id, charge_ref).await,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! What the gateways are asked and what they report: charges, reports, notifications, errors and
+//! What the gateways are asked and what they state: charges, statements, notifications, errors and
 //! the secrets they are configured with.
 
 use std::fmt;
@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 pub use crate::config::ProviderConfigError;
-use crate::domain::{Amount, TrxId};
+use crate::domain::{Amount, PaymentReport, TrxId};
 
 /// What a charge is asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,49 +32,27 @@ pub struct Charge {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// What a report says happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ReportKind {
-    /// Money received.
-    Paid,
-    /// Nothing final yet: grant nothing.
-    Pending,
-    /// Denied, cancelled, expired or failed: no money.
-    Failed,
-    /// Money returned to the payer (in full or in part).
-    Refunded,
+/// What a gateway states about one of our payments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Statement {
+    /// Nothing final yet (pending, authorised, challenged, or a verified event we do not act on):
+    /// record and grant nothing.
+    Pending {
+        /// Our trxId as the gateway echoed it, unparsed (it may not be one of ours).
+        trx_id: String,
+    },
+    /// A final report, for the ledger.
+    Final(PaymentReport),
 }
 
-impl ReportKind {
-    /// `paid` | `pending` | `failed` | `refunded`.
-    pub fn as_str(self) -> &'static str {
+impl Statement {
+    /// The trxId it concerns, as the gateway echoed it.
+    pub fn trx_id(&self) -> &str {
         match self {
-            Self::Paid => "paid",
-            Self::Pending => "pending",
-            Self::Failed => "failed",
-            Self::Refunded => "refunded",
+            Self::Pending { trx_id } => trx_id,
+            Self::Final(report) => &report.trx_id,
         }
     }
-}
-
-/// A verified statement of what happened to a payment, for the ledger.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PaymentReport {
-    /// `midtrans` | `xendit`.
-    pub provider: &'static str,
-    /// The gateway's id of the payment: Midtrans `transaction_id`, Xendit payment `data.id` (`qrpy_…`).
-    pub provider_ref: Option<String>,
-    /// The gateway's id of the charge we created, when it differs from `provider_ref`
-    /// (Xendit `data.qr_id`); Midtrans: the `transaction_id` again.
-    pub charge_ref: Option<String>,
-    /// Our trxId as the gateway echoed it, unparsed (it may not be one of ours).
-    pub order_id: String,
-    /// Whole rupiah received (for a refund: the payment's gross amount).
-    pub amount: u64,
-    /// What the report says happened.
-    pub kind: ReportKind,
-    /// The gateway's own status word (`settlement`, `SUCCEEDED`, …), for the audit trail.
-    pub raw_status: String,
 }
 
 /// A notification whose signature or token checked out: what the gateway *claims*. Pass it to
@@ -82,7 +60,7 @@ pub struct PaymentReport {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
     /// What the notification claims (to be confirmed with the gateway).
-    pub claimed: PaymentReport,
+    pub claimed: Statement,
 }
 
 /// Why a notification was refused.

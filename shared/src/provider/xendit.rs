@@ -1,14 +1,16 @@
-//! Xendit QR Codes API (`api-version: 2022-07-31`): `POST /qr_codes` with an idempotency key,
-//! `GET /qr_codes/{qr_id}/payments`, and the `qr.payment` callback authenticated by `x-callback-token`.
+//! Xendit QR Codes API (`api-version: 2022-07-31`): `POST /qr_codes` with an idempotency key, and
+//! the `qr.payment` callback authenticated by `x-callback-token`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
 use super::http::{HttpClient, Idempotency};
 use super::{
-    Charge, ChargeRequest, Notification, PaymentReport, ProviderConfigError, ProviderError,
-    ReportKind, Secret, VerifyError,
+    Charge, ChargeRequest, Notification, ProviderConfigError, ProviderError, Secret, Statement,
+    VerifyError,
 };
+use crate::domain::{PaymentReport, ReportKind};
+use crate::requests::{XenditCallback, XenditPayment, from_object};
 
 pub(super) const NAME: &str = "xendit";
 const DEFAULT_BASE: &str = "https://api.xendit.co";
@@ -128,103 +130,41 @@ impl Xendit {
         if !super::ct_eq(given, self.config.callback_token.expose().as_bytes()) {
             return Err(VerifyError::BadSignature);
         }
-        let v: Value = serde_json::from_slice(body)
-            .map_err(|_| VerifyError::Malformed("the body is not JSON".into()))?;
-        let event = v
-            .get("event")
-            .and_then(Value::as_str)
-            .ok_or_else(|| VerifyError::Malformed("event is missing".into()))?;
-        let data = v
-            .get("data")
-            .filter(|d| d.is_object())
-            .ok_or_else(|| VerifyError::Malformed("data is missing".into()))?;
-        let mut claimed = payment_report(data).map_err(VerifyError::Malformed)?;
-        if event != "qr.payment" {
-            // A verified event we do not act on: reported as pending so the caller answers 200.
-            claimed.kind = ReportKind::Pending;
-            claimed.raw_status = format!("{event}:{}", claimed.raw_status);
+        let callback: XenditCallback =
+            from_object(body).map_err(|e| VerifyError::Malformed(e.to_string()))?;
+        let claimed = statement(callback.data).map_err(VerifyError::Malformed)?;
+        if callback.event != "qr.payment" {
+            // A verified event we do not act on: nothing final, so the caller answers 200.
+            return Ok(Notification {
+                claimed: Statement::Pending {
+                    trx_id: claimed.trx_id().to_owned(),
+                },
+            });
         }
         Ok(Notification { claimed })
     }
-
-    /// `GET /qr_codes/{qr_id}/payments`: a succeeded payment → paid, else the latest payment's status,
-    /// or pending when there is none. Needs the QR code id kept from the charge.
-    pub async fn query_status(
-        &self,
-        order_id: &str,
-        charge_ref: Option<&str>,
-    ) -> Result<PaymentReport, ProviderError> {
-        let qr_id = charge_ref
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| rejected("xendit status needs the QR code id from the charge"))?;
-        let url = super::endpoint(&self.config.api_base, &["qr_codes", qr_id, "payments"])?;
-        let auth = super::basic_auth(&self.config.secret_key);
-        let resp = self
-            .http
-            .send("xendit payments", Idempotency::Idempotent, |c| {
-                c.get(url.clone())
-                    .header("authorization", &auth)
-                    .header("api-version", XENDIT_API_VERSION)
-            })
-            .await?;
-        let v = answer("xendit payments", resp.status, &resp.body)?;
-        let payments = v
-            .get("data")
-            .and_then(Value::as_array)
-            .ok_or_else(|| rejected("xendit payments: no data list in the answer"))?;
-        let mut reports = Vec::with_capacity(payments.len());
-        for p in payments {
-            let r =
-                payment_report(p).map_err(|why| rejected(&format!("xendit payments: {why}")))?;
-            if r.order_id != order_id {
-                return Err(rejected("xendit payments: a payment for another reference"));
-            }
-            reports.push(r);
-        }
-        if let Some(paid) = reports.iter().find(|r| r.kind == ReportKind::Paid) {
-            return Ok(paid.clone());
-        }
-        Ok(reports.pop().unwrap_or_else(|| PaymentReport {
-            provider: NAME,
-            provider_ref: None,
-            charge_ref: Some(qr_id.to_owned()),
-            order_id: order_id.to_owned(),
-            amount: 0,
-            kind: ReportKind::Pending,
-            raw_status: "NO_PAYMENT".into(),
-        }))
-    }
 }
 
-/// A QR payment object (`data` of `qr.payment`, or an item of the payments list) as a report.
-fn payment_report(data: &Value) -> Result<PaymentReport, String> {
-    let text = |name: &str| data.get(name).and_then(Value::as_str);
-    let id = text("id").ok_or("data.id is missing")?;
-    let reference = text("reference_id").ok_or("data.reference_id is missing")?;
-    let status = text("status").ok_or("data.status is missing")?;
-    let amount = data
-        .get("amount")
-        .and_then(super::json_rupiah)
-        .ok_or("data.amount is not a whole number of rupiah")?;
-    if let Some(currency) = text("currency")
+/// A QR payment as a statement.
+fn statement(payment: XenditPayment) -> Result<Statement, String> {
+    if let Some(currency) = payment.currency
         && currency != "IDR"
     {
         return Err(format!("currency {currency:?} is not IDR"));
     }
-    let kind = match status {
+    let trx_id = payment.reference_id;
+    let kind = match payment.status.as_str() {
         "SUCCEEDED" => ReportKind::Paid,
         "FAILED" => ReportKind::Failed,
-        _ => ReportKind::Pending,
+        _ => return Ok(Statement::Pending { trx_id }),
     };
-    Ok(PaymentReport {
-        provider: NAME,
-        provider_ref: Some(id.to_owned()),
-        charge_ref: text("qr_id").map(str::to_owned),
-        order_id: reference.to_owned(),
-        amount,
+    Ok(Statement::Final(PaymentReport {
+        provider: NAME.to_owned(),
+        provider_ref: Some(payment.id),
+        trx_id,
+        amount: payment.amount.rupiah(),
         kind,
-        raw_status: status.to_owned(),
-    })
+    }))
 }
 
 /// Reads an answer: 2xx with a JSON body; 4xx is a refusal (with Xendit's `error_code`).

@@ -1,0 +1,216 @@
+//! The operator's bodies: approvals and grants, catalog entries, revocations and settlements.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::Field;
+use crate::SessionKey;
+use crate::domain::{Amount, MediaPath, SessionId, Stream, StreamId, TrxId, UserId};
+use crate::edge::ApiError;
+use crate::error_code::ErrorCode;
+
+/// `POST /api/force-approve`: a session (by sessionId or trxId), or a viewer and a stream.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ForceApproveRequest {
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<SessionId>))]
+    #[serde(default)]
+    session_id: Field,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<TrxId>))]
+    #[serde(default)]
+    trx_id: Field,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<StreamId>))]
+    #[serde(default)]
+    stream_id: Field,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<UserId>))]
+    #[serde(default)]
+    user_id: Field,
+    /// Why, for the audit trail (≤ 500 characters).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 500))]
+    #[serde(default)]
+    note: Field,
+}
+
+/// What an operator approves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApprovalTarget {
+    /// A session, by sessionId or trxId.
+    Session(SessionKey),
+    /// A viewer's access to a stream: their newest pending session, or a complimentary grant.
+    Viewer {
+        /// The viewer.
+        user_id: UserId,
+        /// The stream.
+        stream_id: StreamId,
+    },
+}
+
+/// An approval, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForceApproval {
+    /// What to approve.
+    pub target: ApprovalTarget,
+    /// The operator's note.
+    pub note: Option<String>,
+}
+
+impl TryFrom<ForceApproveRequest> for ForceApproval {
+    type Error = ApiError;
+
+    /// `note`, `sessionId`, `trxId`; only when neither names a session, `streamId` and `userId`
+    /// (`MISSING_SESSION_REF` without both).
+    fn try_from(body: ForceApproveRequest) -> Result<Self, ApiError> {
+        let note = note(body.note)?;
+        let session = body.session_id.optional("sessionId", SessionId::parse)?;
+        let trx = body.trx_id.optional("trxId", TrxId::parse)?;
+        let target = match (session, trx) {
+            (Some(id), _) => ApprovalTarget::Session(SessionKey::Session(id)),
+            (None, Some(trx)) => ApprovalTarget::Session(SessionKey::Trx(trx)),
+            (None, None) => match (
+                body.stream_id.optional("streamId", StreamId::parse)?,
+                body.user_id.optional("userId", UserId::parse)?,
+            ) {
+                (Some(stream_id), Some(user_id)) => ApprovalTarget::Viewer { user_id, stream_id },
+                _ => return Err(ApiError::of(ErrorCode::MissingSessionRef)),
+            },
+        };
+        Ok(Self { target, note })
+    }
+}
+
+/// `PUT /admin/streams/{id}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StreamRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = String, required = true, min_length = 1, max_length = 120)
+    )]
+    #[serde(default)]
+    title: Field,
+    #[cfg_attr(feature = "openapi", schema(value_type = Amount, required = true))]
+    #[serde(default)]
+    price: Field,
+    /// On sale (default true).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<bool>))]
+    #[serde(default)]
+    active: Field,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<MediaPath>))]
+    #[serde(default)]
+    media_path: Field,
+}
+
+impl StreamRequest {
+    /// The catalog entry of `stream_id`: `title` (trimmed, 1–120 characters, no control
+    /// characters), `price`, `active` (default true), then `mediaPath`.
+    pub fn into_stream(self, stream_id: StreamId) -> Result<Stream, ApiError> {
+        let title = match self.title.value() {
+            Some(Value::String(t))
+                if !t.trim().is_empty()
+                    && t.chars().count() <= 120
+                    && !t.chars().any(char::is_control) =>
+            {
+                t.trim().to_owned()
+            }
+            None => return Err(ApiError::missing("title")),
+            Some(_) => return Err(ApiError::invalid("title")),
+        };
+        let price = match self.price.value() {
+            None => return Err(ApiError::missing("price")),
+            Some(v) => Amount::from_json(v).map_err(|_| ApiError::invalid("price"))?,
+        };
+        let active = match self.active.value() {
+            None => true,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(ApiError::invalid("active")),
+        };
+        let media_path = match self.media_path.value() {
+            None | Some(Value::Null) => None,
+            Some(Value::String(p)) => {
+                Some(MediaPath::parse(p.clone()).map_err(|_| ApiError::invalid("mediaPath"))?)
+            }
+            Some(_) => return Err(ApiError::invalid("mediaPath")),
+        };
+        Ok(Stream {
+            stream_id,
+            title,
+            price,
+            active,
+            media_path,
+        })
+    }
+}
+
+/// `POST /admin/sessions/{sessionId}/revoke`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevokeRequest {
+    /// Why (≤ 500 characters).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 500))]
+    #[serde(default)]
+    note: Field,
+    /// Owe the granting payment back.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<bool>))]
+    #[serde(default)]
+    refund: Field,
+}
+
+/// A revocation, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    /// Owe the payment that granted access back.
+    pub refund: bool,
+    /// The operator's note.
+    pub note: Option<String>,
+}
+
+impl TryFrom<RevokeRequest> for Revocation {
+    type Error = ApiError;
+
+    /// `refund` (absent or `null`: false), then `note`.
+    fn try_from(body: RevokeRequest) -> Result<Self, ApiError> {
+        let refund = match body.refund.value() {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(ApiError::invalid("refund")),
+        };
+        Ok(Self {
+            refund,
+            note: note(body.note)?,
+        })
+    }
+}
+
+/// An operator's note.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NoteRequest {
+    /// ≤ 500 characters.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 500))]
+    #[serde(default)]
+    note: Field,
+}
+
+impl NoteRequest {
+    /// The note, checked (see [`NoteRequest`]).
+    pub fn note(self) -> Result<Option<String>, ApiError> {
+        note(self.note)
+    }
+}
+
+/// An operator's free-text note: ≤ 500 characters, no control characters but newlines; empty or
+/// `null` is none.
+fn note(field: Field) -> Result<Option<String>, ApiError> {
+    match field.value() {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(n))
+            if n.chars().count() <= 500 && !n.chars().any(|c| c.is_control() && c != '\n') =>
+        {
+            Ok(Some(n.clone()).filter(|n| !n.is_empty()))
+        }
+        Some(_) => Err(ApiError::invalid("note")),
+    }
+}

@@ -1,0 +1,70 @@
+//! What the media servers send to `/api/playback-auth/<server>`, each in its own format: only the
+//! fields the [hooks](crate::playback::hooks) read. Every field is lenient (anything but a string
+//! reads as empty), as the servers' optional fields have always been read.
+
+use serde::Deserialize;
+
+use super::field::{lenient_object, text};
+
+/// MediaMTX's external authentication request (`authMethod: http`).
+#[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MediamtxHook {
+    /// `read` is the only action allowed.
+    #[serde(default, deserialize_with = "text")]
+    pub(crate) action: Option<String>,
+    /// The token of an `Authorization: Bearer` header.
+    #[serde(default, deserialize_with = "text")]
+    pub(crate) token: Option<String>,
+    /// A token given as the password (any user name).
+    #[serde(default, deserialize_with = "text")]
+    pub(crate) password: Option<String>,
+    /// The request's query string (`token=` or `jwt=`).
+    #[serde(default, deserialize_with = "text")]
+    pub(crate) query: Option<String>,
+    /// The media path.
+    #[serde(default, deserialize_with = "text")]
+    pub(crate) path: Option<String>,
+}
+
+/// SRS's `http_hooks` request.
+#[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SrsHook {
+    /// `on_play` is the only action allowed.
+    #[serde(default, deserialize_with = "text")]
+    pub(crate) action: Option<String>,
+    /// The application (the media path's first part).
+    #[serde(default, deserialize_with = "text")]
+    pub(crate) app: Option<String>,
+    /// The stream (the media path's second part).
+    #[serde(default, deserialize_with = "text")]
+    pub(crate) stream: Option<String>,
+    /// The play URL's query string (`?token=…`).
+    #[serde(default, deserialize_with = "text")]
+    pub(crate) param: Option<String>,
+}
+
+/// OvenMediaEngine's AdmissionWebhooks request, signed with `X-OME-Signature`.
+#[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OmeHook {
+    /// What is being admitted.
+    #[serde(default, deserialize_with = "lenient_object")]
+    pub(crate) request: OmeRequest,
+}
+
+/// The `request` of an OvenMediaEngine admission.
+#[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OmeRequest {
+    /// `opening` or `closing`.
+    #[serde(default, deserialize_with = "text")]
+    pub(crate) status: Option<String>,
+    /// `outgoing` (playback) is the only direction admitted.
+    #[serde(default, deserialize_with = "text")]
+    pub(crate) direction: Option<String>,
+    /// The play URL: `…/<app>/<stream>?token=…`.
+    #[serde(default, deserialize_with = "text")]
+    pub(crate) url: Option<String>,
+}
