@@ -15,6 +15,8 @@ mod listing;
 mod payment_item;
 pub mod retry;
 mod sessions;
+#[cfg(test)]
+mod stored_format;
 pub mod table;
 
 pub use client::{Timeouts, client_from_env, local_client, local_client_with};
