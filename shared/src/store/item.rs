@@ -17,7 +17,6 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
-use super::sessions::IdemClaim;
 use super::table::{ALL_PK, PK, SK, STREAM_PK, TTL, USER_PK, USER_SK};
 use crate::clock::from_millis;
 use crate::domain::MediaPath;
@@ -31,10 +30,25 @@ pub type Item = HashMap<String, AttributeValue>;
 
 /// The three places a session is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Copy {
+pub enum SessionCopy {
+    /// `SESSION#<sessionId>`, in the indexes.
     Canonical,
+    /// `TRX#<trxId>`.
     TrxMirror,
+    /// `GUARD#<streamId>#<userId>`.
     Guard,
+}
+
+/// An idempotency claim written with a new session: `key` (scoped to the session's user) answers
+/// `session` for 24 h; `fingerprint` identifies the request body it was first used with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdemClaim {
+    /// The Idempotency-Key.
+    pub key: IdempotencyKey,
+    /// A hash of the request it was first used with.
+    pub fingerprint: String,
+    /// When the pending validity or the access window ends (ISO-8601 UTC).
+    pub expires_at: DateTime<Utc>,
 }
 
 pub fn session_key(id: &SessionId) -> Item {
@@ -84,11 +98,11 @@ pub fn key(pk: String, sk: &str) -> Item {
 }
 
 /// The item for one copy of a session, with its TTL.
-pub fn session_item(s: &PaymentSession, copy: Copy, ttl: i64) -> Item {
+pub fn session_item(s: &PaymentSession, copy: SessionCopy, ttl: i64) -> Item {
     let mut item = match copy {
-        Copy::Canonical => session_key(&s.session_id),
-        Copy::TrxMirror => trx_key(&s.trx_id),
-        Copy::Guard => guard_key(&s.user_id, &s.stream_id),
+        SessionCopy::Canonical => session_key(&s.session_id),
+        SessionCopy::TrxMirror => trx_key(&s.trx_id),
+        SessionCopy::Guard => guard_key(&s.user_id, &s.stream_id),
     };
     let mut put = |k: &str, v: AttributeValue| {
         item.insert(k.to_owned(), v);
@@ -96,9 +110,9 @@ pub fn session_item(s: &PaymentSession, copy: Copy, ttl: i64) -> Item {
     put(
         "kind",
         s_attr(match copy {
-            Copy::Canonical => "session",
-            Copy::TrxMirror => "trx",
-            Copy::Guard => "guard",
+            SessionCopy::Canonical => "session",
+            SessionCopy::TrxMirror => "trx",
+            SessionCopy::Guard => "guard",
         }),
     );
     put("sessionId", s_attr(s.session_id.as_str()));
@@ -121,7 +135,7 @@ pub fn session_item(s: &PaymentSession, copy: Copy, ttl: i64) -> Item {
         put("chargeQr", s_attr(&charge.qr_string));
     }
     put(TTL, n_attr(ttl));
-    if copy == Copy::Canonical {
+    if copy == SessionCopy::Canonical {
         put(USER_PK, s_attr(s.user_id.as_str()));
         put(USER_SK, n_attr(s.expires_at.timestamp_millis()));
         put(ALL_PK, s_attr("SESSION"));
@@ -307,13 +321,17 @@ mod tests {
     #[test]
     fn every_copy_round_trips() {
         let s = session();
-        for copy in [Copy::Canonical, Copy::TrxMirror, Copy::Guard] {
+        for copy in [
+            SessionCopy::Canonical,
+            SessionCopy::TrxMirror,
+            SessionCopy::Guard,
+        ] {
             let item = session_item(&s, copy, 42);
             assert_eq!(parse_session(&item).unwrap(), s);
             assert_eq!(item[TTL], AttributeValue::N("42".into()));
             assert_eq!(
                 item.contains_key(USER_PK),
-                copy == Copy::Canonical,
+                copy == SessionCopy::Canonical,
                 "only the canonical copy is indexed"
             );
         }
@@ -330,7 +348,7 @@ mod tests {
 
     #[test]
     fn corrupt_items_are_errors_not_panics() {
-        let mut item = session_item(&session(), Copy::Canonical, 1);
+        let mut item = session_item(&session(), SessionCopy::Canonical, 1);
         item.insert("status".into(), s_attr("weird"));
         assert!(matches!(parse_session(&item), Err(StoreError::Corrupt(_))));
         item.remove("amount");

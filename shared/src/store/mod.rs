@@ -20,10 +20,11 @@ mod stored_format;
 pub mod table;
 
 pub use client::{Timeouts, client_from_env, local_client, local_client_with};
+pub use item::IdemClaim;
 pub use ledger::{LedgerPage, SettleOutcome};
 pub use listing::{ListFilter, Page, StatusFilter};
 use retry::{MAX_ATTEMPTS, backoff};
-pub use sessions::{Change, GuardRule, IdemClaim, Insert, LedgerWrite, Transition};
+pub use sessions::{Change, GuardRule, Insert, LedgerWrite, Transition};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};

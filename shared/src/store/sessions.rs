@@ -4,26 +4,13 @@
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use chrono::{DateTime, Utc};
 
-use super::item::{self, Copy, Item, n_attr, s_attr};
+use super::item::{self, IdemClaim, Item, SessionCopy, n_attr, s_attr};
 use super::payment_item;
 use super::{Store, StoreError, describe, failed, reason_item};
 use crate::domain::{
-    AuditEvent, IdempotencyKey, PaymentRecord, PaymentSession, SessionId, Status, StreamId, TrxId,
-    UserId,
+    AuditEvent, PaymentRecord, PaymentSession, SessionId, Status, StreamId, TrxId, UserId,
 };
 use crate::rules;
-
-/// An idempotency claim written with a new session: `key` (scoped to the session's user) answers
-/// `session` for 24 h; `fingerprint` identifies the request body it was first used with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdemClaim {
-    /// The Idempotency-Key.
-    pub key: IdempotencyKey,
-    /// A hash of the request it was first used with.
-    pub fingerprint: String,
-    /// When the pending validity or the access window ends (ISO-8601 UTC).
-    pub expires_at: DateTime<Utc>,
-}
 
 /// Result of inserting a new pending session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,13 +118,13 @@ impl Store {
         let ttl = rules::ttl_epoch_seconds(session.expires_at, &self.policy);
         let mut items = vec![
             self.put(
-                item::session_item(session, Copy::Canonical, ttl),
+                item::session_item(session, SessionCopy::Canonical, ttl),
                 Some("attribute_not_exists(pk)"),
                 &[],
                 &[],
             ),
             self.put(
-                item::session_item(session, Copy::TrxMirror, ttl),
+                item::session_item(session, SessionCopy::TrxMirror, ttl),
                 Some("attribute_not_exists(pk)"),
                 &[],
                 &[],
@@ -268,13 +255,13 @@ impl Store {
         let ttl = rules::ttl_epoch_seconds(to.expires_at, &self.policy);
         let canonical = match change.from {
             Some(from) => self.put(
-                item::session_item(to, Copy::Canonical, ttl),
+                item::session_item(to, SessionCopy::Canonical, ttl),
                 Some("#status = :from"),
                 &[("#status", "status")],
                 &[(":from", s_attr(from.status.as_str()))],
             ),
             None => self.put(
-                item::session_item(to, Copy::Canonical, ttl),
+                item::session_item(to, SessionCopy::Canonical, ttl),
                 Some("attribute_not_exists(pk)"),
                 &[],
                 &[],
@@ -282,14 +269,19 @@ impl Store {
         };
         let mut items = vec![
             canonical,
-            self.put(item::session_item(to, Copy::TrxMirror, ttl), None, &[], &[]),
+            self.put(
+                item::session_item(to, SessionCopy::TrxMirror, ttl),
+                None,
+                &[],
+                &[],
+            ),
         ];
         let mut guard_at = None;
         if with_guard && change.guard != GuardRule::Untouched {
             guard_at = Some(items.len());
             items.push(match change.guard {
                 GuardRule::Claim => self.put(
-                    item::session_item(to, Copy::Guard, ttl),
+                    item::session_item(to, SessionCopy::Guard, ttl),
                     Some("attribute_not_exists(pk) OR sessionId = :sid OR #status <> :paid OR expiresAt <= :now"),
                     &[("#status", "status")],
                     &[
@@ -299,7 +291,7 @@ impl Store {
                     ],
                 ),
                 GuardRule::ReleaseIfOwned | GuardRule::Untouched => self.put(
-                    item::session_item(to, Copy::Guard, ttl),
+                    item::session_item(to, SessionCopy::Guard, ttl),
                     Some("sessionId = :sid"),
                     &[],
                     &[(":sid", s_attr(to.session_id.as_str()))],

@@ -9,9 +9,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
-use super::item::{self, Copy, Item};
+use super::item::{self, IdemClaim, Item, SessionCopy};
 use super::payment_item;
-use super::sessions::IdemClaim;
 use crate::domain::{
     Amount, AuditEvent, GatewayCharge, IdempotencyKey, MediaPath, Outcome, PaymentId,
     PaymentRecord, PaymentSession, RefundReason, SessionId, Settlement, Status, Stream, StreamId,
@@ -127,9 +126,9 @@ fn session_copies() {
         ("ttl", n(42)),
     ]);
     for (session, copy, stored) in [
-        (paid(), Copy::Canonical, item(&canonical)),
-        (paid(), Copy::Guard, item(&guard)),
-        (pending(), Copy::TrxMirror, trx),
+        (paid(), SessionCopy::Canonical, item(&canonical)),
+        (paid(), SessionCopy::Guard, item(&guard)),
+        (pending(), SessionCopy::TrxMirror, trx),
     ] {
         assert_eq!(item::session_item(&session, copy, 42), stored, "{copy:?}");
         assert_eq!(item::parse_session(&stored).unwrap(), session, "{copy:?}");
@@ -355,7 +354,7 @@ fn corrupt_items_are_store_errors() {
     fn corrupt<T: std::fmt::Debug>(result: Result<T, StoreError>) {
         assert!(matches!(result, Err(StoreError::Corrupt(_))), "{result:?}");
     }
-    let session = item::session_item(&paid(), Copy::Canonical, 1);
+    let session = item::session_item(&paid(), SessionCopy::Canonical, 1);
     for (name, bad) in [
         ("status", Some(s("weird"))),
         ("amount", None),
