@@ -2,8 +2,7 @@
 //!
 //! Every state change is one TransactWriteItems (or one conditional PutItem) whose conditions make it
 //! safe under concurrency: nothing here checks and then writes. Split by concern: sessions, the
-//! payments ledger, listings, the catalog and audit events; the item layouts live in `item` and
-//! `payment_item`.
+//! payments ledger, listings, the catalog and audit events; the item layouts live in `item`.
 
 mod catalog;
 mod client;
@@ -12,11 +11,8 @@ mod events;
 mod item;
 mod ledger;
 mod listing;
-mod payment_item;
 pub mod retry;
 mod sessions;
-#[cfg(test)]
-mod stored_format;
 pub mod table;
 
 pub use client::{Timeouts, client_from_env, local_client, local_client_with};

@@ -5,7 +5,6 @@ use aws_sdk_dynamodb::types::TransactWriteItem;
 use chrono::{DateTime, Utc};
 
 use super::item::{self, IdemClaim, Item, SessionCopy, n_attr, s_attr};
-use super::payment_item;
 use super::{Store, StoreError, describe, failed, reason_item};
 use crate::domain::{
     AuditEvent, PaymentRecord, PaymentSession, SessionId, Status, StreamId, TrxId, UserId,
@@ -100,7 +99,6 @@ impl Store {
     async fn get_copy(&self, key: Item) -> Result<Option<PaymentSession>, StoreError> {
         self.get_item(key)
             .await?
-            .as_ref()
             .map(item::parse_session)
             .transpose()
     }
@@ -161,7 +159,7 @@ impl Store {
                     .await?
                     .ok_or_else(|| StoreError::Backend("idempotency claim vanished".into()))?,
             };
-            let (session_id, fingerprint) = item::parse_idem(&old)?;
+            let (session_id, fingerprint) = item::parse_idem(old)?;
             return Ok(Insert::Replay {
                 session_id,
                 fingerprint,
@@ -169,7 +167,7 @@ impl Store {
         }
         if failed(&reasons, 2) {
             let holder = match reason_item(&reasons, 2) {
-                Some(old) => item::parse_session(old)?,
+                Some(old) => item::parse_session(old.clone())?,
                 None => self
                     .get_guard(&session.user_id, &session.stream_id)
                     .await?
@@ -200,7 +198,7 @@ impl Store {
             && failed(&reasons, i)
         {
             if let Some(old) = reason_item(&reasons, i) {
-                return Ok(Transition::Recorded(payment_item::parse(old)?));
+                return Ok(Transition::Recorded(item::parse_payment(old.clone())?));
             }
             if let Some(LedgerWrite::New(record)) = change.ledger
                 && let Some(stored) = self.get_payment(&record.payment_id).await?
@@ -210,7 +208,7 @@ impl Store {
         }
         if failed(&reasons, 0) {
             let current = match reason_item(&reasons, 0) {
-                Some(old) => Some(item::parse_session(old)?),
+                Some(old) => Some(item::parse_session(old.clone())?),
                 None => self.get_session(&change.to.session_id).await?,
             };
             return Ok(Transition::Stale(current));
@@ -220,7 +218,7 @@ impl Store {
         {
             return match change.guard {
                 GuardRule::Claim => match reason_item(&reasons, g) {
-                    Some(old) => Ok(Transition::GuardHeld(item::parse_session(old)?)),
+                    Some(old) => Ok(Transition::GuardHeld(item::parse_session(old.clone())?)),
                     None => match self
                         .get_guard(&change.to.user_id, &change.to.stream_id)
                         .await?
@@ -315,13 +313,13 @@ impl Store {
     pub(super) fn ledger_put(&self, write: LedgerWrite<'_>) -> TransactWriteItem {
         match write {
             LedgerWrite::New(record) => self.put(
-                payment_item::item(record),
+                item::payment_item(record),
                 Some("attribute_not_exists(pk)"),
                 &[],
                 &[],
             ),
             LedgerWrite::ReplaceGranted(record) => self.put(
-                payment_item::item(record),
+                item::payment_item(record),
                 Some("outcome = :granted"),
                 &[],
                 &[(":granted", s_attr("granted"))],
@@ -349,7 +347,7 @@ impl Store {
         let sessions = self
             .query_all(query)
             .await?
-            .iter()
+            .into_iter()
             .map(item::parse_session)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(sessions)

@@ -8,9 +8,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
-use super::StoreError;
-use super::item::{self, IdemClaim, Item, SessionCopy};
-use super::payment_item;
+use super::*;
 use crate::domain::{
     Amount, AuditEvent, GatewayCharge, IdempotencyKey, MediaPath, Outcome, PaymentId,
     PaymentRecord, PaymentSession, RefundReason, SessionId, Settlement, Status, Stream, StreamId,
@@ -130,13 +128,13 @@ fn session_copies() {
         (paid(), SessionCopy::Guard, item(&guard)),
         (pending(), SessionCopy::TrxMirror, trx),
     ] {
-        assert_eq!(item::session_item(&session, copy, 42), stored, "{copy:?}");
-        assert_eq!(item::parse_session(&stored).unwrap(), session, "{copy:?}");
+        assert_eq!(session_item(&session, copy, 42), stored, "{copy:?}");
+        assert_eq!(parse_session(stored).unwrap(), session, "{copy:?}");
     }
     // Older data may store `expired`.
     let mut old = item(&paid_attrs());
     old.insert("status".into(), s("expired"));
-    assert_eq!(item::parse_session(&old).unwrap().status, Status::Expired);
+    assert_eq!(parse_session(old).unwrap().status, Status::Expired);
 }
 
 #[test]
@@ -157,11 +155,8 @@ fn idempotency_claim() {
     ]);
     let user = UserId::parse("user#1").unwrap();
     let session = SessionId::parse(SID).unwrap();
-    assert_eq!(item::idem_item(&user, &claim, &session), stored);
-    assert_eq!(
-        item::parse_idem(&stored).unwrap(),
-        (session, "f00d".to_owned())
-    );
+    assert_eq!(idem_item(&user, &claim, &session), stored);
+    assert_eq!(parse_idem(stored).unwrap(), (session, "f00d".to_owned()));
 }
 
 #[test]
@@ -183,19 +178,19 @@ fn catalog_entries() {
         ("active", AttributeValue::Bool(true)),
         ("mediaPath", s("live/final")),
     ]);
-    assert_eq!(item::stream_item(&full), stored);
-    assert_eq!(item::parse_stream(&stored).unwrap(), full);
+    assert_eq!(stream_item(&full), stored);
+    assert_eq!(parse_stream(stored).unwrap(), full);
 
     let off = Stream {
         active: false,
         media_path: None,
         ..full
     };
-    let mut stored = item::stream_item(&off);
+    let mut stored = stream_item(&off);
     assert_eq!(stored.remove("active"), Some(AttributeValue::Bool(false)));
     assert!(!stored.contains_key("mediaPath"));
     // An entry without `active` is on sale.
-    assert!(item::parse_stream(&stored).unwrap().active);
+    assert!(parse_stream(stored).unwrap().active);
 }
 
 #[test]
@@ -231,11 +226,11 @@ fn audit_events() {
     ] {
         for (mut written, pk) in [
             (
-                item::event_item(&session, event, 0xab, 9),
+                event_item(&session, event, 0xab, 9),
                 format!("SESSION#{SID}"),
             ),
             (
-                item::owned_event_item("STREAM#4".into(), event, 0xab, 9),
+                owned_event_item("STREAM#4".into(), event, 0xab, 9),
                 "STREAM#4".into(),
             ),
         ] {
@@ -253,7 +248,7 @@ fn audit_events() {
             expected.push(("pk", s(&pk)));
             assert_eq!(written, item(&expected));
             written.insert("sk".into(), s(&sk));
-            assert_eq!(&item::parse_event(&written).unwrap(), event);
+            assert_eq!(&parse_event(written).unwrap(), event);
         }
     }
 }
@@ -344,8 +339,8 @@ fn payment_records() {
         (failed, failed_attrs),
     ] {
         let stored = item(&attrs);
-        assert_eq!(payment_item::item(&record), stored, "{:?}", record.outcome);
-        assert_eq!(payment_item::parse(&stored).unwrap(), record);
+        assert_eq!(payment_item(&record), stored, "{:?}", record.outcome);
+        assert_eq!(parse_payment(stored).unwrap(), record);
     }
 }
 
@@ -354,7 +349,7 @@ fn corrupt_items_are_store_errors() {
     fn corrupt<T: std::fmt::Debug>(result: Result<T, StoreError>) {
         assert!(matches!(result, Err(StoreError::Corrupt(_))), "{result:?}");
     }
-    let session = item::session_item(&paid(), SessionCopy::Canonical, 1);
+    let session = session_item(&paid(), SessionCopy::Canonical, 1);
     for (name, bad) in [
         ("status", Some(s("weird"))),
         ("amount", None),
@@ -370,14 +365,14 @@ fn corrupt_items_are_store_errors() {
             Some(v) => it.insert(name.into(), v),
             None => it.remove(name),
         };
-        corrupt(item::parse_session(&it));
+        corrupt(parse_session(it));
     }
-    let mut payment = payment_item::item(&record(Outcome::RefundDue(RefundReason::TooLate)));
+    let mut payment = payment_item(&record(Outcome::RefundDue(RefundReason::TooLate)));
     payment.remove("reason");
-    corrupt(payment_item::parse(&payment));
+    corrupt(parse_payment(payment.clone()));
     payment.insert("reason".into(), s("because"));
-    corrupt(payment_item::parse(&payment));
-    let mut stream = item::stream_item(&Stream {
+    corrupt(parse_payment(payment));
+    let mut stream = stream_item(&Stream {
         stream_id: StreamId::parse("4").unwrap(),
         title: "x".into(),
         price: Amount::new(1).unwrap(),
@@ -385,16 +380,16 @@ fn corrupt_items_are_store_errors() {
         media_path: None,
     });
     stream.insert("price".into(), n(0));
-    corrupt(item::parse_stream(&stream));
-    let mut event = item::event_item(
+    corrupt(parse_stream(stream));
+    let mut event = event_item(
         &SessionId::parse(SID).unwrap(),
         &AuditEvent::new(at(1), "paid", "webhook"),
         1,
         1,
     );
     event.remove("action");
-    corrupt(item::parse_event(&event));
-    corrupt(item::parse_idem(&HashMap::from([(
+    corrupt(parse_event(event));
+    corrupt(parse_idem(HashMap::from([(
         "sessionId".to_owned(),
         s(SID),
     )])));
