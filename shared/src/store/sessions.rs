@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::item::{self, IdemClaim, Item, SessionCopy, n_attr, s_attr};
 use super::{Store, StoreError, describe, failed, reason_item};
 use crate::domain::{
-    AuditEvent, PaymentRecord, PaymentSession, SessionId, Status, StreamId, TrxId, UserId,
+    AuditEvent, Outcome, PaymentRecord, PaymentSession, SessionId, Status, StreamId, TrxId, UserId,
 };
 use crate::rules;
 
@@ -322,7 +322,7 @@ impl Store {
                 item::payment_item(record),
                 Some("outcome = :granted"),
                 &[],
-                &[(":granted", s_attr("granted"))],
+                &[(":granted", s_attr(Outcome::Granted.as_str()))],
             ),
         }
     }
