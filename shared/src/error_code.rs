@@ -6,7 +6,7 @@
 //! string is written.
 
 /// A refusal: its stable wire code, HTTP status and message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::VariantArray)]
 pub enum ErrorCode {
     /// A required parameter is absent (detail: the field name).
     MissingField,
@@ -77,42 +77,8 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// Every variant, for the documentation check and the OpenAPI document.
-    pub const ALL: [ErrorCode; 33] = [
-        Self::MissingField,
-        Self::MissingSessionRef,
-        Self::InvalidField,
-        Self::InvalidJson,
-        Self::UnreadableNotification,
-        Self::AmountMismatch,
-        Self::InvalidSignature,
-        Self::StaleSignature,
-        Self::InvalidNotificationSignature,
-        Self::Forbidden,
-        Self::RouteNotFound,
-        Self::SessionNotFound,
-        Self::StreamNotFound,
-        Self::PaymentNotFound,
-        Self::MethodNotAllowed,
-        Self::AlreadyHasAccess,
-        Self::UserAlreadyHasAccess,
-        Self::SessionChanged,
-        Self::SessionClosed,
-        Self::SessionTooOld,
-        Self::SessionNotRevocable,
-        Self::NotARefund,
-        Self::MisdirectedRequest,
-        Self::PayloadTooLarge,
-        Self::UnsupportedMediaType,
-        Self::IdempotencyKeyReused,
-        Self::Internal,
-        Self::QrisError,
-        Self::ProviderUnavailable,
-        Self::BadGateway,
-        Self::ServiceUnavailable,
-        Self::QrNotReady,
-        Self::ProviderUnconfirmed,
-    ];
+    /// Every variant in declaration order, for the documentation check and the OpenAPI document.
+    pub const ALL: &'static [ErrorCode] = <Self as strum::VariantArray>::VARIANTS;
 
     /// The stable wire code (`"code"` in the envelope).
     pub const fn code(self) -> &'static str {
@@ -235,14 +201,13 @@ impl ErrorCode {
 
     /// The error envelope as JSON text: `{"success": false, "error": …, "code": …}`.
     pub fn envelope(self, detail: Option<&str>) -> String {
-        serde_json::json!({"success": false, "error": self.message(detail), "code": self.code()})
-            .to_string()
+        error_envelope(self.code(), &self.message(detail)).to_string()
     }
 
     /// Every wire code with the statuses it is answered with, in order of first appearance.
     pub fn table() -> Vec<(&'static str, Vec<u16>)> {
         let mut rows: Vec<(&'static str, Vec<u16>)> = Vec::new();
-        for c in Self::ALL {
+        for &c in Self::ALL {
             match rows.iter_mut().find(|(code, _)| *code == c.code()) {
                 Some((_, statuses)) if !statuses.contains(&c.status()) => {
                     statuses.push(c.status());
@@ -254,6 +219,11 @@ impl ErrorCode {
         }
         rows
     }
+}
+
+/// The error envelope: `{"success": false, "error": message, "code": code}`.
+pub fn error_envelope(code: &str, message: &str) -> serde_json::Value {
+    serde_json::json!({"success": false, "error": message, "code": code})
 }
 
 #[cfg(test)]
@@ -273,8 +243,16 @@ mod tests {
     }
 
     #[test]
+    fn the_envelope_text() {
+        assert_eq!(
+            ErrorCode::MissingField.envelope(Some("userId")),
+            r#"{"code":"MISSING_FIELD","error":"Parameter userId wajib diisi","success":false}"#
+        );
+    }
+
+    #[test]
     fn every_code_is_upper_snake_and_every_status_an_error() {
-        for c in ErrorCode::ALL {
+        for &c in ErrorCode::ALL {
             assert!(
                 c.code()
                     .bytes()

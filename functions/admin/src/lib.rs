@@ -71,7 +71,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
                 Param::optional("streamId", Shape::StreamId, "only this stream"),
                 Param::optional(
                     "status",
-                    Shape::OneOf(&["pending", "paid", "failed", "expired", "revoked"]),
+                    Shape::OneOf(Status::NAMES),
                     "only this status (as of now)",
                 ),
                 Param::optional("limit", Shape::Int { min: 1, max: 100 }, "page size (50)"),
@@ -111,7 +111,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
         Route::get("/admin/refunds", Reply::Data(Payload::RefundPage))
             .summary("Refunds owed (open) or settled, newest first")
             .query(&[
-                Param::optional("status", Shape::OneOf(&["open", "settled"]), "open (default) or settled"),
+                Param::optional("status", Shape::OneOf(RefundStatus::NAMES), "open (default) or settled"),
                 Param::optional("limit", Shape::Int { min: 1, max: 100 }, "page size (50)"),
                 Param::optional("cursor", Shape::Text, "the previous page's cursor"),
             ])

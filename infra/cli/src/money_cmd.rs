@@ -2,6 +2,7 @@
 
 use clap::Subcommand;
 use serde_json::{Value, json};
+use upstream_session::domain::RefundStatus;
 
 use crate::admin_cmd::enc;
 use crate::target::TargetArgs;
@@ -118,18 +119,18 @@ pub fn refunds(args: RefundsArgs) -> Result<(), String> {
         return Ok(());
     }
     let target = args.target.resolve()?;
-    let statuses: &[&str] = if args.all {
-        &["open", "settled"]
+    let statuses = if args.all {
+        RefundStatus::ALL
     } else if args.settled {
-        &["settled"]
+        &[RefundStatus::Settled]
     } else {
-        &["open"]
+        &[RefundStatus::Open]
     };
     let mut refunds = Vec::new();
     for status in statuses {
         refunds.extend(all_pages(
             &target,
-            &format!("/admin/refunds?status={status}&limit=100"),
+            &format!("/admin/refunds?status={}&limit=100", status.as_str()),
             "refunds",
         )?);
     }

@@ -1,5 +1,31 @@
 //! Domain types that parse once: identifiers, money and the payment session.
 
+/// `ALL`, `NAMES`, `as_str` and `parse` of a unit enum whose wire names strum derives
+/// (`IntoStaticStr`, `EnumString`, `VariantArray`, `VariantNames`) with the case rule of its serde
+/// `rename_all`; `domain::tests::wire_names_agree` checks that the two agree.
+macro_rules! wire_names {
+    ($name:ident) => {
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$name] = <Self as strum::VariantArray>::VARIANTS;
+
+            /// The wire names of `ALL`, in the same order.
+            pub const NAMES: &'static [&'static str] = <Self as strum::VariantNames>::VARIANTS;
+
+            /// The wire and storage name.
+            pub fn as_str(self) -> &'static str {
+                self.into()
+            }
+
+            /// Parses the wire and storage name.
+            pub fn parse(raw: &str) -> Option<Self> {
+                raw.parse().ok()
+            }
+        }
+    };
+}
+use wire_names;
+
 mod amount;
 mod event;
 mod ids;
@@ -53,4 +79,62 @@ pub enum ParseError {
     #[error("amount must be a whole number of rupiah greater than zero")]
     /// Not a whole rupiah amount in range.
     BadAmount,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Debug;
+    use std::str::FromStr;
+
+    use serde::Serialize;
+    use strum::{VariantArray, VariantNames};
+
+    use super::*;
+
+    /// The wire names of `T`, after checking that serde and strum name every variant alike and
+    /// that the names parse back.
+    fn names<T>() -> Vec<&'static str>
+    where
+        T: VariantArray
+            + VariantNames
+            + Serialize
+            + FromStr
+            + Into<&'static str>
+            + Copy
+            + PartialEq
+            + Debug,
+    {
+        let names = <T as VariantNames>::VARIANTS;
+        assert_eq!(names.len(), <T as VariantArray>::VARIANTS.len());
+        for (variant, name) in <T as VariantArray>::VARIANTS.iter().zip(names) {
+            assert_eq!(serde_json::to_value(variant).unwrap(), *name);
+            assert_eq!(Into::<&str>::into(*variant), *name);
+            assert_eq!(name.parse::<T>().ok().as_ref(), Some(variant));
+        }
+        names.to_vec()
+    }
+
+    #[test]
+    fn wire_names_agree() {
+        assert_eq!(
+            names::<Status>(),
+            ["pending", "paid", "failed", "expired", "revoked"]
+        );
+        assert_eq!(names::<RefundStatus>(), ["open", "settled"]);
+        assert_eq!(
+            names::<RefundReason>(),
+            [
+                "duplicate_access",
+                "second_payment",
+                "too_late",
+                "session_closed",
+                "amount_mismatch",
+                "unknown_trx",
+                "revoked"
+            ]
+        );
+        assert_eq!(Status::NAMES, names::<Status>());
+        assert_eq!(Status::parse("Paid"), None);
+        assert_eq!(RefundReason::parse("too late"), None);
+    }
 }

@@ -72,9 +72,12 @@ impl fmt::Debug for PaymentId {
     }
 }
 
-/// Why money that arrived is owed back instead of granting access.
+/// Why money that arrived is owed back instead of granting access. Its wire and storage names are
+/// the variants' names in snake_case (serde and strum alike).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
 pub enum RefundReason {
     /// The viewer already held live access to that stream through another session.
     DuplicateAccess,
@@ -92,36 +95,9 @@ pub enum RefundReason {
     Revoked,
 }
 
+super::wire_names!(RefundReason);
+
 impl RefundReason {
-    /// Every reason, for listings and documentation.
-    pub const ALL: [RefundReason; 7] = [
-        RefundReason::DuplicateAccess,
-        RefundReason::SecondPayment,
-        RefundReason::TooLate,
-        RefundReason::SessionClosed,
-        RefundReason::AmountMismatch,
-        RefundReason::UnknownTrx,
-        RefundReason::Revoked,
-    ];
-
-    /// The wire and storage name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RefundReason::DuplicateAccess => "duplicate_access",
-            RefundReason::SecondPayment => "second_payment",
-            RefundReason::TooLate => "too_late",
-            RefundReason::SessionClosed => "session_closed",
-            RefundReason::AmountMismatch => "amount_mismatch",
-            RefundReason::UnknownTrx => "unknown_trx",
-            RefundReason::Revoked => "revoked",
-        }
-    }
-
-    /// Parses the wire and storage name.
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == raw)
-    }
-
     /// What the operator reads (Bahasa Indonesia).
     pub fn label_id(self) -> &'static str {
         match self {
@@ -136,8 +112,10 @@ impl RefundReason {
     }
 }
 
-/// What became of a payment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What became of a payment. Its wire and storage name is the variant's name in snake_case; a refund
+/// owed stores its reason beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum Outcome {
     /// It paid a pending session: access granted.
     Granted,
@@ -152,12 +130,7 @@ pub enum Outcome {
 impl Outcome {
     /// The wire and storage name (`granted`, `refund_due`, `failed`, `refunded`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Granted => "granted",
-            Outcome::RefundDue(_) => "refund_due",
-            Outcome::Failed => "failed",
-            Outcome::Refunded => "refunded",
-        }
+        self.into()
     }
 
     /// The refund reason, for a refund owed.
@@ -168,21 +141,24 @@ impl Outcome {
         }
     }
 
-    /// Rebuilds an outcome from its stored name and reason.
+    /// Rebuilds an outcome from its stored name and reason (a reason beside another outcome is
+    /// ignored).
     pub fn parse(outcome: &str, reason: Option<&str>) -> Option<Self> {
-        match outcome {
-            "granted" => Some(Outcome::Granted),
-            "failed" => Some(Outcome::Failed),
-            "refunded" => Some(Outcome::Refunded),
-            "refund_due" => reason.and_then(RefundReason::parse).map(Outcome::RefundDue),
-            _ => None,
+        let without_reason = [Outcome::Granted, Outcome::Failed, Outcome::Refunded];
+        if let Some(found) = without_reason.into_iter().find(|o| o.as_str() == outcome) {
+            return Some(found);
         }
+        let due = Outcome::RefundDue(RefundReason::parse(reason?)?);
+        (due.as_str() == outcome).then_some(due)
     }
 }
 
-/// Whether money owed back has been paid back.
+/// Whether money owed back has been paid back. Its wire and storage names are the variants' names in
+/// lowercase (serde and strum alike).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::VariantNames)]
+#[strum(serialize_all = "lowercase")]
 pub enum RefundStatus {
     /// Owed, not yet paid back.
     Open,
@@ -190,24 +166,7 @@ pub enum RefundStatus {
     Settled,
 }
 
-impl RefundStatus {
-    /// The wire and storage name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RefundStatus::Open => "open",
-            RefundStatus::Settled => "settled",
-        }
-    }
-
-    /// Parses the wire and storage name.
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "open" => Some(RefundStatus::Open),
-            "settled" => Some(RefundStatus::Settled),
-            _ => None,
-        }
-    }
-}
+super::wire_names!(RefundStatus);
 
 /// The settlement of a refund owed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -329,14 +288,28 @@ mod tests {
 
     #[test]
     fn outcomes_round_trip() {
-        for reason in RefundReason::ALL {
+        for &reason in RefundReason::ALL {
             let o = Outcome::RefundDue(reason);
             assert_eq!(Outcome::parse(o.as_str(), Some(reason.as_str())), Some(o));
+            assert_eq!(
+                Outcome::parse("granted", Some(reason.as_str())),
+                Some(Outcome::Granted)
+            );
+            assert_eq!(
+                Outcome::parse("failed", Some(reason.as_str())),
+                Some(Outcome::Failed)
+            );
         }
         for o in [Outcome::Granted, Outcome::Failed, Outcome::Refunded] {
             assert_eq!(Outcome::parse(o.as_str(), None), Some(o));
         }
+        assert_eq!(
+            Outcome::RefundDue(RefundReason::TooLate).as_str(),
+            "refund_due"
+        );
         assert_eq!(Outcome::parse("refund_due", None), None);
+        assert_eq!(Outcome::parse("refund_due", Some("nope")), None);
         assert_eq!(Outcome::parse("nope", None), None);
+        assert_eq!(Outcome::parse("nope", Some("too_late")), None);
     }
 }

@@ -7,8 +7,12 @@ use super::{Amount, PaymentId, SessionId, StreamId, TrxId, UserId};
 
 /// A session's status. `Pending`, `Paid`, `Failed` and `Revoked` are stored; `Expired` is what a pending
 /// or paid session reads as once its `expires_at` has passed (older data may also store it).
+// Its wire and storage names are the variants' names in lowercase, for serde (and so the OpenAPI
+// schema) and strum alike. (A plain comment: the doc comment is the schema's description.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::VariantNames)]
+#[strum(serialize_all = "lowercase")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Status {
     /// Waiting for payment.
@@ -23,30 +27,7 @@ pub enum Status {
     Revoked,
 }
 
-impl Status {
-    /// The lowercase wire and storage name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pending => "pending",
-            Status::Paid => "paid",
-            Status::Failed => "failed",
-            Status::Expired => "expired",
-            Status::Revoked => "revoked",
-        }
-    }
-
-    /// Parses the wire and storage name.
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "pending" => Some(Status::Pending),
-            "paid" => Some(Status::Paid),
-            "failed" => Some(Status::Failed),
-            "expired" => Some(Status::Expired),
-            "revoked" => Some(Status::Revoked),
-            _ => None,
-        }
-    }
-}
+super::wire_names!(Status);
 
 /// A charge created at a payment gateway for a session: its reference and the QR string to pay.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@ use lambda_http::http::{HeaderValue, header};
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 
-use crate::error_code::ErrorCode;
+use crate::error_code::{ErrorCode, error_envelope};
 use crate::store::StoreError;
 
 /// A refusal with its HTTP status, stable code and message for people, built from an [`ErrorCode`].
@@ -86,10 +86,7 @@ impl ApiError {
 
     /// The error as a response.
     pub fn into_response(self) -> Response<Body> {
-        let mut resp = json_response(
-            self.status,
-            &json!({"success": false, "error": self.message, "code": self.code}),
-        );
+        let mut resp = json_response(self.status, &error_envelope(self.code, &self.message));
         if let Some(secs) = self.retry_after {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));

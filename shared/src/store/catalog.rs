@@ -9,7 +9,6 @@ impl Store {
     pub async fn get_stream(&self, id: &StreamId) -> Result<Option<Stream>, StoreError> {
         self.get_item(item::stream_key(id))
             .await?
-            .as_ref()
             .map(item::parse_stream)
             .transpose()
     }
@@ -25,7 +24,7 @@ impl Store {
         let streams = self
             .query_all(query)
             .await?
-            .iter()
+            .into_iter()
             .map(item::parse_stream)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(streams)

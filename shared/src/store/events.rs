@@ -29,7 +29,7 @@ impl Store {
         let events = self
             .query_all(query)
             .await?
-            .iter()
+            .into_iter()
             .map(item::parse_event)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(events)

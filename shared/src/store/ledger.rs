@@ -3,9 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::item::{n_attr, s_attr};
+use super::item::{self, Item, LEDGER_PK, n_attr, payment_key, s_attr};
 use super::listing::{decode_cursor, encode_cursor};
-use super::payment_item::{self, LEDGER_PK, payment_key};
 use super::table::{ALL_PK, BY_CREATED_INDEX, BY_REFUND_INDEX, CREATED_AT, REFUND_STATUS};
 use super::{Store, StoreError, classify, describe, failed, reason_item};
 use crate::domain::{AuditEvent, PaymentId, PaymentRecord, RefundStatus, SessionId};
@@ -37,8 +36,7 @@ impl Store {
     pub async fn get_payment(&self, id: &PaymentId) -> Result<Option<PaymentRecord>, StoreError> {
         self.get_item(payment_key(id))
             .await?
-            .as_ref()
-            .map(payment_item::parse)
+            .map(item::parse_payment)
             .transpose()
     }
 
@@ -57,7 +55,7 @@ impl Store {
         };
         if failed(&reasons, 0) {
             return match reason_item(&reasons, 0) {
-                Some(old) => Ok(Some(payment_item::parse(old)?)),
+                Some(old) => Ok(Some(item::parse_payment(old.clone())?)),
                 None => self.get_payment(&record.payment_id).await,
             };
         }
@@ -84,7 +82,7 @@ impl Store {
             }
             let (settled, event) = settle(&current);
             let mut items = vec![self.put(
-                payment_item::item(&settled),
+                item::payment_item(&settled),
                 Some("#rs = :open"),
                 &[("#rs", REFUND_STATUS)],
                 &[(":open", s_attr(RefundStatus::Open.as_str()))],
@@ -123,7 +121,7 @@ impl Store {
             .send()
             .await
             .map_err(classify)?;
-        page(out.items(), out.last_evaluated_key())
+        page(out.items, out.last_evaluated_key)
     }
 
     /// The ledger between `from` and `to` (inclusive), oldest first, `limit` at a time (one Query on
@@ -154,7 +152,7 @@ impl Store {
             .send()
             .await
             .map_err(classify)?;
-        page(out.items(), out.last_evaluated_key())
+        page(out.items, out.last_evaluated_key)
     }
 }
 
@@ -162,15 +160,13 @@ fn limit_i32(limit: usize) -> i32 {
     i32::try_from(limit.clamp(1, 1000)).unwrap_or(1000)
 }
 
-fn page(
-    items: &[super::item::Item],
-    last: Option<&std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>>,
-) -> Result<LedgerPage, StoreError> {
+fn page(items: Option<Vec<Item>>, last: Option<Item>) -> Result<LedgerPage, StoreError> {
     Ok(LedgerPage {
         records: items
-            .iter()
-            .map(payment_item::parse)
+            .unwrap_or_default()
+            .into_iter()
+            .map(item::parse_payment)
             .collect::<Result<_, _>>()?,
-        next_cursor: last.filter(|k| !k.is_empty()).map(encode_cursor),
+        next_cursor: last.filter(|k| !k.is_empty()).as_ref().map(encode_cursor),
     })
 }

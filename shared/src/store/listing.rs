@@ -129,10 +129,10 @@ impl Store {
                 .send()
                 .await
                 .map_err(classify)?;
-            for it in out.items() {
+            for it in out.items.unwrap_or_default() {
                 sessions.push(item::parse_session(it)?);
             }
-            start = out.last_evaluated_key().filter(|k| !k.is_empty()).cloned();
+            start = out.last_evaluated_key.filter(|k| !k.is_empty());
             if start.is_none() || sessions.len() >= filter.limit {
                 break;
             }

@@ -2,8 +2,7 @@
 //!
 //! Every state change is one TransactWriteItems (or one conditional PutItem) whose conditions make it
 //! safe under concurrency: nothing here checks and then writes. Split by concern: sessions, the
-//! payments ledger, listings, the catalog and audit events; the item layouts live in `item` and
-//! `payment_item`.
+//! payments ledger, listings, the catalog and audit events; the item layouts live in `item`.
 
 mod catalog;
 mod client;
@@ -12,16 +11,16 @@ mod events;
 mod item;
 mod ledger;
 mod listing;
-mod payment_item;
 pub mod retry;
 mod sessions;
 pub mod table;
 
 pub use client::{Timeouts, client_from_env, local_client, local_client_with};
+pub use item::IdemClaim;
 pub use ledger::{LedgerPage, SettleOutcome};
 pub use listing::{ListFilter, Page, StatusFilter};
 use retry::{MAX_ATTEMPTS, backoff};
-pub use sessions::{Change, GuardRule, IdemClaim, Insert, LedgerWrite, Transition};
+pub use sessions::{Change, GuardRule, Insert, LedgerWrite, Transition};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};

@@ -4,26 +4,12 @@
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use chrono::{DateTime, Utc};
 
-use super::item::{self, Copy, Item, n_attr, s_attr};
-use super::payment_item;
+use super::item::{self, IdemClaim, Item, SessionCopy, n_attr, s_attr};
 use super::{Store, StoreError, describe, failed, reason_item};
 use crate::domain::{
-    AuditEvent, IdempotencyKey, PaymentRecord, PaymentSession, SessionId, Status, StreamId, TrxId,
-    UserId,
+    AuditEvent, Outcome, PaymentRecord, PaymentSession, SessionId, Status, StreamId, TrxId, UserId,
 };
 use crate::rules;
-
-/// An idempotency claim written with a new session: `key` (scoped to the session's user) answers
-/// `session` for 24 h; `fingerprint` identifies the request body it was first used with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdemClaim {
-    /// The Idempotency-Key.
-    pub key: IdempotencyKey,
-    /// A hash of the request it was first used with.
-    pub fingerprint: String,
-    /// When the pending validity or the access window ends (ISO-8601 UTC).
-    pub expires_at: DateTime<Utc>,
-}
 
 /// Result of inserting a new pending session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,7 +99,6 @@ impl Store {
     async fn get_copy(&self, key: Item) -> Result<Option<PaymentSession>, StoreError> {
         self.get_item(key)
             .await?
-            .as_ref()
             .map(item::parse_session)
             .transpose()
     }
@@ -131,13 +116,13 @@ impl Store {
         let ttl = rules::ttl_epoch_seconds(session.expires_at, &self.policy);
         let mut items = vec![
             self.put(
-                item::session_item(session, Copy::Canonical, ttl),
+                item::session_item(session, SessionCopy::Canonical, ttl),
                 Some("attribute_not_exists(pk)"),
                 &[],
                 &[],
             ),
             self.put(
-                item::session_item(session, Copy::TrxMirror, ttl),
+                item::session_item(session, SessionCopy::TrxMirror, ttl),
                 Some("attribute_not_exists(pk)"),
                 &[],
                 &[],
@@ -174,7 +159,7 @@ impl Store {
                     .await?
                     .ok_or_else(|| StoreError::Backend("idempotency claim vanished".into()))?,
             };
-            let (session_id, fingerprint) = item::parse_idem(&old)?;
+            let (session_id, fingerprint) = item::parse_idem(old)?;
             return Ok(Insert::Replay {
                 session_id,
                 fingerprint,
@@ -182,7 +167,7 @@ impl Store {
         }
         if failed(&reasons, 2) {
             let holder = match reason_item(&reasons, 2) {
-                Some(old) => item::parse_session(old)?,
+                Some(old) => item::parse_session(old.clone())?,
                 None => self
                     .get_guard(&session.user_id, &session.stream_id)
                     .await?
@@ -213,7 +198,7 @@ impl Store {
             && failed(&reasons, i)
         {
             if let Some(old) = reason_item(&reasons, i) {
-                return Ok(Transition::Recorded(payment_item::parse(old)?));
+                return Ok(Transition::Recorded(item::parse_payment(old.clone())?));
             }
             if let Some(LedgerWrite::New(record)) = change.ledger
                 && let Some(stored) = self.get_payment(&record.payment_id).await?
@@ -223,7 +208,7 @@ impl Store {
         }
         if failed(&reasons, 0) {
             let current = match reason_item(&reasons, 0) {
-                Some(old) => Some(item::parse_session(old)?),
+                Some(old) => Some(item::parse_session(old.clone())?),
                 None => self.get_session(&change.to.session_id).await?,
             };
             return Ok(Transition::Stale(current));
@@ -233,7 +218,7 @@ impl Store {
         {
             return match change.guard {
                 GuardRule::Claim => match reason_item(&reasons, g) {
-                    Some(old) => Ok(Transition::GuardHeld(item::parse_session(old)?)),
+                    Some(old) => Ok(Transition::GuardHeld(item::parse_session(old.clone())?)),
                     None => match self
                         .get_guard(&change.to.user_id, &change.to.stream_id)
                         .await?
@@ -268,13 +253,13 @@ impl Store {
         let ttl = rules::ttl_epoch_seconds(to.expires_at, &self.policy);
         let canonical = match change.from {
             Some(from) => self.put(
-                item::session_item(to, Copy::Canonical, ttl),
+                item::session_item(to, SessionCopy::Canonical, ttl),
                 Some("#status = :from"),
                 &[("#status", "status")],
                 &[(":from", s_attr(from.status.as_str()))],
             ),
             None => self.put(
-                item::session_item(to, Copy::Canonical, ttl),
+                item::session_item(to, SessionCopy::Canonical, ttl),
                 Some("attribute_not_exists(pk)"),
                 &[],
                 &[],
@@ -282,14 +267,19 @@ impl Store {
         };
         let mut items = vec![
             canonical,
-            self.put(item::session_item(to, Copy::TrxMirror, ttl), None, &[], &[]),
+            self.put(
+                item::session_item(to, SessionCopy::TrxMirror, ttl),
+                None,
+                &[],
+                &[],
+            ),
         ];
         let mut guard_at = None;
         if with_guard && change.guard != GuardRule::Untouched {
             guard_at = Some(items.len());
             items.push(match change.guard {
                 GuardRule::Claim => self.put(
-                    item::session_item(to, Copy::Guard, ttl),
+                    item::session_item(to, SessionCopy::Guard, ttl),
                     Some("attribute_not_exists(pk) OR sessionId = :sid OR #status <> :paid OR expiresAt <= :now"),
                     &[("#status", "status")],
                     &[
@@ -299,7 +289,7 @@ impl Store {
                     ],
                 ),
                 GuardRule::ReleaseIfOwned | GuardRule::Untouched => self.put(
-                    item::session_item(to, Copy::Guard, ttl),
+                    item::session_item(to, SessionCopy::Guard, ttl),
                     Some("sessionId = :sid"),
                     &[],
                     &[(":sid", s_attr(to.session_id.as_str()))],
@@ -323,16 +313,16 @@ impl Store {
     pub(super) fn ledger_put(&self, write: LedgerWrite<'_>) -> TransactWriteItem {
         match write {
             LedgerWrite::New(record) => self.put(
-                payment_item::item(record),
+                item::payment_item(record),
                 Some("attribute_not_exists(pk)"),
                 &[],
                 &[],
             ),
             LedgerWrite::ReplaceGranted(record) => self.put(
-                payment_item::item(record),
+                item::payment_item(record),
                 Some("outcome = :granted"),
                 &[],
-                &[(":granted", s_attr("granted"))],
+                &[(":granted", s_attr(Outcome::Granted.as_str()))],
             ),
         }
     }
@@ -357,7 +347,7 @@ impl Store {
         let sessions = self
             .query_all(query)
             .await?
-            .iter()
+            .into_iter()
             .map(item::parse_session)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(sessions)
