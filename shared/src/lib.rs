@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod playback;
 pub mod provider;
 pub mod qris;
+pub mod refusal;
 pub mod requests;
 pub mod rules;
 pub mod store;

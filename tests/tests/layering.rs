@@ -19,6 +19,10 @@ const SESSION: Layers = Layers {
         // Facts that need nothing of the crate: domain values, time, error codes, settings and their
         // errors, the request record, the QRIS engine.
         &["domain", "clock", "error_code", "config", "calls", "qris"],
+        // A refusal (status, code, message) as a value.
+        &["refusal"],
+        // The JSON request bodies, checked into domain values or refused.
+        &["requests"],
         // Pure rules over them, the route contract, the wire views, playback tokens.
         &["rules", "contract", "views", "playback"],
         // What a function is, the payment gateways, the one module that talks to DynamoDB.
@@ -28,10 +32,7 @@ const SESSION: Layers = Layers {
         // The Lambda/HTTP edge and the OpenAPI document.
         &["edge", "openapi"],
     ],
-    allowed: &[
-        // removed by the items branch
-        ("store::item", "store::sessions"),
-    ],
+    allowed: &[],
 };
 
 /// `upstream-local`'s modules, bottom first (the crate root, DynamoDB Local, uses `process`).

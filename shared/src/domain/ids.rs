@@ -216,6 +216,15 @@ fn check_len(field: &'static str, raw: &str, max: usize) -> Result<(), ParseErro
     }
 }
 
+/// How a session is named by a caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionKey {
+    /// By session id.
+    Session(SessionId),
+    /// By transaction id.
+    Trx(TrxId),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

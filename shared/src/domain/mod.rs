@@ -36,7 +36,7 @@ mod stream;
 
 pub use amount::{Amount, format_idr};
 pub use event::AuditEvent;
-pub use ids::{IdempotencyKey, SessionId, StreamId, TrxId, UserId};
+pub use ids::{IdempotencyKey, SessionId, SessionKey, StreamId, TrxId, UserId};
 pub use media_path::MediaPath;
 pub use payment::{
     Outcome, PaymentId, PaymentRecord, PaymentReport, RefundReason, RefundStatus, ReportKind,

@@ -23,14 +23,7 @@ use crate::store::{IdemClaim, Insert, Store, StoreError};
 /// How long an `Idempotency-Key` answers with the session it created.
 pub const IDEMPOTENCY_WINDOW: TimeDelta = TimeDelta::hours(24);
 
-/// How a session is named by a caller.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SessionKey {
-    /// By session id.
-    Session(SessionId),
-    /// By transaction id.
-    Trx(TrxId),
-}
+pub use crate::domain::SessionKey;
 
 /// Who asks for a change, for the audit trail.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

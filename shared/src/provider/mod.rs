@@ -20,7 +20,7 @@ pub use types::{
     Charge, ChargeRequest, Notification, ProviderConfigError, ProviderError, Secret, Statement,
     VerifyError,
 };
-pub(crate) use wire::{base_url, basic_auth, ct_eq, endpoint, json_rupiah, parse_rupiah, secret};
+pub(crate) use wire::{base_url, basic_auth, ct_eq, endpoint, parse_rupiah, secret};
 
 /// The configured payment gateway.
 #[derive(Debug, Clone)]

@@ -24,22 +24,6 @@ fn rupiah_strings() {
 }
 
 #[test]
-fn rupiah_numbers() {
-    use serde_json::json;
-    assert_eq!(json_rupiah(&json!(10000)), Some(10000));
-    assert_eq!(json_rupiah(&json!(10000.0)), Some(10000));
-    for bad in [
-        json!(10000.5),
-        json!(0),
-        json!(-5),
-        json!("10000"),
-        json!(null),
-    ] {
-        assert_eq!(json_rupiah(&bad), None, "{bad}");
-    }
-}
-
-#[test]
 fn provider_choice() {
     let env = |pairs: &'static [(&'static str, &'static str)]| {
         move |name: &str| {

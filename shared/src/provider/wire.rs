@@ -29,21 +29,6 @@ pub(crate) fn parse_rupiah(raw: &str) -> Option<u64> {
     (1..=Amount::MAX).contains(&value).then_some(value)
 }
 
-/// A JSON number of whole rupiah (`10000` or `10000.0`), greater than zero and at most [`Amount::MAX`].
-pub(crate) fn json_rupiah(value: &serde_json::Value) -> Option<u64> {
-    let n = match value.as_u64() {
-        Some(n) => n,
-        None => {
-            let f = value.as_f64()?;
-            if f.fract() != 0.0 || !(1.0..=Amount::MAX as f64).contains(&f) {
-                return None;
-            }
-            f as u64
-        }
-    };
-    (1..=Amount::MAX).contains(&n).then_some(n)
-}
-
 /// `Basic base64(user + ":")`, the gateways' server-key authentication.
 pub(crate) fn basic_auth(user: &Secret) -> String {
     use base64::Engine;

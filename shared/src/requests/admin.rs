@@ -4,10 +4,10 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::Field;
-use crate::SessionKey;
+use crate::domain::SessionKey;
 use crate::domain::{Amount, MediaPath, SessionId, Stream, StreamId, TrxId, UserId};
-use crate::edge::ApiError;
 use crate::error_code::ErrorCode;
+use crate::refusal::ApiError;
 
 /// `POST /api/force-approve`: a session (by sessionId or trxId), or a viewer and a stream.
 #[derive(Debug, Deserialize)]

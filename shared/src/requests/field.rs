@@ -6,7 +6,7 @@ use serde::de::{DeserializeOwned, Deserializer, Error as _};
 use serde_json::Value;
 
 use crate::domain::Amount;
-use crate::edge::ApiError;
+use crate::refusal::ApiError;
 
 /// A field of a JSON body as sent: absent (give the field `#[serde(default)]`), or its value (`null`
 /// included, which some fields read apart from absence). Kept raw so a body's refusal names its

@@ -70,7 +70,43 @@ pub struct XenditPayment {
 
 /// A JSON number of whole rupiah.
 fn rupiah<'de, D: Deserializer<'de>>(d: D) -> Result<Amount, D::Error> {
-    crate::provider::json_rupiah(&Value::deserialize(d)?)
+    json_rupiah(&Value::deserialize(d)?)
         .and_then(|n| Amount::new(n).ok())
         .ok_or_else(|| D::Error::custom("not a whole number of rupiah"))
+}
+
+/// A JSON number of whole rupiah (`10000` or `10000.0`), greater than zero and at most [`Amount::MAX`].
+pub(crate) fn json_rupiah(value: &serde_json::Value) -> Option<u64> {
+    let n = match value.as_u64() {
+        Some(n) => n,
+        None => {
+            let f = value.as_f64()?;
+            if f.fract() != 0.0 || !(1.0..=Amount::MAX as f64).contains(&f) {
+                return None;
+            }
+            f as u64
+        }
+    };
+    (1..=Amount::MAX).contains(&n).then_some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_rupiah;
+
+    #[test]
+    fn rupiah_numbers() {
+        use serde_json::json;
+        assert_eq!(json_rupiah(&json!(10000)), Some(10000));
+        assert_eq!(json_rupiah(&json!(10000.0)), Some(10000));
+        for bad in [
+            json!(10000.5),
+            json!(0),
+            json!(-5),
+            json!("10000"),
+            json!(null),
+        ] {
+            assert_eq!(json_rupiah(&bad), None, "{bad}");
+        }
+    }
 }

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use super::Field;
 use crate::domain::{Amount, SessionId, StreamId, UserId};
-use crate::edge::ApiError;
+use crate::refusal::ApiError;
 
 /// `POST /api/generate-qris`.
 #[derive(Debug, Deserialize)]

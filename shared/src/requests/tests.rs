@@ -3,9 +3,9 @@
 use serde_json::{Value, json};
 
 use super::*;
-use crate::SessionKey;
+use crate::domain::SessionKey;
 use crate::domain::{Amount, PaymentReport, ReportKind, SessionId, StreamId, TrxId, UserId};
-use crate::edge::ApiError;
+use crate::refusal::ApiError;
 
 const SESSION: &str = "session_0123456789abcdef0123456789abcdef";
 const TRX: &str = "UP-250830181615-ABCDEFGH";

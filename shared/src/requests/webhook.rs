@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::Field;
 use crate::domain::{PaymentReport, ReportKind, TrxId};
-use crate::edge::ApiError;
+use crate::refusal::ApiError;
 
 /// The provider the ledger records for this webhook's reports.
 const PROVIDER: &str = "webhook";
