@@ -1,4 +1,4 @@
-//! Durations that govern sessions, read from the environment with the seeds' defaults, and the
+//! Durations that govern sessions, read from the environment with the product's defaults (2 h payable QR, 2 h access), and the
 //! configuration errors of the product (a payment gateway's among them).
 
 use chrono::TimeDelta;
@@ -127,7 +127,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_follow_the_seeds() {
+    fn defaults_are_two_hours() {
         let p = Policy::from_lookup(|_| None).unwrap();
         assert_eq!(p.pending_validity, TimeDelta::hours(2));
         assert_eq!(p.access_duration, TimeDelta::hours(2));

@@ -1,4 +1,4 @@
-//! Typed response views: how domain values appear in JSON (camelCase, the seeds' field names), built
+//! Typed response views: how domain values appear in JSON (camelCase, the original design's field names), built
 //! from the domain type and *now*, one place per view.
 
 use chrono::{DateTime, SecondsFormat, Utc};

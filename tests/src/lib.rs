@@ -40,7 +40,7 @@ pub async fn fresh_table(client: &Client) -> String {
     name
 }
 
-/// A fixed start time for tests: 2025-08-30 18:16:15.508 UTC (seed 001's example, minus 2 h).
+/// A fixed start time for tests: 2025-08-30 18:16:15.508 UTC (the original design's example session time, minus 2 h).
 pub fn t0() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(1_756_577_775_508).expect("valid time")
 }

@@ -177,8 +177,7 @@ impl Target {
         let (status, _, bytes) = self.send(method, path_and_query, &headers, raw.as_bytes())?;
         if status == 403
             && matches!(self, Target::Signed { .. })
-            && serde_json::from_slice::<Value>(&bytes)
-                .map_or(true, |v| v.get("success").is_none())
+            && serde_json::from_slice::<Value>(&bytes).map_or(true, |v| v.get("success").is_none())
         {
             return Err(format!(
                 "403 from {}: your AWS identity may not invoke this function URL (lambda:InvokeFunctionUrl)",

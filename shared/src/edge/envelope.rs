@@ -1,4 +1,4 @@
-//! The response envelope of the seeds: `{"success": true, "data": …}` or
+//! The response envelope every answer uses (the original design's API shape): `{"success": true, "data": …}` or
 //! `{"success": false, "error": "<Bahasa Indonesia>", "code": "<STABLE_CODE>"}`.
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};

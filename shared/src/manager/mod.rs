@@ -1,6 +1,7 @@
-//! The SessionManager of seed 001, over the DynamoDB store, with an injectable clock. One place
-//! decides how a session is created, paid (by a gateway or an operator), closed, revoked and how money
-//! that cannot grant access is recorded as owed.
+//! The SessionManager (the original design's session API: create, read, pay, check access, list),
+//! over the DynamoDB store, with an injectable clock. One place decides how a session is created,
+//! paid (by a gateway or an operator), closed, revoked and how money that cannot grant access is
+//! recorded as owed.
 
 mod admin;
 mod charges;

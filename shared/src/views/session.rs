@@ -1,5 +1,5 @@
 //! Session, access and stream views of the public and admin API: the JSON each handler answers,
-//! built from the domain value and *now*. Nullable fields stay present as `null` (the seeds' shape).
+//! built from the domain value and *now*. Nullable fields stay present as `null` (the original design's API shape).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
