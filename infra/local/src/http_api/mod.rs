@@ -141,5 +141,26 @@ impl HttpApi {
     }
 }
 
+/// The functions (their `Binary`) with a `FunctionUrlConfig`: reached at their own URL, not through
+/// the HTTP API.
+pub fn function_urls(template: &str) -> Result<Vec<String>, LambdaError> {
+    let doc: Value = serde_yaml::from_str(template)
+        .map_err(|e| LambdaError::Template(format!("template: {e}")))?;
+    let resources = doc.get("Resources").and_then(Value::as_mapping);
+    Ok(resources
+        .into_iter()
+        .flatten()
+        .filter(|(_, r)| {
+            r.get("Properties")
+                .and_then(|p| p.get("FunctionUrlConfig"))
+                .is_some()
+        })
+        .filter_map(|(_, r)| {
+            let binary = r.get("Metadata")?.get("BuildProperties")?.get("Binary")?;
+            binary.as_str().map(str::to_owned)
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests;

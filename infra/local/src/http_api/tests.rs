@@ -64,6 +64,11 @@ fn the_template_routes_each_event_to_its_function() {
 }
 
 #[test]
+fn only_the_admin_function_has_its_own_url() {
+    assert_eq!(function_urls(TEMPLATE).unwrap(), ["admin"]);
+}
+
+#[test]
 fn the_cors_configuration_resolves_the_origins_parameter() {
     let cors = api().cors.unwrap();
     assert_eq!(
