@@ -66,11 +66,7 @@ pub async fn handle(
 }
 
 /// Runs `function` on `req` as its payload 2.0 event: status, headers and body of its answer.
-pub async fn invoke(
-    function: &Function,
-    stack: &Stack,
-    req: server::Simple,
-) -> Reply {
+pub async fn invoke(function: &Function, stack: &Stack, req: server::Simple) -> Reply {
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or_default().to_owned();
     let headers: Vec<(String, String)> = req

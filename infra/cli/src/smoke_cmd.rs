@@ -213,10 +213,7 @@ fn origin_allowed(origin: &str, headers: &[(String, String)]) -> Result<(), Stri
 }
 
 /// The `data` of a 200 success envelope, read by the page from `origin`.
-fn data(
-    reply: Result<Reply, Outcome>,
-    origin: Option<&str>,
-) -> Result<Value, Outcome> {
+fn data(reply: Result<Reply, Outcome>, origin: Option<&str>) -> Result<Value, Outcome> {
     let (status, headers, body) = reply?;
     let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     if status != 200 || json["success"] != Value::Bool(true) {
