@@ -56,11 +56,21 @@ impl Dev {
             .env("WEBHOOK_SECRET", "dev-stack-test-secret-123")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        // Wait for the banner, then for the port.
+        // What it says on stderr (why it stopped, if it does), read as it comes.
+        let said = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let stderr = child.stderr.take().unwrap();
+        let sink = said.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+        // Wait for the banner, then for the port (a failure stops it: see Drop).
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut dev = Dev { child, port };
         let deadline = Instant::now() + Duration::from_secs(90);
         let mut printed = Vec::new();
         for line in lines.by_ref() {
@@ -72,21 +82,29 @@ impl Dev {
         }
         std::thread::spawn(move || for _ in lines {});
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                child.try_wait().unwrap().is_none(),
-                "upstream dev exited: {printed:#?}"
-            );
+            if dev.child.try_wait().unwrap().is_some() {
+                std::thread::sleep(Duration::from_millis(200));
+                panic!(
+                    "upstream dev exited: {}\n{printed:#?}",
+                    said.lock().unwrap()
+                );
+            }
             assert!(Instant::now() < deadline, "upstream dev did not start");
             std::thread::sleep(Duration::from_millis(100));
         }
-        (Dev { child, port }, printed)
+        (dev, printed)
     }
 
     #[allow(unsafe_code)] // SIGTERM to the child, as an operator's Ctrl-C would
-    pub fn stop(mut self) {
+    fn terminate(&self) {
         unsafe {
             libc_kill(self.child.id() as i32, 15);
         }
+    }
+
+    /// Stops it as Ctrl-C would and checks that it exits cleanly.
+    pub fn stop(mut self) {
+        self.terminate();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -150,6 +168,19 @@ impl Dev {
             status,
             headers,
             body: body.to_owned(),
+        }
+    }
+}
+
+/// A test that failed before `stop` leaves no stack (nor its DynamoDB Local) running.
+impl Drop for Dev {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.terminate();
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(100));
+            }
         }
     }
 }
