@@ -16,7 +16,7 @@ use upstream_session::edge::Cors;
 use upstream_session::edge::playback::PlaybackEnv;
 use upstream_session::playback::SigningKey;
 use upstream_session::qris::DEMO_STATIC;
-use upstream_session::store::{TABLE, local_client};
+use upstream_session::store::{TABLE, Timeouts, local_client, local_client_with};
 use upstream_session::{Policy, SessionManager, Store, SystemClock};
 
 use crate::gateway_sim::{self, Gateway};
@@ -231,22 +231,29 @@ async fn serve(
     let (provider, sim) = local_gateway(&args.provider, port).await?;
     let client = local_client(&dynamo.endpoint());
     let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| "upstream-local".into());
+    // A DynamoDB Local just started (its JVM cold, the machine maybe busy) may take seconds to
+    // answer its first request: the setup waits longer than a function's calls do.
+    let setup = local_client_with(&dynamo.endpoint(), Timeouts::RELAXED);
     TABLE
-        .create(&client, &table)
+        .create(&setup, &table)
         .await
         .map_err(|e| e.to_string())?;
     let policy = Policy::from_env().map_err(|e| e.to_string())?;
-    let store = Store::new(client, table.clone(), policy);
-    if store
+    let seeding = Store::new(setup, table.clone(), policy);
+    if seeding
         .list_streams()
         .await
         .map_err(|e| e.to_string())?
         .is_empty()
     {
         for stream in parse_catalog(SAMPLE_CATALOG).map_err(|e| e.to_string())? {
-            store.put_stream(&stream).await.map_err(|e| e.to_string())?;
+            seeding
+                .put_stream(&stream)
+                .await
+                .map_err(|e| e.to_string())?;
         }
     }
+    let store = Store::new(client, table.clone(), policy);
     let manager = SessionManager::new(store.clone(), Arc::new(SystemClock));
     let qris = generate_qris::static_qris(
         std::env::var("QRIS_STATIC_PAYLOAD")
