@@ -42,8 +42,9 @@ const LOCAL: Layers = Layers {
         &["process", "artifacts"],
         // The template's function resources, resolved locally.
         &["template"],
-        // The emulator running a function's bootstrap with its template environment.
-        &["lambda"],
+        // The emulator running a function's bootstrap with its template environment; the template's
+        // HTTP API (routes and CORS) as API Gateway serves it.
+        &["lambda", "http_api"],
         // The local OpenID provider and the HTTP API JWT authorizer emulated against it.
         &["oidc", "jwt_authorizer"],
     ],

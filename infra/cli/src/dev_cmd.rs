@@ -1,36 +1,45 @@
 //! `upstream dev`: the whole product on loopback over DynamoDB Local, through the real handlers.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::TimeDelta;
 use http_body_util::Full;
 use hyper::body::Bytes;
+use upstream_local::http_api::{self, HttpApi};
+use upstream_local::template::LocalValues;
 use upstream_local::{DynamoLocal, Storage, local_dir};
 use upstream_registry::{Inputs, Stack};
 use upstream_session::catalog::parse_catalog;
+use upstream_session::edge::Cors;
 use upstream_session::edge::playback::PlaybackEnv;
-use upstream_session::edge::{Cors, event};
 use upstream_session::playback::SigningKey;
 use upstream_session::qris::DEMO_STATIC;
-use upstream_session::store::{TABLE, local_client};
+use upstream_session::store::{TABLE, Timeouts, local_client, local_client_with};
 use upstream_session::{Policy, SessionManager, Store, SystemClock};
 
 use crate::gateway_sim::{self, Gateway};
-use crate::{routes, server};
-use upstream_session::ErrorCode;
+use crate::{api_gateway, page, routes, server};
 use upstream_session::provider::PaymentProvider;
 
-const VIEWER: &str = include_str!("../assets/index.html");
-const PLAYER: &str = include_str!("../assets/player.js");
-const HLS_JS: &str = include_str!("../assets/vendor/hls.light.min.js");
 const SAMPLE_CATALOG: &str = include_str!("../../streams.sample.json");
+/// The checkout's template, for a binary run away from its checkout.
+const BUILT_TEMPLATE: &str = include_str!("../../../template.yaml");
 
-/// `upstream dev [--port 3001] [--data DIR] [--in-memory]`.
+/// `upstream dev [--port 3001] [--data DIR] [--in-memory] [--template PATH] [--page-port P]`.
 #[derive(clap::Args)]
 pub struct DevArgs {
     #[arg(long, default_value_t = 3001)]
     pub port: u16,
+    /// The SAM template whose HTTP API (routes, CORS) the stack serves (default: the checkout's
+    /// template.yaml).
+    #[arg(long)]
+    pub template: Option<PathBuf>,
+    /// Also serve the viewer page on this loopback port, calling the API on --port: another origin,
+    /// so the browser makes the CORS preflights a deployed page makes (its origins are allowed).
+    #[arg(long)]
+    pub page_port: Option<u16>,
     /// Where DynamoDB Local keeps its data (default: .local/dev-data); sessions survive restarts.
     #[arg(long)]
     pub data: Option<PathBuf>,
@@ -50,6 +59,10 @@ struct Local {
     stack: Stack,
     /// The OpenAPI document, built once.
     openapi: String,
+    /// The template's HTTP API: which route runs which function, and its CORS.
+    http_api: HttpApi,
+    /// The functions reached at their own Function URL (mounted on the stack's port).
+    function_urls: Vec<String>,
 }
 
 pub fn run(args: DevArgs) -> Result<(), String> {
@@ -76,7 +89,7 @@ pub fn run(args: DevArgs) -> Result<(), String> {
     };
     let dynamo = DynamoLocal::start(storage).map_err(|e| e.to_string())?;
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    let result = rt.block_on(serve(args.port, &args.provider, &dynamo, key_file));
+    let result = rt.block_on(serve(&args, &dynamo, key_file));
     drop(rt);
     dynamo.stop();
     eprintln!("Stopped.");
@@ -169,31 +182,78 @@ fn write_private(path: &std::path::Path, pem: &str) -> Result<(), String> {
     file.write_all(pem.as_bytes()).map_err(|e| e.to_string())
 }
 
+/// The template the stack serves: `--template`, else the checkout's, else the one it was built with;
+/// with the name it is shown by.
+fn template(arg: Option<&Path>) -> Result<(String, String), String> {
+    let path = match arg {
+        Some(path) => path.to_owned(),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml"),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let shown = std::fs::canonicalize(&path).unwrap_or(path);
+            Ok((text, shown.display().to_string()))
+        }
+        Err(_) if arg.is_none() => {
+            Ok((BUILT_TEMPLATE.to_owned(), "template.yaml (built in)".into()))
+        }
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
+/// The origins allowed to call the API (the template's `AllowedOrigins`): `ALLOWED_ORIGINS`, else
+/// the stack's own loopback origins; the page port's always.
+fn allowed_origins(port: u16, page_port: Option<u16>) -> String {
+    let loopback = |p: u16| format!("http://127.0.0.1:{p},http://localhost:{p}");
+    let mut origins = std::env::var("ALLOWED_ORIGINS").unwrap_or_else(|_| loopback(port));
+    if let Some(p) = page_port {
+        origins = format!("{origins},{}", loopback(p));
+    }
+    origins
+}
+
 async fn serve(
-    port: u16,
-    provider: &str,
+    args: &DevArgs,
     dynamo: &DynamoLocal,
     key_file: Option<PathBuf>,
 ) -> Result<(), String> {
-    let (provider, sim) = local_gateway(provider, port).await?;
+    let port = args.port;
+    let (template_text, template_name) = template(args.template.as_deref())?;
+    let origins = allowed_origins(port, args.page_port);
+    let values = LocalValues {
+        parameters: BTreeMap::from([("AllowedOrigins".to_owned(), origins.clone())]),
+        ..LocalValues::default()
+    };
+    let http_api = HttpApi::from_template(&template_text, &values)
+        .map_err(|e| format!("{template_name}: {e}"))?;
+    api_gateway::check_functions(&http_api)?;
+    let function_urls = http_api::function_urls(&template_text).map_err(|e| e.to_string())?;
+    let (provider, sim) = local_gateway(&args.provider, port).await?;
     let client = local_client(&dynamo.endpoint());
     let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| "upstream-local".into());
+    // A DynamoDB Local just started (its JVM cold, the machine maybe busy) may take seconds to
+    // answer its first request: the setup waits longer than a function's calls do.
+    let setup = local_client_with(&dynamo.endpoint(), Timeouts::RELAXED);
     TABLE
-        .create(&client, &table)
+        .create(&setup, &table)
         .await
         .map_err(|e| e.to_string())?;
     let policy = Policy::from_env().map_err(|e| e.to_string())?;
-    let store = Store::new(client, table.clone(), policy);
-    if store
+    let seeding = Store::new(setup, table.clone(), policy);
+    if seeding
         .list_streams()
         .await
         .map_err(|e| e.to_string())?
         .is_empty()
     {
         for stream in parse_catalog(SAMPLE_CATALOG).map_err(|e| e.to_string())? {
-            store.put_stream(&stream).await.map_err(|e| e.to_string())?;
+            seeding
+                .put_stream(&stream)
+                .await
+                .map_err(|e| e.to_string())?;
         }
     }
+    let store = Store::new(client, table.clone(), policy);
     let manager = SessionManager::new(store.clone(), Arc::new(SystemClock));
     let qris = generate_qris::static_qris(
         std::env::var("QRIS_STATIC_PAYLOAD")
@@ -205,8 +265,6 @@ async fn serve(
         .ok()
         .filter(|s| s.len() >= 16)
         .unwrap_or_else(random_secret);
-    let origins = std::env::var("ALLOWED_ORIGINS")
-        .unwrap_or_else(|_| format!("http://127.0.0.1:{port},http://localhost:{port}"));
     let cors = Cors::new(&origins);
     let playback = playback_env(port, key_file)?;
     let issuer = playback.issuer().expect("a signing key is set");
@@ -227,18 +285,33 @@ async fn serve(
             allow_local: true,
         }),
         openapi: routes::openapi_json(),
+        http_api,
+        function_urls,
     });
     let listener = server::bind(port).await?;
     let base = format!("http://127.0.0.1:{port}");
+    let page_url = match args.page_port {
+        Some(page_port) => Some(serve_page(page_port, &base).await?),
+        None => None,
+    };
     println!(
         "Upstream Pay local stack (DynamoDB Local at {}, table {table})",
         dynamo.endpoint()
     );
     println!("  Viewer page:  {base}/");
+    if let Some(url) = &page_url {
+        println!(
+            "  Viewer page on another origin: {url}  (calls the API at {base}: CORS as deployed)"
+        );
+    }
     println!("  Admin page:   {base}/admin/approve");
     println!(
         "  API base:     {base}/api  (OpenAPI: {base}{})",
         routes::OPENAPI_PATH
+    );
+    println!(
+        "  HTTP API:     {} routes of {template_name}; CORS allows {origins}",
+        local.http_api.routes.len()
     );
     println!(
         "  Playback JWKS: {base}/api/.well-known/jwks.json (kid {})",
@@ -263,67 +336,44 @@ async fn serve(
     Ok(())
 }
 
+/// Serves the viewer page on `127.0.0.1:port`, calling the API at `api`; returns its URL.
+async fn serve_page(port: u16, api: &str) -> Result<String, String> {
+    let listener = server::bind(port).await?;
+    let viewer: Arc<str> = page::viewer_calling(api).into();
+    tokio::spawn(server::serve(listener, move |req| {
+        let viewer = viewer.clone();
+        async move {
+            match page::asset(req.uri().path(), &viewer) {
+                Some((kind, bytes)) => server::text(200, kind, bytes.to_vec()),
+                None => server::text(404, "text/plain; charset=utf-8", b"not found".to_vec()),
+            }
+        }
+    }));
+    Ok(format!("http://localhost:{port}/"))
+}
+
+/// The page and the OpenAPI document, the paths of the functions with a Function URL (the admin's,
+/// mounted on this port), and everything else through the template's HTTP API.
 async fn dispatch(local: &Local, req: server::Simple) -> hyper::Response<Full<Bytes>> {
     let path = req.uri().path().to_owned();
-    if path == "/" || path == "/index.html" {
-        return server::text(200, "text/html; charset=utf-8", VIEWER.as_bytes().to_vec());
-    }
-    if path == "/player.js" {
-        return server::text(
-            200,
-            "text/javascript; charset=utf-8",
-            PLAYER.as_bytes().to_vec(),
-        );
-    }
-    if path == "/vendor/hls.light.min.js" {
-        return server::text(
-            200,
-            "text/javascript; charset=utf-8",
-            HLS_JS.as_bytes().to_vec(),
-        );
+    if let Some((kind, bytes)) = page::asset(&path, page::VIEWER) {
+        return server::text(200, kind, bytes.to_vec());
     }
     if path == routes::OPENAPI_PATH {
         return server::text(200, "application/json", local.openapi.clone().into_bytes());
     }
-    let Some(function) = upstream_registry::serving(&path) else {
-        let code = ErrorCode::RouteNotFound;
-        return server::text(
-            code.status(),
-            "application/json; charset=utf-8",
-            code.envelope(None).into_bytes(),
-        );
-    };
-    let query = req.uri().query().unwrap_or_default().to_owned();
-    let headers: Vec<(String, String)> = req
-        .headers()
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
-    let method = req.method().to_string();
-    let body = req.into_body();
-    let body = (!body.is_empty()).then(|| String::from_utf8_lossy(&body).into_owned());
-    let ev = event::http_v2_event(&method, &path, &query, &headers, body.as_deref());
-    let request = match event::request_from_event(&ev) {
-        Ok(r) => r,
-        Err(e) => return server::text(400, "text/plain; charset=utf-8", e.into_bytes()),
-    };
-    let resp = function.handle(&local.stack, request).await;
-    let (parts, body) = resp.into_parts();
-    let bytes: Vec<u8> = body.as_ref().to_vec();
-    let mut out = hyper::Response::builder().status(parts.status.as_u16());
-    for (k, v) in parts.headers.iter() {
-        out = out.header(k.as_str(), v.as_bytes());
+    let own_url = upstream_registry::FUNCTIONS.iter().find(|f| {
+        local.function_urls.iter().any(|name| name == f.spec.name) && f.spec.serves(&path)
+    });
+    if let Some(function) = own_url {
+        let (status, headers, body) = api_gateway::invoke(function, &local.stack, req).await;
+        return api_gateway::respond(status, headers, body);
     }
-    out.body(Full::new(Bytes::from(bytes)))
-        .unwrap_or_else(|_| server::text(500, "text/plain", b"bad response".to_vec()))
+    api_gateway::handle(&local.http_api, &local.stack, req).await
 }
 
-fn random_secret() -> String {
+/// 32 random hex digits.
+pub(crate) fn random_secret() -> String {
     let mut b = [0u8; 16];
     getrandom::fill(&mut b).expect("random source");
     b.iter().map(|x| format!("{x:02x}")).collect()

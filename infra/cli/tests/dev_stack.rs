@@ -1,109 +1,13 @@
 //! `upstream dev` as a user runs it: the flow over HTTP, sessions surviving a restart, no orphan java.
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Dev {
-    child: Child,
-    port: u16,
-}
-
-impl Dev {
-    fn start(data: &std::path::Path, port: u16) -> Dev {
-        Dev::spawn(port, &["--data", data.to_str().unwrap()], &[]).0
-    }
-
-    /// Starts `upstream dev` on `port` with `args` and `env` added; with what it printed to stdout
-    /// (its JSON logs) before the banner.
-    fn spawn(port: u16, args: &[&str], env: &[(&str, &str)]) -> (Dev, Vec<String>) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_upstream"))
-            .args(["dev", "--port", &port.to_string()])
-            .args(args)
-            .env("WEBHOOK_SECRET", "dev-stack-test-secret-123")
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // Wait for the banner, then for the port.
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let deadline = Instant::now() + Duration::from_secs(90);
-        let mut printed = Vec::new();
-        for line in lines.by_ref() {
-            let line = line.unwrap();
-            if line.starts_with("Stop with Ctrl-C") || Instant::now() > deadline {
-                break;
-            }
-            printed.push(line);
-        }
-        std::thread::spawn(move || for _ in lines {});
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "upstream dev did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        (Dev { child, port }, printed)
-    }
-
-    #[allow(unsafe_code)] // SIGTERM to the child, as an operator's Ctrl-C would
-    fn stop(mut self) {
-        unsafe {
-            libc_kill(self.child.id() as i32, 15);
-        }
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(
-                    status.success(),
-                    "upstream dev exits cleanly on SIGTERM: {status}"
-                );
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "upstream dev did not stop on SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn request(&self, method: &str, path: &str, body: Option<&str>) -> (u16, serde_json::Value) {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        let body = body.unwrap_or("");
-        write!(
-            s,
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len(),
-            port = self.port
-        )
-        .unwrap();
-        let mut raw = String::new();
-        s.read_to_string(&mut raw).unwrap();
-        let status: u16 = raw[9..12].parse().unwrap();
-        let json = raw
-            .split("\r\n\r\n")
-            .nth(1)
-            .and_then(|b| serde_json::from_str(b).ok())
-            .unwrap_or_default();
-        (status, json)
-    }
-}
-
-#[allow(unsafe_code)]
-unsafe extern "C" {
-    #[link_name = "kill"]
-    fn libc_kill(pid: i32, sig: i32) -> i32;
-}
+use common::{Dev, free_port};
 
 fn java_children_of(pid: u32) -> usize {
     let out = Command::new("pgrep")

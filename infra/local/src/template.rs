@@ -131,9 +131,10 @@ pub fn function_resource(
     })
 }
 
-struct Resolver<'a> {
-    doc: &'a Value,
-    values: &'a LocalValues,
+/// Resolves the template's intrinsics (`!Ref`, `!Join`, `!Sub`, `!If`) to local values.
+pub(crate) struct Resolver<'a> {
+    pub(crate) doc: &'a Value,
+    pub(crate) values: &'a LocalValues,
 }
 
 impl Resolver<'_> {
@@ -214,12 +215,12 @@ impl Resolver<'_> {
 
     /// A value as one string (lists joined by commas, as CloudFormation does for environment values
     /// it cannot take: it refuses them; we only meet them inside `!Join`).
-    fn scalar(&self, v: &Value) -> Result<String, LambdaError> {
+    pub(crate) fn scalar(&self, v: &Value) -> Result<String, LambdaError> {
         Ok(self.resolve(v)?.join(","))
     }
 
     /// A value as a list of strings (a `CommaDelimitedList` parameter is a list).
-    fn resolve(&self, v: &Value) -> Result<Vec<String>, LambdaError> {
+    pub(crate) fn resolve(&self, v: &Value) -> Result<Vec<String>, LambdaError> {
         match v {
             Value::String(s) => Ok(vec![s.clone()]),
             Value::Number(n) => Ok(vec![n.to_string()]),
