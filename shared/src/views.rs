@@ -105,7 +105,8 @@ pub struct ReportView {
     pub payment_id: Option<String>,
     /// The transaction id it reported.
     pub trx_id: String,
-    /// `granted`, `refund_due`, `failed`, `refunded`, or `pending` (nothing recorded yet).
+    /// `granted`, `refund_due`, `failed`, `refunded`, `pending` (nothing recorded yet), or `ignored`
+    /// (the notification names a charge that is not its session's: nothing recorded).
     pub outcome: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     /// For a refund owed: why.
@@ -146,10 +147,21 @@ impl ReportView {
 impl ReportView {
     /// The answer to a gateway notification of a payment still pending: nothing is recorded.
     pub fn pending(trx_id: String) -> Self {
+        Self::unrecorded(trx_id, "pending")
+    }
+
+    /// The answer to a gateway notification that names a charge which is not its session's (a
+    /// forgery, or another application's QR code on the same account): nothing is recorded, and the
+    /// 200 stops the gateway's retries, which could never change that.
+    pub fn ignored(trx_id: String) -> Self {
+        Self::unrecorded(trx_id, "ignored")
+    }
+
+    fn unrecorded(trx_id: String, outcome: &'static str) -> Self {
         Self {
             payment_id: None,
             trx_id,
-            outcome: "pending",
+            outcome,
             reason: None,
             already_processed: false,
             refund_due: false,

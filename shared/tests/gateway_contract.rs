@@ -224,6 +224,11 @@ fn xendit_genuine_sample_is_accepted() {
             XENDIT_SAMPLE.as_bytes(),
         )
         .expect("genuine callback");
+    assert_eq!(
+        n.charge_ref.as_deref(),
+        Some("qr_61cb3576-3a25-4d35-8d15-0e8e3bdba4f2"),
+        "the QR code it names, to match with the session's"
+    );
     let r = claimed_report(n);
     assert_eq!(r.provider, "xendit");
     assert_eq!(r.trx_id, "order-id-1666420204");
@@ -259,7 +264,8 @@ fn xendit_token_must_match_exactly() {
 }
 
 /// Xendit's token authenticates the sender, not the body: a changed amount or order id is carried
-/// into the report unchanged, where the ledger's comparison with the session refuses it.
+/// into the claim unchanged; what counts is the payment Xendit lists for the QR code it names
+/// (`confirm`, tested against the simulator in infra/cli/tests/gateway_xendit.rs).
 #[test]
 fn xendit_changed_amount_or_order_id_is_reported_as_sent() {
     let provider = xendit();
@@ -283,6 +289,8 @@ fn xendit_changed_amount_or_order_id_is_reported_as_sent() {
         XENDIT_SAMPLE.replace("\"amount\": 10000", "\"amount\": 10000.5"),
         XENDIT_SAMPLE.replace("\"amount\": 10000", "\"amount\": \"10000\""),
         XENDIT_SAMPLE.replace("\"reference_id\"", "\"external_id\""),
+        // Without the QR code it pays, a callback cannot be matched with its session.
+        XENDIT_SAMPLE.replace("\"qr_id\"", "\"qr_code_id\""),
         XENDIT_SAMPLE.replace("\"currency\": \"IDR\"", "\"currency\": \"PHP\""),
         "[]".to_owned(),
         // `data` as an array of the right values is not a payment object.

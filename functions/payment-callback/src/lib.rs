@@ -14,7 +14,7 @@ use upstream_session::edge::{self, ApiError, ApiResult, Cors, env_required};
 use upstream_session::provider::{PaymentProvider, Statement, VerifyError};
 use upstream_session::requests::WebhookRequest;
 use upstream_session::views::{ReportView, StatusView};
-use upstream_session::{Origin, SessionManager};
+use upstream_session::{Origin, Recorded, SessionManager};
 
 /// Built once per container.
 pub struct State {
@@ -135,38 +135,52 @@ async fn route(state: &State, req: Request) -> ApiResult {
 }
 
 /// A gateway's notification: verified (signature or token, constant time; 401 and nothing stored when
-/// wrong), confirmed (Midtrans: its status API is the source of truth), then recorded on the ledger
-/// like any verified report and answered 200. A `pending` status records nothing. An unreachable
-/// status API answers 503 so the gateway retries.
+/// wrong), matched with the session its trxId names (a notification naming a charge — Xendit's
+/// `qr_id` — that is not that session's records nothing and is answered 200 `ignored`), confirmed
+/// with the gateway (Midtrans's status API, Xendit's payments of that QR code: what they state is
+/// what counts), then recorded on the ledger like any verified report and answered 200. A `pending`
+/// status records nothing. A gateway that cannot confirm (unreachable, or it does not show the
+/// payment) answers 503 so the gateway retries; nothing is granted meanwhile.
 async fn gateway_notification(state: &State, req: Request) -> ApiResult {
+    let provider = state.provider.name();
     let raw = edge::raw_body(&req)?;
     let notification = match state.provider.verify_notification(req.headers(), raw) {
         Ok(n) => n,
         Err(VerifyError::BadSignature) => {
-            tracing::warn!(
-                provider = state.provider.name(),
-                "notification signature refused"
-            );
+            tracing::warn!(provider, "notification signature refused");
             return Err(ApiError::of(ErrorCode::InvalidNotificationSignature));
         }
         Err(VerifyError::Malformed(why)) => {
-            tracing::warn!(
-                provider = state.provider.name(),
-                why,
-                "malformed notification"
-            );
+            tracing::warn!(provider, why, "malformed notification");
             return Err(ApiError::of(ErrorCode::UnreadableNotification));
         }
     };
+    let trx_id = notification.claimed.trx_id().to_owned();
+    let session = state.manager.session_of(&trx_id).await?;
+    let charge = session.as_ref().and_then(|s| s.charge.as_deref());
+    if !notification.is_for(charge) {
+        tracing::warn!(
+            provider,
+            trx_id,
+            named = notification.charge_ref.as_deref(),
+            ours = charge.map(|c| c.reference.as_str()),
+            "notification names a charge that is not its session's: ignored"
+        );
+        return edge::ok_view(&ReportView::ignored(trx_id));
+    }
     let confirmed = state.provider.confirm(&notification).await.map_err(|e| {
-        tracing::warn!(error = %e, provider = state.provider.name(), "status confirmation failed");
+        tracing::warn!(error = %e, provider, trx_id, "confirmation failed");
         ApiError::of(ErrorCode::ProviderUnconfirmed)
     })?;
     let report = match confirmed {
         Statement::Pending { trx_id } => return edge::ok_view(&ReportView::pending(trx_id)),
         Statement::Final(report) => report,
     };
-    record(state, &report).await
+    let recorded = state
+        .manager
+        .record_report_on(&report, session, &origin(&report))
+        .await?;
+    answer(state, recorded)
 }
 
 async fn status(state: &State, req: Request) -> ApiResult {
@@ -210,13 +224,22 @@ async fn webhook(state: &State, req: Request) -> ApiResult {
 
 /// Records a verified report on the ledger and answers with its outcome.
 async fn record(state: &State, report: &PaymentReport) -> ApiResult {
-    let origin = Origin {
+    let recorded = state.manager.record_report(report, &origin(report)).await?;
+    answer(state, recorded)
+}
+
+/// Who reported: a webhook of the report's provider.
+fn origin(report: &PaymentReport) -> Origin {
+    Origin {
         source: "webhook".into(),
         actor: Some(report.provider.clone()),
         provider_ref: report.provider_ref.clone(),
         note: None,
-    };
-    let recorded = state.manager.record_report(report, &origin).await?;
+    }
+}
+
+/// Logs what the ledger now says about a report and answers with it.
+fn answer(state: &State, recorded: Recorded) -> ApiResult {
     tracing::info!(
         payment_id = %recorded.record.payment_id,
         outcome = recorded.record.outcome.as_str(),

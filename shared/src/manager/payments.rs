@@ -32,10 +32,27 @@ impl SessionManager {
         report: &PaymentReport,
         origin: &Origin,
     ) -> Result<Recorded, StoreError> {
-        let session = match TrxId::parse(report.trx_id.as_str()) {
-            Ok(trx) => self.store.get_by_trx(&trx).await?,
-            Err(_) => None,
-        };
+        let session = self.session_of(&report.trx_id).await?;
+        self.record_report_on(report, session, origin).await
+    }
+
+    /// The session a report's trxId names, if it is one of ours (the read
+    /// [`record_report`](Self::record_report) makes).
+    pub async fn session_of(&self, trx_id: &str) -> Result<Option<PaymentSession>, StoreError> {
+        match TrxId::parse(trx_id) {
+            Ok(trx) => self.store.get_by_trx(&trx).await,
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// As [`record_report`](Self::record_report), with the session already read by
+    /// [`session_of`](Self::session_of) (it may have changed since: every write is conditional).
+    pub async fn record_report_on(
+        &self,
+        report: &PaymentReport,
+        session: Option<PaymentSession>,
+        origin: &Origin,
+    ) -> Result<Recorded, StoreError> {
         match report.kind {
             ReportKind::Paid => self.record_paid(report, session, origin).await,
             ReportKind::Failed => self.record_failed(report, session, origin).await,

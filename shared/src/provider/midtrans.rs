@@ -167,7 +167,10 @@ impl Midtrans {
             return Err(VerifyError::BadSignature);
         }
         let claimed = statement(n).map_err(VerifyError::Malformed)?;
-        Ok(Notification { claimed })
+        Ok(Notification {
+            claimed,
+            charge_ref: None,
+        })
     }
 
     /// Asks the status API about the notification's order: its answer is what counts.

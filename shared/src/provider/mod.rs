@@ -111,13 +111,14 @@ impl PaymentProvider {
         }
     }
 
-    /// What to grant on: Midtrans asks its status API (the notification is only a hint; one GET);
-    /// Xendit's verified callback is itself the statement (no call).
+    /// What to grant on, asked of the gateway (the notification is only a hint; one GET): Midtrans
+    /// its status API, Xendit the payments of the QR code the callback names (check
+    /// [`Notification::is_for`] first: that QR code must be the session's).
     pub async fn confirm(&self, notification: &Notification) -> Result<Statement, ProviderError> {
         match self {
             Self::Static => Err(ProviderError::Unsupported("static")),
             Self::Midtrans(m) => m.confirm(notification).await,
-            Self::Xendit(_) => Ok(notification.claimed.clone()),
+            Self::Xendit(x) => x.confirm(notification).await,
         }
     }
 }

@@ -106,3 +106,26 @@ fn endpoints_encode_segments() {
     let u = endpoint("http://127.0.0.1:1/base", &["v2", "a/b#c", "status"]).unwrap();
     assert_eq!(u.as_str(), "http://127.0.0.1:1/base/v2/a%2Fb%23c/status");
 }
+
+#[test]
+fn a_notification_naming_a_charge_must_name_the_sessions() {
+    let ours = crate::domain::GatewayCharge {
+        provider: "xendit".into(),
+        reference: "qr_ours".into(),
+        qr_string: "000201".into(),
+    };
+    let naming = |charge_ref: Option<&str>| Notification {
+        claimed: Statement::Pending {
+            trx_id: "UP-1".into(),
+        },
+        charge_ref: charge_ref.map(str::to_owned),
+    };
+    assert!(naming(Some("qr_ours")).is_for(Some(&ours)));
+    assert!(!naming(Some("qr_other")).is_for(Some(&ours)));
+    assert!(
+        !naming(Some("qr_ours")).is_for(None),
+        "no session, no charge"
+    );
+    assert!(naming(None).is_for(Some(&ours)), "Midtrans names none");
+    assert!(naming(None).is_for(None));
+}

@@ -52,7 +52,8 @@ pub struct PayArgs {
     /// What the notification says (Midtrans: settlement, pending, expire…; Xendit: SUCCEEDED, FAILED).
     #[arg(long)]
     pub status: Option<String>,
-    /// Keep the status API saying `pending` whatever the notification says.
+    /// Keep the status API saying `pending` whatever the notification says (Xendit: the payments
+    /// list does not show the payment).
     #[arg(long)]
     pub status_api_pending: bool,
     /// Deliver the same notification this many times.
@@ -61,4 +62,7 @@ pub struct PayArgs {
     /// Pay this amount instead of the order's (Xendit).
     #[arg(long)]
     pub amount: Option<u64>,
+    /// Claim this amount in the callback, whatever was paid (Xendit).
+    #[arg(long)]
+    pub claim_amount: Option<u64>,
 }

@@ -5,9 +5,11 @@
 //!
 //! Test controls: `GET /sim/orders`, `GET /sim/stats` (requests per endpoint), `POST /sim/faults
 //! {"endpoint": "charge"|"status", "status": 503, "times": 2}` (`"status": 0` with `"hangMs"`
-//! holds the request without answering), and on `/sim/pay`: `?status=` (what the notification says),
-//! `&statusApi=pending` (the status API keeps saying pending), `&times=2` (a duplicate delivery),
-//! `&amount=` (Xendit: pay another amount).
+//! holds the request without answering; Xendit's `status` endpoint is the payments list), and on
+//! `/sim/pay`: `?status=` (what the notification says), `&statusApi=pending` (the status API keeps
+//! saying pending; Xendit: `pending` or `hidden`, the payments list does not show the payment),
+//! `&times=2` (a duplicate delivery), `&amount=` (Xendit: pay another amount), `&claimAmount=`
+//! (Xendit: the callback claims this amount, the payments list shows the one paid).
 
 mod args;
 mod midtrans;
@@ -259,16 +261,25 @@ impl Sim {
             .and_then(|t| t.parse().ok())
             .unwrap_or(1)
             .clamp(1, 10);
-        let keep_pending = params.get("statusApi").is_some_and(|s| s == "pending");
+        let keep_pending = params
+            .get("statusApi")
+            .is_some_and(|s| s == "pending" || s == "hidden");
         let status = params.get("status").map(String::as_str);
         let amount = params.get("amount").and_then(|a| a.parse().ok());
+        let claim_amount = params.get("claimAmount").and_then(|a| a.parse().ok());
         let (headers, body) = match &self.gateway {
             Gateway::Midtrans { server_key } => {
                 midtrans::notification(self, &order, status, keep_pending, server_key)
             }
-            Gateway::Xendit { callback_token, .. } => {
-                xendit::callback(self, &order, status, keep_pending, amount, callback_token)
-            }
+            Gateway::Xendit { callback_token, .. } => xendit::callback(
+                self,
+                &order,
+                status,
+                keep_pending,
+                amount,
+                claim_amount,
+                callback_token,
+            ),
         };
         let mut responses = Vec::new();
         for _ in 0..times {

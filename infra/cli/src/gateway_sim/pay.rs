@@ -14,6 +14,9 @@ pub(super) fn pay(args: PayArgs) -> Result<(), String> {
     if let Some(a) = args.amount {
         query.push(format!("amount={a}"));
     }
+    if let Some(a) = args.claim_amount {
+        query.push(format!("claimAmount={a}"));
+    }
     let url = format!(
         "{}/sim/pay/{}?{}",
         args.sim.trim_end_matches('/'),
