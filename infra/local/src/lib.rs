@@ -12,6 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub mod artifacts;
+pub mod iam;
 pub mod jwt_authorizer;
 pub mod lambda;
 pub mod oidc;
