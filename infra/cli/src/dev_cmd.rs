@@ -1,25 +1,28 @@
-//! `upstream dev`: the whole product on loopback over DynamoDB Local, through the real handlers.
+//! `upstream dev`: the whole product on loopback over DynamoDB Local, through the real handlers, each
+//! function with the environment and the IAM policy its `template.yaml` resource declares.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::TimeDelta;
 use http_body_util::Full;
 use hyper::body::Bytes;
+use upstream_local::template::{LocalValues, Template};
 use upstream_local::{DynamoLocal, Storage, local_dir};
-use upstream_registry::{Inputs, Stack};
+use upstream_registry::Stack;
 use upstream_session::catalog::parse_catalog;
-use upstream_session::edge::playback::PlaybackEnv;
-use upstream_session::edge::{Cors, event};
+use upstream_session::edge::event;
 use upstream_session::playback::SigningKey;
 use upstream_session::qris::DEMO_STATIC;
 use upstream_session::store::{TABLE, local_client};
-use upstream_session::{Policy, SessionManager, Store, SystemClock};
+use upstream_session::{Policy, Store};
+
+use crate::dev_functions::{Functions, parameters_from_env};
 
 use crate::gateway_sim::{self, Gateway};
 use crate::{routes, server};
 use upstream_session::ErrorCode;
-use upstream_session::provider::PaymentProvider;
 
 const VIEWER: &str = include_str!("../assets/index.html");
 const PLAYER: &str = include_str!("../assets/player.js");
@@ -42,6 +45,17 @@ pub struct DevArgs {
     /// stack (its page shows the orders with a Pay button).
     #[arg(long, default_value = "static", value_parser = ["static", "midtrans", "xendit"])]
     pub provider: String,
+    /// The SAM template each function's environment and IAM policy come from (default: template.yaml
+    /// of the checkout this binary was built from). Its DynamoDB calls go through a proxy that
+    /// enforces its Policies as IAM does (a call outside them gets AccessDeniedException). Template
+    /// parameters come from the environment variables the functions read (QRIS_STATIC_PAYLOAD,
+    /// WEBHOOK_SECRET, ALLOWED_ORIGINS, PLAYBACK_ISSUER, OME_SECRET_KEY, the policy windows, …) or
+    /// their defaults; PaymentProvider from --provider. Set by the stack over the template:
+    /// TABLE_NAME, DYNAMODB_ENDPOINT (the function's IAM proxy), the gateway simulator's
+    /// MIDTRANS_API_BASE / XENDIT_API_BASE; secret references resolve to the local playback key and
+    /// the simulator's keys.
+    #[arg(long, value_name = "PATH")]
+    pub template: Option<PathBuf>,
 }
 
 /// Everything the local stack serves with.
@@ -50,6 +64,8 @@ struct Local {
     stack: Stack,
     /// The OpenAPI document, built once.
     openapi: String,
+    /// The functions' environments and IAM proxies, kept for the stack's life.
+    _functions: Functions,
 }
 
 pub fn run(args: DevArgs) -> Result<(), String> {
@@ -74,21 +90,38 @@ pub fn run(args: DevArgs) -> Result<(), String> {
         Storage::InMemory => None,
         Storage::Dir(d) => Some(d.join("playback-signing-key.pem")),
     };
+    let template_path = args
+        .template
+        .clone()
+        .unwrap_or_else(|| upstream_local::lambda::repo_root().join("template.yaml"));
+    // Before anything starts: a template that cannot be read is the user's to fix.
+    let template = Template::load(&template_path)
+        .map_err(|e| format!("{e} (pass --template PATH to use another SAM template)"))?;
     let dynamo = DynamoLocal::start(storage).map_err(|e| e.to_string())?;
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    let result = rt.block_on(serve(args.port, &args.provider, &dynamo, key_file));
+    let result = rt.block_on(serve(
+        args.port,
+        &args.provider,
+        &dynamo,
+        key_file,
+        (&template, &template_path),
+    ));
     drop(rt);
     dynamo.stop();
     eprintln!("Stopped.");
     result
 }
 
-/// Starts the gateway simulator on a free loopback port (when a gateway is chosen) and returns the
-/// provider pointed at it, with the simulator's URL.
-async fn local_gateway(
-    provider: &str,
-    port: u16,
-) -> Result<(PaymentProvider, Option<String>), String> {
+/// What a local gateway sets: the template's secret references to its keys (by key), the
+/// variables the stack sets over the template (its API base), its URL.
+struct LocalGateway {
+    secrets: BTreeMap<String, String>,
+    overrides: BTreeMap<String, String>,
+    url: Option<String>,
+}
+
+/// Starts the gateway simulator on a free loopback port (when a gateway is chosen).
+async fn local_gateway(provider: &str, port: u16) -> Result<LocalGateway, String> {
     let gateway = match provider {
         "midtrans" => Gateway::Midtrans {
             server_key: gateway_sim::DEV_MIDTRANS_SERVER_KEY.into(),
@@ -97,7 +130,13 @@ async fn local_gateway(
             secret_key: gateway_sim::DEV_XENDIT_SECRET_KEY.into(),
             callback_token: gateway_sim::DEV_XENDIT_CALLBACK_TOKEN.into(),
         },
-        _ => return Ok((PaymentProvider::Static, None)),
+        _ => {
+            return Ok(LocalGateway {
+                secrets: BTreeMap::new(),
+                overrides: BTreeMap::new(),
+                url: None,
+            });
+        }
     };
     let listener = server::bind(0).await?;
     let sim = format!(
@@ -106,50 +145,43 @@ async fn local_gateway(
     );
     let callback = format!("http://127.0.0.1:{port}/api/payment-callback/{provider}");
     tokio::spawn(gateway_sim::serve(listener, gateway, callback));
-    let settings = std::collections::HashMap::from([
-        ("PAYMENT_PROVIDER", provider.to_owned()),
-        (
-            "MIDTRANS_SERVER_KEY",
-            gateway_sim::DEV_MIDTRANS_SERVER_KEY.to_owned(),
-        ),
-        ("MIDTRANS_API_BASE", sim.clone()),
-        (
-            "XENDIT_SECRET_KEY",
-            gateway_sim::DEV_XENDIT_SECRET_KEY.to_owned(),
-        ),
-        (
-            "XENDIT_CALLBACK_TOKEN",
-            gateway_sim::DEV_XENDIT_CALLBACK_TOKEN.to_owned(),
-        ),
-        ("XENDIT_API_BASE", sim.clone()),
-    ]);
-    let provider = PaymentProvider::from_lookup(|name| settings.get(name).cloned())
-        .map_err(|e| e.to_string())?;
-    Ok((provider, Some(sim)))
+    let own = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    Ok(LocalGateway {
+        // The keys of `{{resolve:secretsmanager:…:SecretString:KEY}}` in the template.
+        secrets: own(&[
+            ("serverKey", gateway_sim::DEV_MIDTRANS_SERVER_KEY),
+            ("secretKey", gateway_sim::DEV_XENDIT_SECRET_KEY),
+            ("callbackToken", gateway_sim::DEV_XENDIT_CALLBACK_TOKEN),
+        ]),
+        overrides: own(&[("MIDTRANS_API_BASE", &sim), ("XENDIT_API_BASE", &sim)]),
+        url: Some(sim),
+    })
 }
 
 /// The playback signing key: `PLAYBACK_SIGNING_KEY`, else the one kept in the data dir (created on
 /// first start, mode 0600), else (in memory) a fresh one.
-fn playback_env(port: u16, key_file: Option<PathBuf>) -> Result<PlaybackEnv, String> {
-    let mut env = PlaybackEnv::from_env().map_err(|e| e.to_string())?;
-    if env.signing_key.is_none() {
-        env.signing_key = Some(match key_file {
-            Some(path) if path.is_file() => {
-                let pem = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
-                SigningKey::from_pkcs8_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))?
-            }
-            Some(path) => {
-                let key = SigningKey::generate();
-                write_private(&path, &key.to_pkcs8_pem())?;
-                key
-            }
-            None => SigningKey::generate(),
-        });
+fn signing_key(key_file: Option<PathBuf>) -> Result<SigningKey, String> {
+    if let Ok(pem) = std::env::var("PLAYBACK_SIGNING_KEY") {
+        return SigningKey::from_pkcs8_pem(&pem.replace("\\n", "\n"))
+            .map_err(|e| format!("PLAYBACK_SIGNING_KEY is not a usable key: {e}"));
     }
-    if env.issuer.is_none() {
-        env.issuer = Some(format!("http://127.0.0.1:{port}"));
-    }
-    Ok(env)
+    Ok(match key_file {
+        Some(path) if path.is_file() => {
+            let pem = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+            SigningKey::from_pkcs8_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        Some(path) => {
+            let key = SigningKey::generate();
+            write_private(&path, &key.to_pkcs8_pem())?;
+            key
+        }
+        None => SigningKey::generate(),
+    })
 }
 
 fn write_private(path: &std::path::Path, pem: &str) -> Result<(), String> {
@@ -174,16 +206,16 @@ async fn serve(
     provider: &str,
     dynamo: &DynamoLocal,
     key_file: Option<PathBuf>,
+    (template, template_path): (&Template, &std::path::Path),
 ) -> Result<(), String> {
-    let (provider, sim) = local_gateway(provider, port).await?;
+    let gateway = local_gateway(provider, port).await?;
     let client = local_client(&dynamo.endpoint());
     let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| "upstream-local".into());
     TABLE
         .create(&client, &table)
         .await
         .map_err(|e| e.to_string())?;
-    let policy = Policy::from_env().map_err(|e| e.to_string())?;
-    let store = Store::new(client, table.clone(), policy);
+    let store = Store::new(client, table.clone(), Policy::default());
     if store
         .list_streams()
         .await
@@ -194,42 +226,52 @@ async fn serve(
             store.put_stream(&stream).await.map_err(|e| e.to_string())?;
         }
     }
-    let manager = SessionManager::new(store.clone(), Arc::new(SystemClock));
-    let qris = generate_qris::static_qris(
-        std::env::var("QRIS_STATIC_PAYLOAD")
-            .as_deref()
-            .unwrap_or(DEMO_STATIC),
-    )
-    .map_err(|e| e.to_string())?;
-    let secret = std::env::var("WEBHOOK_SECRET")
-        .ok()
+    let base = format!("http://127.0.0.1:{port}");
+    let key = signing_key(key_file)?;
+    let public_keys =
+        std::env::var("PLAYBACK_PUBLIC_KEYS").unwrap_or_else(|_| key.verifying_key().to_pem());
+    let mut parameters = BTreeMap::from([
+        (
+            "StaticQrisPayload".to_owned(),
+            DEMO_STATIC.trim().to_owned(),
+        ),
+        (
+            "AllowedOrigins".to_owned(),
+            format!("{base},http://localhost:{port}"),
+        ),
+        ("PlaybackIssuer".to_owned(), base.clone()),
+        ("PaymentProvider".to_owned(), provider.to_owned()),
+    ]);
+    parameters.extend(parameters_from_env());
+    let secret = parameters
+        .get("WebhookSecret")
         .filter(|s| s.len() >= 16)
+        .cloned()
         .unwrap_or_else(random_secret);
-    let origins = std::env::var("ALLOWED_ORIGINS")
-        .unwrap_or_else(|_| format!("http://127.0.0.1:{port},http://localhost:{port}"));
-    let cors = Cors::new(&origins);
-    let playback = playback_env(port, key_file)?;
-    let issuer = playback.issuer().expect("a signing key is set");
+    parameters.insert("WebhookSecret".into(), secret.clone());
+    let mut secrets = gateway.secrets;
+    secrets.insert("signingKey".into(), key.to_pkcs8_pem());
+    secrets.insert("publicKeys".into(), public_keys);
+    let values = LocalValues {
+        table: table.clone(),
+        parameters,
+        stack_name: "upstream-local".into(),
+        region: "ap-southeast-3".into(),
+        secrets,
+    };
+    let mut overrides = gateway.overrides;
+    overrides.insert("TABLE_NAME".into(), table.clone());
+    let functions = Functions::new(template, &values, &dynamo.endpoint(), &overrides)
+        .map_err(|e| format!("{}: {e}", template_path.display()))?;
+    // Locally a catalog edit (price, mediaPath) shows at once: no cache.
+    let mut stack = Stack::new(functions.inputs(TimeDelta::zero(), true)?);
+    functions.configure(&mut stack)?;
     let local = Arc::new(Local {
-        stack: Stack::new(Inputs {
-            manager,
-            cors,
-            qris,
-            // Locally a catalog edit (price, mediaPath) shows at once: no cache.
-            catalog_cache: TimeDelta::zero(),
-            provider,
-            webhook_secret: secret.clone().into_bytes(),
-            playback,
-            playback_tokens: true,
-            playback_prefix: std::env::var("PLAYBACK_PATH_PREFIX")
-                .unwrap_or_else(|_| "/hls/".into()),
-            ome_secret: std::env::var("OME_SECRET_KEY").ok(),
-            allow_local: true,
-        }),
+        stack,
         openapi: routes::openapi_json(),
+        _functions: functions,
     });
     let listener = server::bind(port).await?;
-    let base = format!("http://127.0.0.1:{port}");
     println!(
         "Upstream Pay local stack (DynamoDB Local at {}, table {table})",
         dynamo.endpoint()
@@ -242,10 +284,14 @@ async fn serve(
     );
     println!(
         "  Playback JWKS: {base}/api/.well-known/jwks.json (kid {})",
-        issuer.key().kid()
+        key.kid()
+    );
+    println!(
+        "  Template:     {} (each function's environment; its IAM policy enforced)",
+        template_path.display()
     );
     println!("  Webhook secret (WEBHOOK_SECRET): {secret}");
-    if let Some(sim) = &sim {
+    if let Some(sim) = &gateway.url {
         println!(
             "  Gateway simulator: {sim}  (its page pays orders; or: upstream gateway-sim pay TRX_ID --sim {sim})"
         );

@@ -2,6 +2,7 @@
 
 mod admin_cmd;
 mod dev_cmd;
+mod dev_functions;
 mod gateway_sim;
 mod invoke_cmd;
 mod keys_cmd;
