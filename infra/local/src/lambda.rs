@@ -248,9 +248,9 @@ impl Emulator {
         Ok(emulator)
     }
 
-    /// The calls its IAM proxy refused so far (none without a proxy).
-    pub fn denials(&self) -> Vec<crate::iam::Denial> {
-        self.iam.as_ref().map(IamProxy::denials).unwrap_or_default()
+    /// The function's IAM proxy (started by [`Emulator::start_function`]).
+    pub fn iam(&self) -> Option<&IamProxy> {
+        self.iam.as_ref()
     }
 
     fn wait_ready(&mut self) -> Result<(), String> {

@@ -31,6 +31,8 @@ struct Shared {
     upstream: SocketAddr,
     stopped: AtomicBool,
     next_id: AtomicU64,
+    /// DynamoDB requests checked (allowed or refused).
+    checked: AtomicU64,
     /// Open client connections, to shut down with the proxy.
     connections: Mutex<HashMap<u64, TcpStream>>,
     denials: Mutex<Vec<Denial>>,
@@ -56,6 +58,7 @@ impl IamProxy {
             upstream,
             stopped: AtomicBool::new(false),
             next_id: AtomicU64::new(0),
+            checked: AtomicU64::new(0),
             connections: Mutex::new(HashMap::new()),
             denials: Mutex::new(Vec::new()),
         });
@@ -80,6 +83,11 @@ impl IamProxy {
     /// The identity it calls as.
     pub fn identity(&self) -> &Identity {
         &self.shared.identity
+    }
+
+    /// How many DynamoDB requests it checked so far (allowed or refused).
+    pub fn checked(&self) -> u64 {
+        self.shared.checked.load(Ordering::SeqCst)
     }
 
     /// Every request it refused so far, in order.
@@ -181,10 +189,13 @@ fn serve(shared: &Shared, client: TcpStream) -> io::Result<()> {
             }
         };
         let client_close = head.has_token("connection", "close");
-        let needed = head
-            .header("x-amz-target")
-            .map(|target| checks(target, &body, &shared.identity))
-            .unwrap_or_default();
+        let needed = match head.header("x-amz-target") {
+            Some(target) => {
+                shared.checked.fetch_add(1, Ordering::SeqCst);
+                checks(target, &body, &shared.identity)
+            }
+            None => Vec::new(),
+        };
         if let Err(denial) = shared.policy.authorize(&needed) {
             let principal = shared.identity.principal();
             eprintln!(

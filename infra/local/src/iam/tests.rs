@@ -351,6 +351,7 @@ fn the_proxy_forwards_allowed_calls_and_refuses_the_others_on_one_connection() {
     let (status, _) = send(&mut stream, "GetItem", get);
     assert_eq!(status, "HTTP/1.1 200 OK");
     assert_eq!(proxy.denials().len(), 1);
+    assert_eq!(proxy.checked(), 3);
     assert_eq!(proxy.denials()[0].check.action, "dynamodb:PutItem");
 
     // Dropping the proxy closes its connections.
