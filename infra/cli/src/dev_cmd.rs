@@ -15,7 +15,7 @@ use upstream_session::catalog::parse_catalog;
 use upstream_session::edge::event;
 use upstream_session::playback::SigningKey;
 use upstream_session::qris::DEMO_STATIC;
-use upstream_session::store::{TABLE, local_client};
+use upstream_session::store::{TABLE, Timeouts, local_client_with};
 use upstream_session::{Policy, Store};
 
 use crate::dev_functions::{Functions, parameters_from_env};
@@ -209,7 +209,9 @@ async fn serve(
     (template, template_path): (&Template, &std::path::Path),
 ) -> Result<(), String> {
     let gateway = local_gateway(provider, port).await?;
-    let client = local_client(&dynamo.endpoint());
+    // The stack's own setup (the table, the sample catalog), not a function: a JVM just started on a
+    // busy machine may take longer than the deployed 3 s for its first answers.
+    let client = local_client_with(&dynamo.endpoint(), Timeouts::RELAXED);
     let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| "upstream-local".into());
     TABLE
         .create(&client, &table)
