@@ -18,7 +18,7 @@ use upstream_session::qris::DEMO_STATIC;
 use upstream_session::store::{TABLE, Timeouts, local_client_with};
 use upstream_session::{Policy, Store};
 
-use crate::dev_functions::{Functions, parameters_from_env};
+use crate::dev_functions::{Functions, parameters_from_env, set_var};
 
 use crate::gateway_sim::{self, Gateway};
 use crate::{routes, server};
@@ -166,7 +166,7 @@ async fn local_gateway(provider: &str, port: u16) -> Result<LocalGateway, String
 /// The playback signing key: `PLAYBACK_SIGNING_KEY`, else the one kept in the data dir (created on
 /// first start, mode 0600), else (in memory) a fresh one.
 fn signing_key(key_file: Option<PathBuf>) -> Result<SigningKey, String> {
-    if let Ok(pem) = std::env::var("PLAYBACK_SIGNING_KEY") {
+    if let Some(pem) = set_var("PLAYBACK_SIGNING_KEY") {
         return SigningKey::from_pkcs8_pem(&pem.replace("\\n", "\n"))
             .map_err(|e| format!("PLAYBACK_SIGNING_KEY is not a usable key: {e}"));
     }
@@ -231,7 +231,7 @@ async fn serve(
     let base = format!("http://127.0.0.1:{port}");
     let key = signing_key(key_file)?;
     let public_keys =
-        std::env::var("PLAYBACK_PUBLIC_KEYS").unwrap_or_else(|_| key.verifying_key().to_pem());
+        set_var("PLAYBACK_PUBLIC_KEYS").unwrap_or_else(|| key.verifying_key().to_pem());
     let mut parameters = BTreeMap::from([
         (
             "StaticQrisPayload".to_owned(),

@@ -17,7 +17,7 @@ use upstream_session::store::local_client;
 use upstream_session::{SessionManager, Store, SystemClock};
 
 /// Template parameters taken from the caller's environment variable of the same meaning (the
-/// variable the deployed function reads), when set.
+/// variable the deployed function reads), when set and not blank.
 pub const PARAMETERS_FROM_ENV: &[(&str, &str)] = &[
     ("QRIS_STATIC_PAYLOAD", "StaticQrisPayload"),
     ("QRIS_MAX_AMOUNT", "QrisMaxAmount"),
@@ -139,6 +139,11 @@ impl Functions {
 pub fn parameters_from_env() -> BTreeMap<String, String> {
     PARAMETERS_FROM_ENV
         .iter()
-        .filter_map(|(var, param)| Some(((*param).to_owned(), std::env::var(var).ok()?)))
+        .filter_map(|(var, param)| Some(((*param).to_owned(), set_var(var)?)))
         .collect()
+}
+
+/// The caller's environment variable `name`, unless unset or blank (as the functions read theirs).
+pub fn set_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
