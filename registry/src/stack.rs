@@ -12,8 +12,9 @@ use crate::named;
 
 /// What the states are built from (a deployed function reads the same from its environment).
 pub struct Inputs {
-    /// The session manager; its store and clock serve every function.
-    pub manager: SessionManager,
+    /// Each function's session manager, by function name: its own DynamoDB client (the local stack
+    /// and the tests point each at the function's IAM proxy), the table, policy and clock shared.
+    pub manager: Box<dyn Fn(&str) -> SessionManager>,
     /// The allowed browser origins.
     pub cors: Cors,
     /// The merchant's static QRIS (generate-qris).
@@ -65,48 +66,50 @@ impl Stack {
             ome_secret,
             allow_local,
         } = inputs;
-        let issuer = || {
+        let issuer = |manager: &SessionManager| {
             playback
                 .issuer()
                 .filter(|_| playback_tokens)
-                .map(|issuer| PlaybackIssuer::new(issuer, &manager, catalog_cache))
+                .map(|issuer| PlaybackIssuer::new(issuer, manager, catalog_cache))
         };
+        let callback = manager(payment_callback::SPEC.name);
+        let check = manager(check_access::SPEC.name);
         Self {
             generate_qris: generate_qris::State::new(
-                manager.clone(),
+                manager(generate_qris::SPEC.name),
                 qris,
                 catalog_cache,
                 cors.clone(),
             )
             .with_provider(provider.clone()),
             payment_callback: payment_callback::State {
-                manager: manager.clone(),
+                playback: issuer(&callback),
+                manager: callback,
                 cors: cors.clone(),
                 secret: webhook_secret,
                 provider,
-                playback: issuer(),
             },
             check_access: check_access::State {
-                manager: manager.clone(),
+                playback: issuer(&check),
+                manager: check,
                 cors: cors.clone(),
-                playback: issuer(),
             },
             user_sessions: ManagerState {
-                manager: manager.clone(),
+                manager: manager(user_sessions::SPEC.name),
                 cors: cors.clone(),
             },
             streams: streams::State {
-                store: manager.store().clone(),
+                store: manager(streams::SPEC.name).store().clone(),
                 cors,
             },
             playback_auth: playback_auth::State::new(
                 &playback,
                 &playback_prefix,
                 ome_secret.as_deref(),
-                manager.clock(),
+                manager(playback_auth::SPEC.name).clock(),
             ),
             admin: admin::State {
-                manager,
+                manager: manager(admin::SPEC.name),
                 allow_local,
             },
         }

@@ -583,9 +583,3 @@ fn a_bad_static_qris_refuses_the_start() {
         "{err}"
     );
 }
-
-#[test]
-#[should_panic(expected = "which its policy does not allow")]
-fn an_operation_outside_the_declared_policy_fails_the_tests() {
-    upstream_tests::assert_allowed("check-access", &["Query".to_owned()]);
-}

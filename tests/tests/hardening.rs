@@ -39,7 +39,7 @@ async fn a_cursor_of_another_listing_is_a_400_not_a_500() {
         assert_eq!(r.status, 200, "{:?}", r.body);
     }
     let state = admin::State {
-        manager: api.h.manager.clone(),
+        manager: api.stack.admin.manager.clone(),
         allow_local: false,
     };
     let (status, page) = admin_get(&state, "/admin/sessions", "streamId=2&limit=1").await;

@@ -85,6 +85,16 @@ async fn every_event_file_answers_through_the_emulator_as_in_process() {
                 assert!(pid.is_some(), "{file}: a bootstrap process runs");
                 assert_eq!(*runtime.get_or_insert(pid), pid, "{file}: one init");
             }
+            // Every DynamoDB call went through the function's IAM proxy, and its template policy
+            // allowed each one.
+            let iam = emulator.iam().unwrap();
+            assert!(iam.denials().is_empty(), "{function}: {:?}", iam.denials());
+            assert_eq!(
+                iam.checked() > 0,
+                function != "playback-auth",
+                "{function}: {} DynamoDB calls through its proxy",
+                iam.checked()
+            );
             assert!(
                 emulator.logs().contains("\"level\":\"INFO\""),
                 "{function}: JSON logs reach the emulator's output:\n{}",

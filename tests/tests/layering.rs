@@ -38,8 +38,9 @@ const SESSION: Layers = Layers {
 /// `upstream-local`'s modules, bottom first (the crate root, DynamoDB Local, uses `process`).
 const LOCAL: Layers = Layers {
     layers: &[
-        // Child processes and free ports; where the release artifacts are and the errors of using them.
-        &["process", "artifacts"],
+        // Child processes and free ports; where the release artifacts are and the errors of using them;
+        // IAM policies, their evaluation and the loopback proxy enforcing them.
+        &["process", "artifacts", "iam"],
         // The template's function resources, resolved locally.
         &["template"],
         // The emulator running a function's bootstrap with its template environment; the template's

@@ -18,15 +18,16 @@ use upstream_tests::{Api, OME_SECRET, PLAYBACK_ISSUER, Reply, api, playback_env}
 /// The test API with playback tokens switched on in check-access and the status poll.
 async fn playback_api() -> Api {
     let mut api = api().await;
-    let issuer = || {
+    // Each issuer reads the catalog with its function's own client (through its IAM proxy).
+    let issuer = |manager| {
         Some(PlaybackIssuer::new(
             playback_env(&api.playback_key).issuer().unwrap(),
-            &api.h.manager,
+            manager,
             CACHE_TTL,
         ))
     };
-    api.stack.check_access.playback = issuer();
-    api.stack.payment_callback.playback = issuer();
+    api.stack.check_access.playback = issuer(&api.stack.check_access.manager);
+    api.stack.payment_callback.playback = issuer(&api.stack.payment_callback.manager);
     api
 }
 
@@ -376,7 +377,7 @@ async fn jwks_and_each_media_server_hook_through_the_handler() {
 async fn the_admin_sets_and_validates_the_media_path() {
     let api = playback_api().await;
     let admin = admin::State {
-        manager: api.h.manager.clone(),
+        manager: api.stack.admin.manager.clone(),
         allow_local: true,
     };
     let put = |body: Value| {

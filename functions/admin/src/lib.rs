@@ -141,15 +141,6 @@ pub const SPEC: FunctionSpec = FunctionSpec {
                 ErrorCode::InvalidField,
             ]),
     ],
-    dynamodb_access: &[
-        ("dynamodb:GetItem", "table"),
-        ("dynamodb:PutItem", "table"),
-        ("dynamodb:Query", "table"),
-        ("dynamodb:Query", "index/byCreated"),
-        ("dynamodb:Query", "index/byStream"),
-        ("dynamodb:Query", "index/byRefund"),
-        ("dynamodb:Query", "index/byUser"),
-    ],
 };
 
 /// The handler: never panics, always answers.

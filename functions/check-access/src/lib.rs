@@ -44,7 +44,6 @@ pub const SPEC: FunctionSpec = FunctionSpec {
             Param::optional("userId", Shape::UserId, "the viewer: when given, must own the session"),
         ])
         .errors(&[ErrorCode::MissingField, ErrorCode::InvalidField])],
-    dynamodb_access: &[("dynamodb:GetItem", "table")],
 };
 
 /// The handler: never panics, always answers with the envelope.

@@ -133,7 +133,6 @@ pub const SPEC: FunctionSpec = FunctionSpec {
             ErrorCode::ProviderUnavailable,
             ErrorCode::QrNotReady,
         ])],
-    dynamodb_access: &[("dynamodb:GetItem", "table"), ("dynamodb:PutItem", "table")],
 };
 
 /// The handler: never panics, always answers with the envelope.

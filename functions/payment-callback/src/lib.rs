@@ -103,7 +103,6 @@ pub const SPEC: FunctionSpec = FunctionSpec {
             .body(Payload::XenditCallback)
             .errors(GATEWAY_ERRORS),
     ],
-    dynamodb_access: &[("dynamodb:GetItem", "table"), ("dynamodb:PutItem", "table")],
 };
 
 /// Refusals of a gateway's notification route.

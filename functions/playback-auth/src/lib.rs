@@ -73,7 +73,6 @@ pub const SPEC: FunctionSpec = FunctionSpec {
         )])
         .body(Payload::OmeHook),
     ],
-    dynamodb_access: &[],
 };
 
 /// Built once per container.

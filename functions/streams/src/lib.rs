@@ -31,7 +31,6 @@ pub const SPEC: FunctionSpec = FunctionSpec {
     resource: "StreamsFunction",
     routes: &[Route::get("/api/streams", Reply::Data(Payload::Streams))
         .summary("The streams on sale with their prices")],
-    dynamodb_access: &[("dynamodb:Query", "table")],
 };
 
 /// The handler: never panics, always answers with the envelope.

@@ -27,7 +27,6 @@ pub const SPEC: FunctionSpec = FunctionSpec {
             .body(Payload::UserAccessRequest)
             .errors(&[ErrorCode::MissingField, ErrorCode::InvalidField]),
     ],
-    dynamodb_access: &[("dynamodb:Query", "index/byUser")],
 };
 
 /// The handler: never panics, always answers with the envelope.

@@ -1,4 +1,6 @@
-//! `upstream dev`: the whole product on loopback over DynamoDB Local, through the real handlers.
+//! `upstream dev`: the whole product on loopback over DynamoDB Local, through the real handlers, as
+//! its `template.yaml` declares it: each function with its environment and its IAM policy enforced,
+//! the HTTP API's routes and CORS answered as API Gateway answers them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -8,20 +10,18 @@ use chrono::TimeDelta;
 use http_body_util::Full;
 use hyper::body::Bytes;
 use upstream_local::http_api::{self, HttpApi};
-use upstream_local::template::LocalValues;
+use upstream_local::template::{LocalValues, Template};
 use upstream_local::{DynamoLocal, Storage, local_dir};
-use upstream_registry::{Inputs, Stack};
+use upstream_registry::Stack;
 use upstream_session::catalog::parse_catalog;
-use upstream_session::edge::Cors;
-use upstream_session::edge::playback::PlaybackEnv;
 use upstream_session::playback::SigningKey;
 use upstream_session::qris::DEMO_STATIC;
-use upstream_session::store::{TABLE, Timeouts, local_client, local_client_with};
-use upstream_session::{Policy, SessionManager, Store, SystemClock};
+use upstream_session::store::{TABLE, Timeouts, local_client_with};
+use upstream_session::{Policy, Store};
 
+use crate::dev_functions::{Functions, parameters_from_env, set_var};
 use crate::gateway_sim::{self, Gateway};
 use crate::{api_gateway, page, routes, server};
-use upstream_session::provider::PaymentProvider;
 
 const SAMPLE_CATALOG: &str = include_str!("../../streams.sample.json");
 /// The checkout's template, for a binary run away from its checkout.
@@ -32,8 +32,15 @@ const BUILT_TEMPLATE: &str = include_str!("../../../template.yaml");
 pub struct DevArgs {
     #[arg(long, default_value_t = 3001)]
     pub port: u16,
-    /// The SAM template whose HTTP API (routes, CORS) the stack serves (default: the checkout's
-    /// template.yaml).
+    /// The SAM template the stack is built from (default: template.yaml of the checkout this binary
+    /// was built from, else the copy built in): the HTTP API's routes and CORS, each function's
+    /// environment, and its IAM policy — its DynamoDB calls go through a proxy that enforces its
+    /// Policies as IAM does (a call outside them gets AccessDeniedException). Template parameters come
+    /// from the environment variables the functions read (QRIS_STATIC_PAYLOAD, WEBHOOK_SECRET,
+    /// ALLOWED_ORIGINS, PLAYBACK_ISSUER, OME_SECRET_KEY, the policy windows, …) or their defaults;
+    /// PaymentProvider from --provider. Set by the stack over the template: TABLE_NAME,
+    /// DYNAMODB_ENDPOINT (the function's IAM proxy), the gateway simulator's MIDTRANS_API_BASE /
+    /// XENDIT_API_BASE; secret references resolve to the local playback key and the simulator's keys.
     #[arg(long)]
     pub template: Option<PathBuf>,
     /// Also serve the viewer page on this loopback port, calling the API on --port: another origin,
@@ -63,6 +70,8 @@ struct Local {
     http_api: HttpApi,
     /// The functions reached at their own Function URL (mounted on the stack's port).
     function_urls: Vec<String>,
+    /// The functions' environments and IAM proxies, kept for the stack's life.
+    _functions: Functions,
 }
 
 pub fn run(args: DevArgs) -> Result<(), String> {
@@ -87,21 +96,35 @@ pub fn run(args: DevArgs) -> Result<(), String> {
         Storage::InMemory => None,
         Storage::Dir(d) => Some(d.join("playback-signing-key.pem")),
     };
+    // Before anything starts: a template that cannot be read is the user's to fix.
+    let (template_text, template_name) = template(args.template.as_deref())?;
+    let template = Template::parse(&template_text).map_err(|e| {
+        format!("{template_name}: {e} (pass --template PATH to use another SAM template)")
+    })?;
     let dynamo = DynamoLocal::start(storage).map_err(|e| e.to_string())?;
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    let result = rt.block_on(serve(&args, &dynamo, key_file));
+    let result = rt.block_on(serve(
+        &args,
+        &dynamo,
+        key_file,
+        (&template, &template_text, &template_name),
+    ));
     drop(rt);
     dynamo.stop();
     eprintln!("Stopped.");
     result
 }
 
-/// Starts the gateway simulator on a free loopback port (when a gateway is chosen) and returns the
-/// provider pointed at it, with the simulator's URL.
-async fn local_gateway(
-    provider: &str,
-    port: u16,
-) -> Result<(PaymentProvider, Option<String>), String> {
+/// What a local gateway sets: the template's secret references to its keys (by key), the
+/// variables the stack sets over the template (its API base), its URL.
+struct LocalGateway {
+    secrets: BTreeMap<String, String>,
+    overrides: BTreeMap<String, String>,
+    url: Option<String>,
+}
+
+/// Starts the gateway simulator on a free loopback port (when a gateway is chosen).
+async fn local_gateway(provider: &str, port: u16) -> Result<LocalGateway, String> {
     let gateway = match provider {
         "midtrans" => Gateway::Midtrans {
             server_key: gateway_sim::DEV_MIDTRANS_SERVER_KEY.into(),
@@ -110,7 +133,13 @@ async fn local_gateway(
             secret_key: gateway_sim::DEV_XENDIT_SECRET_KEY.into(),
             callback_token: gateway_sim::DEV_XENDIT_CALLBACK_TOKEN.into(),
         },
-        _ => return Ok((PaymentProvider::Static, None)),
+        _ => {
+            return Ok(LocalGateway {
+                secrets: BTreeMap::new(),
+                overrides: BTreeMap::new(),
+                url: None,
+            });
+        }
     };
     let listener = server::bind(0).await?;
     let sim = format!(
@@ -119,50 +148,43 @@ async fn local_gateway(
     );
     let callback = format!("http://127.0.0.1:{port}/api/payment-callback/{provider}");
     tokio::spawn(gateway_sim::serve(listener, gateway, callback));
-    let settings = std::collections::HashMap::from([
-        ("PAYMENT_PROVIDER", provider.to_owned()),
-        (
-            "MIDTRANS_SERVER_KEY",
-            gateway_sim::DEV_MIDTRANS_SERVER_KEY.to_owned(),
-        ),
-        ("MIDTRANS_API_BASE", sim.clone()),
-        (
-            "XENDIT_SECRET_KEY",
-            gateway_sim::DEV_XENDIT_SECRET_KEY.to_owned(),
-        ),
-        (
-            "XENDIT_CALLBACK_TOKEN",
-            gateway_sim::DEV_XENDIT_CALLBACK_TOKEN.to_owned(),
-        ),
-        ("XENDIT_API_BASE", sim.clone()),
-    ]);
-    let provider = PaymentProvider::from_lookup(|name| settings.get(name).cloned())
-        .map_err(|e| e.to_string())?;
-    Ok((provider, Some(sim)))
+    let own = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    Ok(LocalGateway {
+        // The keys of `{{resolve:secretsmanager:…:SecretString:KEY}}` in the template.
+        secrets: own(&[
+            ("serverKey", gateway_sim::DEV_MIDTRANS_SERVER_KEY),
+            ("secretKey", gateway_sim::DEV_XENDIT_SECRET_KEY),
+            ("callbackToken", gateway_sim::DEV_XENDIT_CALLBACK_TOKEN),
+        ]),
+        overrides: own(&[("MIDTRANS_API_BASE", &sim), ("XENDIT_API_BASE", &sim)]),
+        url: Some(sim),
+    })
 }
 
 /// The playback signing key: `PLAYBACK_SIGNING_KEY`, else the one kept in the data dir (created on
 /// first start, mode 0600), else (in memory) a fresh one.
-fn playback_env(port: u16, key_file: Option<PathBuf>) -> Result<PlaybackEnv, String> {
-    let mut env = PlaybackEnv::from_env().map_err(|e| e.to_string())?;
-    if env.signing_key.is_none() {
-        env.signing_key = Some(match key_file {
-            Some(path) if path.is_file() => {
-                let pem = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
-                SigningKey::from_pkcs8_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))?
-            }
-            Some(path) => {
-                let key = SigningKey::generate();
-                write_private(&path, &key.to_pkcs8_pem())?;
-                key
-            }
-            None => SigningKey::generate(),
-        });
+fn signing_key(key_file: Option<PathBuf>) -> Result<SigningKey, String> {
+    if let Some(pem) = set_var("PLAYBACK_SIGNING_KEY") {
+        return SigningKey::from_pkcs8_pem(&pem.replace("\\n", "\n"))
+            .map_err(|e| format!("PLAYBACK_SIGNING_KEY is not a usable key: {e}"));
     }
-    if env.issuer.is_none() {
-        env.issuer = Some(format!("http://127.0.0.1:{port}"));
-    }
-    Ok(env)
+    Ok(match key_file {
+        Some(path) if path.is_file() => {
+            let pem = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+            SigningKey::from_pkcs8_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        Some(path) => {
+            let key = SigningKey::generate();
+            write_private(&path, &key.to_pkcs8_pem())?;
+            key
+        }
+        None => SigningKey::generate(),
+    })
 }
 
 fn write_private(path: &std::path::Path, pem: &str) -> Result<(), String> {
@@ -216,80 +238,80 @@ async fn serve(
     args: &DevArgs,
     dynamo: &DynamoLocal,
     key_file: Option<PathBuf>,
+    (template, template_text, template_name): (&Template, &str, &str),
 ) -> Result<(), String> {
     let port = args.port;
-    let (template_text, template_name) = template(args.template.as_deref())?;
+    let provider = args.provider.as_str();
     let origins = allowed_origins(port, args.page_port);
-    let values = LocalValues {
-        parameters: BTreeMap::from([("AllowedOrigins".to_owned(), origins.clone())]),
-        ..LocalValues::default()
-    };
-    let http_api = HttpApi::from_template(&template_text, &values)
-        .map_err(|e| format!("{template_name}: {e}"))?;
-    api_gateway::check_functions(&http_api)?;
-    let function_urls = http_api::function_urls(&template_text).map_err(|e| e.to_string())?;
-    let (provider, sim) = local_gateway(&args.provider, port).await?;
-    let client = local_client(&dynamo.endpoint());
+    let gateway = local_gateway(provider, port).await?;
+    // The stack's own setup (the table, the sample catalog), not a function: a JVM just started on a
+    // busy machine may take longer than the deployed 3 s for its first answers.
+    let client = local_client_with(&dynamo.endpoint(), Timeouts::RELAXED);
     let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| "upstream-local".into());
-    // A DynamoDB Local just started (its JVM cold, the machine maybe busy) may take seconds to
-    // answer its first request: the setup waits longer than a function's calls do.
-    let setup = local_client_with(&dynamo.endpoint(), Timeouts::RELAXED);
     TABLE
-        .create(&setup, &table)
+        .create(&client, &table)
         .await
         .map_err(|e| e.to_string())?;
-    let policy = Policy::from_env().map_err(|e| e.to_string())?;
-    let seeding = Store::new(setup, table.clone(), policy);
-    if seeding
+    let store = Store::new(client, table.clone(), Policy::default());
+    if store
         .list_streams()
         .await
         .map_err(|e| e.to_string())?
         .is_empty()
     {
         for stream in parse_catalog(SAMPLE_CATALOG).map_err(|e| e.to_string())? {
-            seeding
-                .put_stream(&stream)
-                .await
-                .map_err(|e| e.to_string())?;
+            store.put_stream(&stream).await.map_err(|e| e.to_string())?;
         }
     }
-    let store = Store::new(client, table.clone(), policy);
-    let manager = SessionManager::new(store.clone(), Arc::new(SystemClock));
-    let qris = generate_qris::static_qris(
-        std::env::var("QRIS_STATIC_PAYLOAD")
-            .as_deref()
-            .unwrap_or(DEMO_STATIC),
-    )
-    .map_err(|e| e.to_string())?;
-    let secret = std::env::var("WEBHOOK_SECRET")
-        .ok()
+    let base = format!("http://127.0.0.1:{port}");
+    let key = signing_key(key_file)?;
+    let public_keys =
+        set_var("PLAYBACK_PUBLIC_KEYS").unwrap_or_else(|| key.verifying_key().to_pem());
+    let mut parameters = BTreeMap::from([
+        (
+            "StaticQrisPayload".to_owned(),
+            DEMO_STATIC.trim().to_owned(),
+        ),
+        ("PlaybackIssuer".to_owned(), base.clone()),
+        ("PaymentProvider".to_owned(), provider.to_owned()),
+    ]);
+    parameters.extend(parameters_from_env());
+    parameters.insert("AllowedOrigins".into(), origins.clone());
+    let secret = parameters
+        .get("WebhookSecret")
         .filter(|s| s.len() >= 16)
+        .cloned()
         .unwrap_or_else(random_secret);
-    let cors = Cors::new(&origins);
-    let playback = playback_env(port, key_file)?;
-    let issuer = playback.issuer().expect("a signing key is set");
+    parameters.insert("WebhookSecret".into(), secret.clone());
+    let mut secrets = gateway.secrets;
+    secrets.insert("signingKey".into(), key.to_pkcs8_pem());
+    secrets.insert("publicKeys".into(), public_keys);
+    let values = LocalValues {
+        table: table.clone(),
+        parameters,
+        stack_name: "upstream-local".into(),
+        region: "ap-southeast-3".into(),
+        secrets,
+    };
+    let mut overrides = gateway.overrides;
+    overrides.insert("TABLE_NAME".into(), table.clone());
+    let http_api = HttpApi::from_template(template_text, &values)
+        .map_err(|e| format!("{template_name}: {e}"))?;
+    api_gateway::check_functions(&http_api)?;
+    let function_urls = http_api::function_urls(template_text).map_err(|e| e.to_string())?;
+    let functions = Functions::new(template, &values, &dynamo.endpoint(), &overrides)
+        .map_err(|e| format!("{template_name}: {e}"))?;
+    // Locally a catalog edit (price, mediaPath) shows at once: no cache.
+    let mut stack = Stack::new(functions.inputs(TimeDelta::zero(), true)?);
+    functions.configure(&mut stack)?;
     let local = Arc::new(Local {
-        stack: Stack::new(Inputs {
-            manager,
-            cors,
-            qris,
-            // Locally a catalog edit (price, mediaPath) shows at once: no cache.
-            catalog_cache: TimeDelta::zero(),
-            provider,
-            webhook_secret: secret.clone().into_bytes(),
-            playback,
-            playback_tokens: true,
-            playback_prefix: std::env::var("PLAYBACK_PATH_PREFIX")
-                .unwrap_or_else(|_| "/hls/".into()),
-            ome_secret: std::env::var("OME_SECRET_KEY").ok(),
-            allow_local: true,
-        }),
+        stack,
         openapi: routes::openapi_json(),
         http_api,
         function_urls,
+        _functions: functions,
     });
     let listener = server::bind(port).await?;
-    let base = format!("http://127.0.0.1:{port}");
     let page_url = match args.page_port {
         Some(page_port) => Some(serve_page(page_port, &base).await?),
         None => None,
@@ -310,15 +332,15 @@ async fn serve(
         routes::OPENAPI_PATH
     );
     println!(
-        "  HTTP API:     {} routes of {template_name}; CORS allows {origins}",
-        local.http_api.routes.len()
+        "  Playback JWKS: {base}/api/.well-known/jwks.json (kid {})",
+        key.kid()
     );
     println!(
-        "  Playback JWKS: {base}/api/.well-known/jwks.json (kid {})",
-        issuer.key().kid()
+        "  Template:     {template_name} ({} HTTP API routes, CORS allows {origins}; each function's environment, its IAM policy enforced)",
+        local.http_api.routes.len()
     );
     println!("  Webhook secret (WEBHOOK_SECRET): {secret}");
-    if let Some(sim) = &sim {
+    if let Some(sim) = &gateway.url {
         println!(
             "  Gateway simulator: {sim}  (its page pays orders; or: upstream gateway-sim pay TRX_ID --sim {sim})"
         );

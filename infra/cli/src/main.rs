@@ -3,6 +3,7 @@
 mod admin_cmd;
 mod api_gateway;
 mod dev_cmd;
+mod dev_functions;
 mod gateway_sim;
 mod invoke_cmd;
 mod keys_cmd;

@@ -1,4 +1,5 @@
-//! `upstream dev` as a user runs it: the flow over HTTP, sessions surviving a restart, no orphan java.
+//! `upstream dev` as a user runs it: the flow over HTTP, sessions surviving a restart, no orphan java,
+//! each function's IAM policy taken from the template it is given.
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 mod common;
@@ -181,4 +182,71 @@ fn a_merchant_payload_with_warnings_only_starts_and_logs_them_once() {
         "{r}"
     );
     dev.stop();
+}
+
+#[test]
+fn the_template_decides_what_each_function_may_do_in_dynamodb() {
+    // A copy of the template whose GenerateQrisFunction lacks ConditionCheckItem (as on main before
+    // issue 21): the new session's transaction is refused, as it would be on AWS.
+    let broken =
+        std::env::temp_dir().join(format!("upstream-template-{}.yaml", std::process::id()));
+    std::fs::write(
+        &broken,
+        upstream_tests::iam::template_without(
+            "GenerateQrisFunction",
+            "dynamodb:ConditionCheckItem",
+        ),
+    )
+    .unwrap();
+    let order = r#"{"streamId":"2","userId":"template-user"}"#;
+    let port = free_port();
+    let (dev, _) = Dev::spawn(
+        port,
+        &["--in-memory", "--template", broken.to_str().unwrap()],
+        &[],
+    );
+    let (status, r) = dev.request("POST", "/api/generate-qris", Some(order));
+    assert_eq!(
+        (status, r["code"].as_str()),
+        (500, Some("INTERNAL_ERROR")),
+        "{r}"
+    );
+    let (status, _) = dev.request("GET", "/api/streams", None);
+    assert_eq!(status, 200, "what the policy allows still works");
+    let logs = dev.logs.lock().unwrap().join("\n");
+    assert!(
+        logs.contains("AccessDeniedException")
+            && logs.contains("not authorized to perform: dynamodb:ConditionCheckItem"),
+        "the function's log names the denial:\n{logs}"
+    );
+    dev.stop();
+    let _ = std::fs::remove_file(&broken);
+
+    // The repository's template, named explicitly: the QR is made.
+    let real = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
+    let port = free_port();
+    let (dev, printed) = Dev::spawn(port, &["--in-memory", "--template", real], &[]);
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.contains("Template:") && l.contains("template.yaml")),
+        "the banner names the template: {printed:#?}"
+    );
+    let (status, r) = dev.request("POST", "/api/generate-qris", Some(order));
+    assert_eq!(status, 200, "{r}");
+    dev.stop();
+
+    // A template that cannot be read stops the start with the reason.
+    let out = Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .args([
+            "dev",
+            "--in-memory",
+            "--template",
+            "/nonexistent/template.yaml",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/nonexistent/template.yaml"), "{err}");
 }

@@ -5,6 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_yaml::Value;
+use upstream_local::iam::{Effect, Patterns};
+use upstream_local::template::{LocalValues, Template};
 use upstream_registry::specs;
 use upstream_session::store::TABLE;
 
@@ -238,33 +240,62 @@ fn table_matches_the_definition_in_code() {
     assert_eq!(indexes, code);
 }
 
-/// `(action, "table" | "index/<name>")` granted by a function's policy statements.
-fn granted(f: &Value) -> BTreeSet<(String, String)> {
+/// The DynamoDB grants of each function's policy, as `(action, "table" | "index/<name>")`, read
+/// through the same parser that enforces them locally (`upstream_local::template`).
+fn dynamodb_grants(name: &str) -> BTreeSet<(String, String)> {
+    let values = LocalValues {
+        table: "t".into(),
+        stack_name: "s".into(),
+        region: "ap-southeast-3".into(),
+        ..LocalValues::default()
+    };
+    let template = Template::load(&root().join("template.yaml")).unwrap();
+    let access = template
+        .access(name, &values)
+        .unwrap_or_else(|e| panic!("{name}: the policy is evaluated locally: {e}"));
+    let table = "arn:aws:dynamodb:ap-southeast-3:123456789012:table/t";
     let mut out = BTreeSet::new();
-    // No Policies at all: no DynamoDB access (playback-auth).
-    let none = Vec::new();
-    let policies = f["Properties"]["Policies"].as_sequence().unwrap_or(&none);
-    for policy in policies {
-        for st in policy["Statement"].as_sequence().unwrap() {
-            assert_eq!(st["Effect"], "Allow");
-            let resource = match (tag(&st["Resource"]).as_deref(), untag(&st["Resource"])) {
-                (Some("!GetAtt"), Value::String(s)) if s == "SessionsTable.Arn" => {
-                    "table".to_owned()
-                }
-                (Some("!Sub"), Value::String(s)) => s
-                    .strip_prefix("${SessionsTable.Arn}/")
-                    .expect("a sub-resource of the table")
-                    .to_owned(),
-                other => panic!("unexpected resource {other:?}"),
+    for st in &access.policy.statements {
+        let (Patterns::Listed(actions), Patterns::Listed(resources)) = (&st.action, &st.resource)
+        else {
+            panic!("{name}: no NotAction/NotResource: {st:?}");
+        };
+        let dynamodb: Vec<&String> = actions
+            .iter()
+            .filter(|a| a.starts_with("dynamodb:"))
+            .collect();
+        if dynamodb.is_empty() {
+            assert!(
+                resources.iter().all(|r| !r.contains(":dynamodb:")),
+                "{name}: the table is granted only by DynamoDB statements: {st:?}"
+            );
+            continue;
+        }
+        assert_eq!(st.effect, Effect::Allow, "{name}: {st:?}");
+        assert_eq!(
+            dynamodb.len(),
+            actions.len(),
+            "{name}: one service a statement"
+        );
+        for r in resources {
+            let on = if r == table {
+                "table".to_owned()
+            } else {
+                let index = r
+                    .strip_prefix(table)
+                    .and_then(|rest| rest.strip_prefix("/index/"))
+                    .unwrap_or_else(|| {
+                        panic!("{name}: {r} is not the table or one of its indexes")
+                    });
+                assert!(
+                    TABLE.indexes.iter().any(|i| i.name == index),
+                    "{name}: {index} is not a declared index"
+                );
+                format!("index/{index}")
             };
-            let actions = match &st["Action"] {
-                Value::Sequence(a) => a.iter().map(|x| x.as_str().unwrap().to_owned()).collect(),
-                Value::String(a) => vec![a.clone()],
-                other => panic!("unexpected action {other:?}"),
-            };
-            for a in actions {
-                assert!(!a.contains('*'), "no wildcard actions: {a}");
-                out.insert((a, resource.clone()));
+            for a in &dynamodb {
+                assert!(!a.contains(['*', '?']), "{name}: no wildcard actions: {a}");
+                out.insert(((*a).clone(), on.clone()));
             }
         }
     }
@@ -272,27 +303,28 @@ fn granted(f: &Value) -> BTreeSet<(String, String)> {
 }
 
 #[test]
-fn each_function_is_granted_exactly_what_it_needs() {
+fn each_policy_is_evaluable_locally_and_grants_only_the_table_and_its_indexes() {
     let t = template();
     let fns = functions(&t);
-    let declared: BTreeMap<&str, &[(&str, &str)]> = specs()
+    let grants: BTreeMap<String, BTreeSet<(String, String)>> = specs()
         .into_iter()
-        .map(|spec| (spec.name, spec.dynamodb_access))
+        .map(|spec| (spec.name.to_owned(), dynamodb_grants(spec.name)))
         .collect();
-    assert_eq!(
-        declared
-            .keys()
-            .map(|k| k.to_string())
-            .collect::<BTreeSet<_>>(),
-        crates()
+    assert_eq!(grants.keys().cloned().collect::<BTreeSet<_>>(), crates());
+    let grant = |a: &str, on: &str| (format!("dynamodb:{a}"), on.to_owned());
+    // The transaction that writes a new session checks the viewer's paid-access guard (issue 21:
+    // without ConditionCheckItem every QR fails on AWS with AccessDeniedException).
+    assert!(
+        grants["generate-qris"].contains(&grant("ConditionCheckItem", "table")),
+        "{:?}",
+        grants["generate-qris"]
     );
-    for (name, access) in declared {
-        let want: BTreeSet<(String, String)> = access
-            .iter()
-            .map(|(a, r)| (a.to_string(), r.to_string()))
-            .collect();
-        assert_eq!(granted(&fns[name]), want, "{name}");
-    }
+    // The viewer's list is read from its index only, never from the table.
+    assert_eq!(
+        grants["user-sessions"],
+        BTreeSet::from([grant("Query", "index/byUser")])
+    );
+    assert!(grants["playback-auth"].is_empty());
     assert!(
         fns["playback-auth"]["Properties"]["Policies"].is_null(),
         "the verifier has no policy at all"

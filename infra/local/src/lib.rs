@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 pub mod artifacts;
 pub mod http_api;
+pub mod iam;
 pub mod jwt_authorizer;
 pub mod lambda;
 pub mod oidc;

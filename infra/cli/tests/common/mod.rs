@@ -18,6 +18,8 @@ pub fn free_port() -> u16 {
 pub struct Dev {
     pub child: Child,
     pub port: u16,
+    /// What it printed to stdout (its JSON logs) after the banner.
+    pub logs: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 /// An answer: status, headers (names lowercase) and body.
@@ -70,7 +72,12 @@ impl Dev {
         });
         // Wait for the banner, then for the port (a failure stops it: see Drop).
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut dev = Dev { child, port };
+        let logs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut dev = Dev {
+            child,
+            port,
+            logs: logs.clone(),
+        };
         let deadline = Instant::now() + Duration::from_secs(90);
         let mut printed = Vec::new();
         for line in lines.by_ref() {
@@ -80,7 +87,11 @@ impl Dev {
             }
             printed.push(line);
         }
-        std::thread::spawn(move || for _ in lines {});
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                logs.lock().unwrap().push(line);
+            }
+        });
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             if dev.child.try_wait().unwrap().is_some() {
                 std::thread::sleep(Duration::from_millis(200));

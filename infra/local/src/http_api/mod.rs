@@ -47,7 +47,7 @@ impl HttpApi {
         let bad = |m: String| LambdaError::Template(m);
         let doc: Value =
             serde_yaml::from_str(template).map_err(|e| bad(format!("template: {e}")))?;
-        let resolver = Resolver { doc: &doc, values };
+        let resolver = Resolver::new(&doc, values);
         let resources = doc
             .get("Resources")
             .and_then(Value::as_mapping)
