@@ -1,9 +1,10 @@
 //! What a function is, declared once in its crate (`pub const SPEC: FunctionSpec`): its name, SAM
-//! resource, routes and the DynamoDB access it may use. The registry lists every function's spec; the
-//! local stack routes by it, the tests check behaviour against it and the template test checks
-//! `template.yaml` against it.
+//! resource, routes, the DynamoDB access it may use and the secrets it reads. The registry lists
+//! every function's spec; the local stack routes by it, the tests check behaviour against it and the
+//! template test checks `template.yaml` against it.
 
 use crate::contract::Route;
+use crate::secrets::SecretRef;
 
 /// One Lambda function of the product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +18,9 @@ pub struct FunctionSpec {
     /// The DynamoDB actions it needs and where (`table` or `index/<name>`); the SAM template grants
     /// exactly these. Transactions need the per-item action (`PutItem`).
     pub dynamodb_access: &'static [(&'static str, &'static str)],
+    /// The secrets it reads from Secrets Manager at init (each when its name variable is set); the
+    /// template names exactly these in its environment and grants `GetSecretValue` on exactly these.
+    pub secrets: &'static [SecretRef],
 }
 
 impl FunctionSpec {

@@ -1,5 +1,5 @@
-//! Test harness: one DynamoDB Local per test binary (started on first use, killed when the binary
-//! ends) and a fresh table per test.
+//! Test harness: one DynamoDB Local and one moto server (Secrets Manager) per test binary (each
+//! started on first use, killed when the binary ends), a fresh table per test.
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::sync::OnceLock;
@@ -13,6 +13,7 @@ use upstream_session::store::{TABLE, Timeouts, local_client_with};
 use upstream_session::{Clock, ManualClock, Policy, SessionManager, Store};
 
 pub mod events;
+pub mod init;
 pub mod layering;
 
 /// The DynamoDB Local of this test binary.
@@ -38,6 +39,26 @@ pub async fn fresh_table(client: &Client) -> String {
     );
     TABLE.create(client, &name).await.expect("create table");
     name
+}
+
+/// A new table loaded with the sample catalog (`infra/streams.sample.json`).
+pub async fn catalog_table(client: &Client) -> String {
+    let table = fresh_table(client).await;
+    let store = Store::new(client.clone(), table.clone(), Policy::default());
+    load_sample_catalog(&store).await;
+    table
+}
+
+/// Puts the sample catalog (`infra/streams.sample.json`) into `store`'s table.
+pub async fn load_sample_catalog(store: &Store) {
+    let catalog = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../infra/streams.sample.json"
+    ))
+    .unwrap();
+    for stream in upstream_session::catalog::parse_catalog(&catalog).unwrap() {
+        store.put_stream(&stream).await.unwrap();
+    }
 }
 
 /// A fixed start time for tests: 2025-08-30 18:16:15.508 UTC (seed 001's example, minus 2 h).
@@ -164,14 +185,7 @@ pub async fn api() -> Api {
 /// [`api`] with another policy (short windows for expiry tests).
 pub async fn api_with(policy: Policy) -> Api {
     let h = harness_with(policy).await;
-    let catalog = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../infra/streams.sample.json"
-    ))
-    .unwrap();
-    for stream in upstream_session::catalog::parse_catalog(&catalog).unwrap() {
-        h.store.put_stream(&stream).await.unwrap();
-    }
+    load_sample_catalog(&h.store).await;
     let playback_key = upstream_session::playback::SigningKey::generate();
     let stack = Stack::new(Inputs {
         manager: h.manager.clone(),
@@ -179,7 +193,7 @@ pub async fn api_with(policy: Policy) -> Api {
         qris: upstream_session::qris::Qris::parse(upstream_session::qris::DEMO_STATIC).unwrap(),
         catalog_cache: upstream_session::catalog::CACHE_TTL,
         provider: upstream_session::provider::PaymentProvider::Static,
-        webhook_secret: SECRET.as_bytes().to_vec(),
+        webhook_secret: Some(SECRET.as_bytes().to_vec()),
         playback: playback_env(&playback_key),
         playback_tokens: false,
         playback_prefix: "/hls/".into(),

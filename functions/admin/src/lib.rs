@@ -150,6 +150,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
         ("dynamodb:Query", "index/byRefund"),
         ("dynamodb:Query", "index/byUser"),
     ],
+    secrets: &[],
 };
 
 /// The handler: never panics, always answers.

@@ -28,6 +28,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
             .errors(&[ErrorCode::MissingField, ErrorCode::InvalidField]),
     ],
     dynamodb_access: &[("dynamodb:Query", "index/byUser")],
+    secrets: &[],
 };
 
 /// The handler: never panics, always answers with the envelope.

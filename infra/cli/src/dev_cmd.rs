@@ -6,18 +6,16 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 use http_body_util::Full;
 use hyper::body::Bytes;
+use upstream_local::moto::Moto;
 use upstream_local::{DynamoLocal, Storage, local_dir};
 use upstream_registry::{Inputs, Stack};
 use upstream_session::catalog::parse_catalog;
-use upstream_session::edge::playback::PlaybackEnv;
 use upstream_session::edge::{Cors, event};
-use upstream_session::playback::SigningKey;
 use upstream_session::qris::DEMO_STATIC;
 use upstream_session::store::{TABLE, local_client};
 use upstream_session::{Policy, SessionManager, Store, SystemClock};
 
-use crate::gateway_sim::{self, Gateway};
-use crate::{routes, server};
+use crate::{dev_gateway, dev_secrets, routes, server};
 use upstream_session::ErrorCode;
 use upstream_session::provider::PaymentProvider;
 
@@ -38,9 +36,11 @@ pub struct DevArgs {
     #[arg(long, conflicts_with = "data")]
     pub in_memory: bool,
     /// The payment gateway: `static` (the merchant's static QRIS made dynamic; approve by hand or with
-    /// `upstream webhook`), or `midtrans` / `xendit` against a local gateway simulator started with the
-    /// stack (its page shows the orders with a Pay button).
-    #[arg(long, default_value = "static", value_parser = ["static", "midtrans", "xendit"])]
+    /// `upstream webhook`), or `midtrans` / `xendit`: the gateway whose key is in the environment
+    /// (`MIDTRANS_SERVER_KEY` [`MIDTRANS_API_BASE`]; `XENDIT_SECRET_KEY`, `XENDIT_CALLBACK_TOKEN`
+    /// [`XENDIT_API_BASE`]), else a local simulator started with the stack (its page shows the orders
+    /// with a Pay button).
+    #[arg(long, env = "PAYMENT_PROVIDER", default_value = "static", value_parser = ["static", "midtrans", "xendit"])]
     pub provider: String,
 }
 
@@ -75,107 +75,26 @@ pub fn run(args: DevArgs) -> Result<(), String> {
         Storage::Dir(d) => Some(d.join("playback-signing-key.pem")),
     };
     let dynamo = DynamoLocal::start(storage).map_err(|e| e.to_string())?;
+    eprintln!("Starting moto's server (Secrets Manager)…");
+    let moto = Moto::start().map_err(|e| e.to_string())?;
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    let result = rt.block_on(serve(args.port, &args.provider, &dynamo, key_file));
+    let result = rt.block_on(serve(args.port, &args.provider, &dynamo, &moto, key_file));
     drop(rt);
+    moto.stop();
     dynamo.stop();
     eprintln!("Stopped.");
     result
-}
-
-/// Starts the gateway simulator on a free loopback port (when a gateway is chosen) and returns the
-/// provider pointed at it, with the simulator's URL.
-async fn local_gateway(
-    provider: &str,
-    port: u16,
-) -> Result<(PaymentProvider, Option<String>), String> {
-    let gateway = match provider {
-        "midtrans" => Gateway::Midtrans {
-            server_key: gateway_sim::DEV_MIDTRANS_SERVER_KEY.into(),
-        },
-        "xendit" => Gateway::Xendit {
-            secret_key: gateway_sim::DEV_XENDIT_SECRET_KEY.into(),
-            callback_token: gateway_sim::DEV_XENDIT_CALLBACK_TOKEN.into(),
-        },
-        _ => return Ok((PaymentProvider::Static, None)),
-    };
-    let listener = server::bind(0).await?;
-    let sim = format!(
-        "http://{}",
-        listener.local_addr().map_err(|e| e.to_string())?
-    );
-    let callback = format!("http://127.0.0.1:{port}/api/payment-callback/{provider}");
-    tokio::spawn(gateway_sim::serve(listener, gateway, callback));
-    let settings = std::collections::HashMap::from([
-        ("PAYMENT_PROVIDER", provider.to_owned()),
-        (
-            "MIDTRANS_SERVER_KEY",
-            gateway_sim::DEV_MIDTRANS_SERVER_KEY.to_owned(),
-        ),
-        ("MIDTRANS_API_BASE", sim.clone()),
-        (
-            "XENDIT_SECRET_KEY",
-            gateway_sim::DEV_XENDIT_SECRET_KEY.to_owned(),
-        ),
-        (
-            "XENDIT_CALLBACK_TOKEN",
-            gateway_sim::DEV_XENDIT_CALLBACK_TOKEN.to_owned(),
-        ),
-        ("XENDIT_API_BASE", sim.clone()),
-    ]);
-    let provider = PaymentProvider::from_lookup(|name| settings.get(name).cloned())
-        .map_err(|e| e.to_string())?;
-    Ok((provider, Some(sim)))
-}
-
-/// The playback signing key: `PLAYBACK_SIGNING_KEY`, else the one kept in the data dir (created on
-/// first start, mode 0600), else (in memory) a fresh one.
-fn playback_env(port: u16, key_file: Option<PathBuf>) -> Result<PlaybackEnv, String> {
-    let mut env = PlaybackEnv::from_env().map_err(|e| e.to_string())?;
-    if env.signing_key.is_none() {
-        env.signing_key = Some(match key_file {
-            Some(path) if path.is_file() => {
-                let pem = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
-                SigningKey::from_pkcs8_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))?
-            }
-            Some(path) => {
-                let key = SigningKey::generate();
-                write_private(&path, &key.to_pkcs8_pem())?;
-                key
-            }
-            None => SigningKey::generate(),
-        });
-    }
-    if env.issuer.is_none() {
-        env.issuer = Some(format!("http://127.0.0.1:{port}"));
-    }
-    Ok(env)
-}
-
-fn write_private(path: &std::path::Path, pem: &str) -> Result<(), String> {
-    use std::io::Write;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    options.mode(0o600);
-    let mut file = options
-        .open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    file.write_all(pem.as_bytes()).map_err(|e| e.to_string())
 }
 
 async fn serve(
     port: u16,
     provider: &str,
     dynamo: &DynamoLocal,
+    moto: &Moto,
     key_file: Option<PathBuf>,
 ) -> Result<(), String> {
-    let (provider, sim) = local_gateway(provider, port).await?;
+    let gateway = dev_gateway::choose(provider, port).await?;
+    let secrets = dev_secrets::load(moto, &gateway, &dynamo.endpoint(), port, key_file).await?;
     let client = local_client(&dynamo.endpoint());
     let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| "upstream-local".into());
     TABLE
@@ -201,15 +120,13 @@ async fn serve(
             .unwrap_or(DEMO_STATIC),
     )
     .map_err(|e| e.to_string())?;
-    let secret = std::env::var("WEBHOOK_SECRET")
-        .ok()
-        .filter(|s| s.len() >= 16)
-        .unwrap_or_else(random_secret);
     let origins = std::env::var("ALLOWED_ORIGINS")
         .unwrap_or_else(|_| format!("http://127.0.0.1:{port},http://localhost:{port}"));
     let cors = Cors::new(&origins);
-    let playback = playback_env(port, key_file)?;
-    let issuer = playback.issuer().expect("a signing key is set");
+    let issuer = secrets
+        .playback
+        .issuer()
+        .ok_or("the playback signing key was not read")?;
     let local = Arc::new(Local {
         stack: Stack::new(Inputs {
             manager,
@@ -217,13 +134,13 @@ async fn serve(
             qris,
             // Locally a catalog edit (price, mediaPath) shows at once: no cache.
             catalog_cache: TimeDelta::zero(),
-            provider,
-            webhook_secret: secret.clone().into_bytes(),
-            playback,
+            provider: secrets.provider.clone(),
+            webhook_secret: secrets.webhook_secret.clone().map(String::into_bytes),
+            playback: secrets.playback,
             playback_tokens: true,
             playback_prefix: std::env::var("PLAYBACK_PATH_PREFIX")
                 .unwrap_or_else(|_| "/hls/".into()),
-            ome_secret: std::env::var("OME_SECRET_KEY").ok(),
+            ome_secret: secrets.ome_secret,
             allow_local: true,
         }),
         openapi: routes::openapi_json(),
@@ -244,16 +161,24 @@ async fn serve(
         "  Playback JWKS: {base}/api/.well-known/jwks.json (kid {})",
         issuer.key().kid()
     );
-    println!("  Webhook secret (WEBHOOK_SECRET): {secret}");
-    if let Some(sim) = &sim {
-        println!(
-            "  Gateway simulator: {sim}  (its page pays orders; or: upstream gateway-sim pay TRX_ID --sim {sim})"
-        );
+    println!(
+        "  Secrets: Secrets Manager on moto at {} ({}/…)",
+        moto.endpoint(),
+        dev_secrets::STACK
+    );
+    print_gateway(&secrets.provider, gateway.simulator.as_deref());
+    match &secrets.webhook_secret {
+        Some(secret) => println!("  Webhook secret (WEBHOOK_SECRET): {secret}"),
+        None => {
+            println!("  Generic webhook: closed next to the gateway (GENERIC_WEBHOOK=on opens it)")
+        }
     }
     println!("Approve a payment:  upstream approve 2 --local {base} [--user USER_ID]");
-    println!(
-        "Signed webhook:     WEBHOOK_SECRET={secret} upstream webhook --api {base} --trx TRX_ID --amount 1000"
-    );
+    if let Some(secret) = &secrets.webhook_secret {
+        println!(
+            "Signed webhook:     WEBHOOK_SECRET={secret} upstream webhook --api {base} --trx TRX_ID --amount 1000"
+        );
+    }
     println!("Stop with Ctrl-C.");
     server::serve(listener, move |req| {
         let local = local.clone();
@@ -261,6 +186,24 @@ async fn serve(
     })
     .await;
     Ok(())
+}
+
+/// The banner's gateway line: the simulator, or the endpoint the environment named.
+fn print_gateway(provider: &PaymentProvider, simulator: Option<&str>) {
+    let base = match provider {
+        PaymentProvider::Static => return,
+        PaymentProvider::Midtrans(m) => m.api_base(),
+        PaymentProvider::Xendit(x) => x.api_base(),
+    };
+    match simulator {
+        Some(sim) => println!(
+            "  Gateway simulator: {sim}  (its page pays orders; or: upstream gateway-sim pay TRX_ID --sim {sim})"
+        ),
+        None => println!(
+            "  Payment gateway: {} at {base}  (its key from the environment; no simulator)",
+            provider.name()
+        ),
+    }
 }
 
 async fn dispatch(local: &Local, req: server::Simple) -> hyper::Response<Full<Bytes>> {
@@ -321,10 +264,4 @@ async fn dispatch(local: &Local, req: server::Simple) -> hyper::Response<Full<By
     }
     out.body(Full::new(Bytes::from(bytes)))
         .unwrap_or_else(|_| server::text(500, "text/plain", b"bad response".to_vec()))
-}
-
-fn random_secret() -> String {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).expect("random source");
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }

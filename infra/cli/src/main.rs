@@ -2,6 +2,8 @@
 
 mod admin_cmd;
 mod dev_cmd;
+mod dev_gateway;
+mod dev_secrets;
 mod gateway_sim;
 mod invoke_cmd;
 mod keys_cmd;

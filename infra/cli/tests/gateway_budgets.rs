@@ -87,7 +87,7 @@ async fn generate_and_notification_budgets_with_midtrans() {
     let callback = payment_callback::State {
         manager,
         cors: Cors::default(),
-        secret: b"budget-test-webhook-secret".to_vec(),
+        secret: None,
         provider,
         playback: None,
     };

@@ -1,5 +1,7 @@
 //! The environment a function's `template.yaml` resource declares (Globals, then the function's own
-//! `Environment.Variables`), with `!Ref`, `!Join` and `!Sub` resolved to local values.
+//! `Environment.Variables`), with `!Ref`, `!Join`, `!Sub` and `!If` resolved to local values. A
+//! secret's value never is in an environment (a `{{resolve:…}}` reference is refused): functions read
+//! their secrets from Secrets Manager at init, locally from moto's server (`crate::moto`).
 
 use std::collections::BTreeMap;
 
@@ -19,9 +21,22 @@ pub struct LocalValues {
     pub stack_name: String,
     /// `AWS::Region`.
     pub region: String,
-    /// Local values of the `{{resolve:secretsmanager:NAME:SecretString:KEY}}` dynamic references,
-    /// by KEY (a reference without one is an error, never passed on as text).
+    /// The secrets the functions read, by name (`upstream-local/webhook` → its value): the runner
+    /// stores them in moto's server (`crate::moto::Moto::put_secrets`).
     pub secrets: BTreeMap<String, String>,
+}
+
+/// `AWS::AccountId` locally: moto's default account.
+pub const LOCAL_ACCOUNT: &str = "123456789012";
+
+impl LocalValues {
+    /// `AWS::StackId` locally: unique per stack name and region, as each stack's id is on AWS.
+    pub fn stack_id(&self) -> String {
+        format!(
+            "arn:aws:cloudformation:{}:{LOCAL_ACCOUNT}:stack/{}/local",
+            self.region, self.stack_name
+        )
+    }
 }
 
 /// A function resource of the template, resolved as a local run needs it (what the function *is*,
@@ -91,7 +106,13 @@ pub fn function_resource(
                 .ok_or_else(|| bad(format!("{logical_id}: a variable name is not a string")))?;
             // `!If [cond, value, !Ref AWS::NoValue]` may leave a variable out.
             if let Some(value) = resolver.optional(v)? {
-                environment.insert(key.to_owned(), resolver.dynamic_references(&value)?);
+                if value.contains("{{resolve:") {
+                    return Err(bad(format!(
+                        "{logical_id}: {key} holds a dynamic reference: a secret's value must not be \
+                         in the environment (name the secret; the function reads it at init)"
+                    )));
+                }
+                environment.insert(key.to_owned(), value);
             }
         }
     }
@@ -171,45 +192,61 @@ impl Resolver<'_> {
         }
     }
 
-    /// A named condition of the template (`!Equals [a, b]` is the only form it uses).
+    /// A named condition of the template.
     fn condition(&self, name: &str) -> Result<bool, LambdaError> {
         let def = self
             .doc
             .get("Conditions")
             .and_then(|c| c.get(name))
             .ok_or_else(|| LambdaError::Template(format!("no condition {name}")))?;
-        let args = match def {
-            Value::Tagged(t) if t.tag.to_string().trim_start_matches('!') == "Equals" => &t.value,
-            Value::Mapping(m) if m.len() == 1 && m.contains_key("Fn::Equals") => &m["Fn::Equals"],
-            other => return Err(self.unsupported(other)),
-        };
-        let pair = args.as_sequence().filter(|p| p.len() == 2).ok_or_else(|| {
-            LambdaError::Template(format!("condition {name}: !Equals takes two values"))
-        })?;
-        Ok(self.scalar(&pair[0])? == self.scalar(&pair[1])?)
+        self.truth(def)
     }
 
-    /// Replaces `{{resolve:secretsmanager:…:SecretString:KEY}}` by the local value of KEY.
-    fn dynamic_references(&self, text: &str) -> Result<String, LambdaError> {
-        let mut out = String::new();
-        let mut rest = text;
-        while let Some(start) = rest.find("{{resolve:") {
-            out.push_str(&rest[..start]);
-            let end = rest[start..].find("}}").ok_or_else(|| {
-                LambdaError::Template(format!("unclosed dynamic reference in {text:?}"))
-            })? + start;
-            let reference = &rest[start + 2..end];
-            let key = reference.rsplit(':').next().unwrap_or_default();
-            let value = self.values.secrets.get(key).ok_or_else(|| {
-                LambdaError::Template(format!(
-                    "no local value for the secret {reference:?} (LocalValues::secrets[{key:?}])"
-                ))
-            })?;
-            out.push_str(value);
-            rest = &rest[end + 2..];
+    /// A condition function: `!Equals [a, b]`, `!Not [c]`, `!Or [c, …]`, `!And [c, …]`,
+    /// `!Condition name`.
+    fn truth(&self, def: &Value) -> Result<bool, LambdaError> {
+        let (tag, args) = match def {
+            Value::Tagged(t) => (
+                t.tag.to_string().trim_start_matches('!').to_owned(),
+                &t.value,
+            ),
+            Value::Mapping(m) if m.len() == 1 => match m.iter().next() {
+                Some((k, v)) => (
+                    k.as_str()
+                        .unwrap_or_default()
+                        .trim_start_matches("Fn::")
+                        .to_owned(),
+                    v,
+                ),
+                None => return Err(self.unsupported(def)),
+            },
+            other => return Err(self.unsupported(other)),
+        };
+        let list = || {
+            args.as_sequence()
+                .ok_or_else(|| LambdaError::Template(format!("!{tag} takes a list: {args:?}")))
+        };
+        match tag.as_str() {
+            "Equals" => {
+                let pair = list()?;
+                if pair.len() != 2 {
+                    return Err(LambdaError::Template("!Equals takes two values".into()));
+                }
+                Ok(self.scalar(&pair[0])? == self.scalar(&pair[1])?)
+            }
+            "Not" => match list()?.as_slice() {
+                [one] => Ok(!self.truth(one)?),
+                _ => Err(LambdaError::Template("!Not takes one condition".into())),
+            },
+            "Or" => list()?
+                .iter()
+                .try_fold(false, |acc, c| Ok::<_, LambdaError>(acc || self.truth(c)?)),
+            "And" => list()?
+                .iter()
+                .try_fold(true, |acc, c| Ok::<_, LambdaError>(acc && self.truth(c)?)),
+            "Condition" => self.condition(args.as_str().unwrap_or_default()),
+            _ => Err(self.unsupported(def)),
         }
-        out.push_str(rest);
-        Ok(out)
     }
 
     /// A value as one string (lists joined by commas, as CloudFormation does for environment values
@@ -293,7 +330,11 @@ impl Resolver<'_> {
     fn reference(&self, name: &str) -> Result<Vec<String>, LambdaError> {
         match name {
             "AWS::StackName" => return Ok(vec![self.values.stack_name.clone()]),
+            "AWS::StackId" => return Ok(vec![self.values.stack_id()]),
             "AWS::Region" => return Ok(vec![self.values.region.clone()]),
+            "AWS::AccountId" => return Ok(vec![LOCAL_ACCOUNT.to_owned()]),
+            "AWS::Partition" => return Ok(vec!["aws".to_owned()]),
+            "AWS::URLSuffix" => return Ok(vec!["amazonaws.com".to_owned()]),
             _ => {}
         }
         if let Some(param) = self.doc.get("Parameters").and_then(|p| p.get(name)) {
@@ -346,39 +387,91 @@ mod tests {
             table: "t1".into(),
             parameters: BTreeMap::from([
                 ("StaticQrisPayload".into(), "QRIS".into()),
-                ("WebhookSecret".into(), "secret-0123456789".into()),
                 ("AllowedOrigins".into(), "http://a, http://b".into()),
             ]),
             stack_name: "upstream-local".into(),
             region: "ap-southeast-3".into(),
-            secrets: BTreeMap::from([
-                ("signingKey".into(), "PRIVATE-PEM".into()),
-                ("publicKeys".into(), "PUBLIC-PEM".into()),
-            ]),
+            secrets: BTreeMap::new(),
         }
     }
 
+    fn with(parameters: &[(&str, &str)]) -> LocalValues {
+        let mut v = values();
+        for (k, val) in parameters {
+            v.parameters.insert((*k).into(), (*val).into());
+        }
+        v
+    }
+
     #[test]
-    fn conditions_and_secret_references_resolve_locally() {
+    fn conditions_name_each_function_only_the_secrets_it_reads() {
         let f = function_resource(TEMPLATE, "payment-callback", &values()).unwrap();
-        assert_eq!(f.environment["PAYMENT_PROVIDER"], "static");
+        let env = &f.environment;
+        assert_eq!(env["PAYMENT_PROVIDER"], "static");
+        assert_eq!(env["WEBHOOK_SECRET_NAME"], "upstream-local/webhook");
+        assert_eq!(
+            env["PLAYBACK_KEY_SECRET_NAME"],
+            "upstream-local/playback-signing-key"
+        );
         assert!(
-            !f.environment.contains_key("MIDTRANS_SERVER_KEY"),
+            !env.contains_key("GATEWAY_SECRET_NAME"),
             "!If on a false condition is AWS::NoValue"
         );
-        assert_eq!(f.environment["PLAYBACK_SIGNING_KEY"], "PRIVATE-PEM");
-        let mut midtrans = values();
-        midtrans
-            .parameters
-            .insert("PaymentProvider".into(), "midtrans".into());
-        midtrans
-            .parameters
-            .insert("PaymentGatewaySecretName".into(), "gw".into());
-        let err = function_resource(TEMPLATE, "payment-callback", &midtrans).unwrap_err();
-        assert!(err.to_string().contains("serverKey"), "{err}");
-        midtrans.secrets.insert("serverKey".into(), "SB-key".into());
-        let f = function_resource(TEMPLATE, "payment-callback", &midtrans).unwrap();
-        assert_eq!(f.environment["MIDTRANS_SERVER_KEY"], "SB-key");
+        let midtrans = with(&[("PaymentProvider", "midtrans")]);
+        let env = function_resource(TEMPLATE, "payment-callback", &midtrans)
+            .unwrap()
+            .environment;
+        assert_eq!(env["GATEWAY_SECRET_NAME"], "upstream-local/gateway-key");
+        assert!(!env.contains_key("XENDIT_CALLBACK_SECRET_NAME"));
+        assert!(
+            !env.contains_key("WEBHOOK_SECRET_NAME"),
+            "the generic webhook is closed next to a gateway"
+        );
+        let open = with(&[("PaymentProvider", "xendit"), ("GenericWebhook", "on")]);
+        let env = function_resource(TEMPLATE, "payment-callback", &open)
+            .unwrap()
+            .environment;
+        assert_eq!(
+            env["XENDIT_CALLBACK_SECRET_NAME"],
+            "upstream-local/xendit-callback-token"
+        );
+        assert_eq!(env["WEBHOOK_SECRET_NAME"], "upstream-local/webhook");
+        let qris = function_resource(TEMPLATE, "generate-qris", &open)
+            .unwrap()
+            .environment;
+        assert!(
+            !qris.contains_key("XENDIT_CALLBACK_SECRET_NAME"),
+            "generate-qris never gets the callback token"
+        );
+    }
+
+    #[test]
+    fn the_playback_issuer_is_the_stack_unless_set() {
+        let issuer = |v: &LocalValues| {
+            function_resource(TEMPLATE, "check-access", v)
+                .unwrap()
+                .environment["PLAYBACK_ISSUER"]
+                .clone()
+        };
+        let mut other = values();
+        other.stack_name = "upstream-staging".into();
+        assert_eq!(issuer(&values()), values().stack_id());
+        assert_ne!(issuer(&values()), issuer(&other));
+        assert_eq!(
+            issuer(&with(&[("PlaybackIssuer", "https://api.example")])),
+            "https://api.example"
+        );
+    }
+
+    #[test]
+    fn a_secret_value_in_an_environment_is_refused() {
+        let leaky = TEMPLATE.replace(
+            "PLAYBACK_KEY_SECRET_NAME: !Sub \"${AWS::StackName}/playback-signing-key\"",
+            "PLAYBACK_SIGNING_KEY: \"{{resolve:secretsmanager:keys:SecretString:signingKey}}\"",
+        );
+        assert_ne!(leaky, TEMPLATE);
+        let err = function_resource(&leaky, "check-access", &values()).unwrap_err();
+        assert!(err.to_string().contains("PLAYBACK_SIGNING_KEY"), "{err}");
     }
 
     #[test]
@@ -395,16 +488,16 @@ mod tests {
         assert_eq!(env["ALLOWED_ORIGINS"], "http://a,http://b");
         assert_eq!(env["PENDING_VALIDITY_SECONDS"], "7200");
         assert_eq!(env["LOG_LEVEL"], "INFO");
-        assert!(!env.contains_key("WEBHOOK_SECRET"));
+        assert!(!env.contains_key("WEBHOOK_SECRET_NAME"));
         assert_eq!(resource.log_format.as_deref(), Some("JSON"));
     }
 
     #[test]
     fn a_missing_parameter_is_an_error_not_an_empty_value() {
         let mut v = values();
-        v.parameters.remove("WebhookSecret");
-        let err = function_resource(TEMPLATE, "payment-callback", &v).unwrap_err();
-        assert!(err.to_string().contains("WebhookSecret"), "{err}");
+        v.parameters.remove("StaticQrisPayload");
+        let err = function_resource(TEMPLATE, "generate-qris", &v).unwrap_err();
+        assert!(err.to_string().contains("StaticQrisPayload"), "{err}");
         assert!(function_resource(TEMPLATE, "no-such-function", &values()).is_err());
     }
 }
