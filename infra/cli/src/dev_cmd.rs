@@ -63,6 +63,10 @@ pub fn run(args: DevArgs) -> Result<(), String> {
                 .unwrap_or_else(|| local_dir().join("dev-data")),
         )
     };
+    // moto first: its start (and its first request) is a burst of CPU that must not meet DynamoDB
+    // Local's cold first requests.
+    eprintln!("Starting moto's server (Secrets Manager)…");
+    let moto = Moto::start().map_err(|e| e.to_string())?;
     eprintln!(
         "Starting DynamoDB Local ({})…",
         match &storage {
@@ -75,8 +79,6 @@ pub fn run(args: DevArgs) -> Result<(), String> {
         Storage::Dir(d) => Some(d.join("playback-signing-key.pem")),
     };
     let dynamo = DynamoLocal::start(storage).map_err(|e| e.to_string())?;
-    eprintln!("Starting moto's server (Secrets Manager)…");
-    let moto = Moto::start().map_err(|e| e.to_string())?;
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     let result = rt.block_on(serve(args.port, &args.provider, &dynamo, &moto, key_file));
     drop(rt);
@@ -94,7 +96,6 @@ async fn serve(
     key_file: Option<PathBuf>,
 ) -> Result<(), String> {
     let gateway = dev_gateway::choose(provider, port).await?;
-    let secrets = dev_secrets::load(moto, &gateway, &dynamo.endpoint(), port, key_file).await?;
     let client = local_client(&dynamo.endpoint());
     let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| "upstream-local".into());
     TABLE
@@ -113,6 +114,7 @@ async fn serve(
             store.put_stream(&stream).await.map_err(|e| e.to_string())?;
         }
     }
+    let secrets = dev_secrets::load(moto, &gateway, &dynamo.endpoint(), port, key_file).await?;
     let manager = SessionManager::new(store.clone(), Arc::new(SystemClock));
     let qris = generate_qris::static_qris(
         std::env::var("QRIS_STATIC_PAYLOAD")

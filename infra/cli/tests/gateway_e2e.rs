@@ -32,6 +32,14 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// One local stack at a time in this binary: each is a JVM, a Python server and gateway simulators,
+/// and more at once on a small machine make DynamoDB Local's cold first requests time out.
+static ONE_STACK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_stack() -> std::sync::MutexGuard<'static, ()> {
+    ONE_STACK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The gateway settings `upstream dev` honours: unset unless a test sets them.
 const GATEWAY_ENV: [&str; 6] = [
     "MIDTRANS_SERVER_KEY",
@@ -188,6 +196,7 @@ impl Stack {
 }
 
 fn flow(provider: &str) {
+    let _one = one_stack();
     let stack = start(provider);
 
     // Bayar: the QR is the provider's qr_string, rendered by us.
@@ -326,16 +335,31 @@ fn dev_talks_to_the_gateway_the_environment_names() {
     // Not the stack's own simulator key: a stack that started its own simulator, or kept its own key,
     // could not pass.
     let key = "SB-Mid-server-FROM-THE-ENVIRONMENT";
-    let port = free_port();
-    let sim = separate_midtrans(
-        key,
-        &format!("http://127.0.0.1:{port}/api/payment-callback/midtrans"),
-    );
-    let env = [
-        ("MIDTRANS_SERVER_KEY", key),
-        ("MIDTRANS_API_BASE", sim.url.as_str()),
-    ];
-    let (mut stack, banner) = try_start("midtrans", port, &env).unwrap();
+    let _one = one_stack();
+    let mut last = String::new();
+    let mut started = None;
+    // Retried like `start`: a port taken meanwhile, a DynamoDB Local slow to answer under load.
+    for _ in 0..3 {
+        let port = free_port();
+        let sim = separate_midtrans(
+            key,
+            &format!("http://127.0.0.1:{port}/api/payment-callback/midtrans"),
+        );
+        let env = [
+            ("MIDTRANS_SERVER_KEY", key),
+            ("MIDTRANS_API_BASE", sim.url.as_str()),
+        ];
+        match try_start("midtrans", port, &env) {
+            Ok(ok) => {
+                started = Some((ok, sim));
+                break;
+            }
+            Err(why) => last = why,
+        }
+    }
+    let Some(((mut stack, banner), sim)) = started else {
+        panic!("upstream dev did not start: {last}");
+    };
     let text = banner.join("\n");
     assert!(
         text.contains(&format!("Payment gateway: midtrans at {}", sim.url))
