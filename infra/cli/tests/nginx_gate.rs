@@ -36,7 +36,11 @@ fn wait_for_port(port: u16, what: &str) {
 
 /// A child process stopped (SIGTERM, then waited for) when dropped; a local stack also holds
 /// [`ONE_STACK`] until then.
-struct Running(Child, Option<std::sync::MutexGuard<'static, ()>>);
+struct Running(
+    Child,
+    #[allow(dead_code)] // held, never read: released when dropped
+    Option<std::sync::MutexGuard<'static, ()>>,
+);
 
 /// One local stack at a time in this binary (a JVM and a Python server each): more at once on a small
 /// machine make DynamoDB Local's cold first requests time out.
