@@ -12,7 +12,7 @@ use upstream_registry::{Inputs, Stack};
 use upstream_session::catalog::parse_catalog;
 use upstream_session::edge::{Cors, event};
 use upstream_session::qris::DEMO_STATIC;
-use upstream_session::store::{TABLE, local_client};
+use upstream_session::store::{TABLE, Timeouts, local_client, local_client_with};
 use upstream_session::{Policy, SessionManager, Store, SystemClock};
 
 use crate::{dev_gateway, dev_secrets, routes, server};
@@ -98,20 +98,24 @@ async fn serve(
     let gateway = dev_gateway::choose(provider, port).await?;
     let client = local_client(&dynamo.endpoint());
     let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| "upstream-local".into());
+    // A DynamoDB Local just started answers its first requests slowly (a cold JVM, on a busy machine
+    // for seconds): the setup may wait longer than a request of the stack.
+    let setup = local_client_with(&dynamo.endpoint(), Timeouts::RELAXED);
     TABLE
-        .create(&client, &table)
+        .create(&setup, &table)
         .await
         .map_err(|e| e.to_string())?;
     let policy = Policy::from_env().map_err(|e| e.to_string())?;
     let store = Store::new(client, table.clone(), policy);
-    if store
+    let seed = Store::new(setup, table.clone(), policy);
+    if seed
         .list_streams()
         .await
         .map_err(|e| e.to_string())?
         .is_empty()
     {
         for stream in parse_catalog(SAMPLE_CATALOG).map_err(|e| e.to_string())? {
-            store.put_stream(&stream).await.map_err(|e| e.to_string())?;
+            seed.put_stream(&stream).await.map_err(|e| e.to_string())?;
         }
     }
     let secrets = dev_secrets::load(moto, &gateway, &dynamo.endpoint(), port, key_file).await?;
