@@ -9,8 +9,10 @@ use std::pin::Pin;
 use lambda_http::{Body, Request, Response};
 use upstream_session::FunctionSpec;
 
+mod secrets;
 mod stack;
 
+pub use secrets::local_secrets;
 pub use stack::{Inputs, Stack};
 
 /// A handler's answer, on its way.

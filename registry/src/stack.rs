@@ -23,8 +23,9 @@ pub struct Inputs {
     pub catalog_cache: TimeDelta,
     /// The payment gateway (generate-qris, payment-callback).
     pub provider: PaymentProvider,
-    /// The HMAC key of the signed webhook (payment-callback).
-    pub webhook_secret: Vec<u8>,
+    /// The HMAC key of the generic signed webhook (payment-callback); `None`: that webhook is closed
+    /// (404), as next to a gateway unless `GENERIC_WEBHOOK=on`.
+    pub webhook_secret: Option<Vec<u8>>,
     /// The playback settings: the verifier's keys, and the issuer's when `playback_tokens` is set.
     pub playback: PlaybackEnv,
     /// Whether check-access and the status poll attach playback tokens (needs a signing key).

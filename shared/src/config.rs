@@ -51,6 +51,17 @@ pub enum ConfigError {
     /// The payment gateway's settings.
     #[error(transparent)]
     Provider(#[from] ProviderConfigError),
+    /// A secret the function reads at init could not be read (missing, not text, no permission,
+    /// Secrets Manager unreachable).
+    #[error("the secret {name:?} ({var}) could not be read: {why}")]
+    Secret {
+        /// The variable naming it (`WEBHOOK_SECRET_NAME`).
+        var: &'static str,
+        /// Its name.
+        name: String,
+        /// Why, as Secrets Manager said it.
+        why: String,
+    },
 }
 
 /// A configuration the provider cannot start with. Never contains a secret's value.
@@ -89,6 +100,7 @@ impl ConfigError {
         match self {
             Self::Missing(name) => Some(name),
             Self::Seconds { name, .. } | Self::Invalid { name, .. } => Some(name),
+            Self::Secret { var, .. } => Some(var),
             Self::Provider(ProviderConfigError::Missing(name))
             | Self::Provider(ProviderConfigError::Invalid { name, .. }) => Some(name),
             Self::Provider(_) => Some("PAYMENT_PROVIDER"),

@@ -1,9 +1,10 @@
 //! What a function is, declared once in its crate (`pub const SPEC: FunctionSpec`): its name, SAM
-//! resource and routes. The registry lists every function's spec; the local stack routes by it and
+//! resource, routes and the secrets it reads. The registry lists every function's spec; the local stack routes by it and
 //! the template test checks `template.yaml` against it. What it may do in DynamoDB is its resource's
 //! `Policies` in `template.yaml`, enforced locally by `upstream_local::iam`.
 
 use crate::contract::Route;
+use crate::secrets::SecretRef;
 
 /// One Lambda function of the product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +15,9 @@ pub struct FunctionSpec {
     pub resource: &'static str,
     /// The routes it serves, each with its contract (`{name}` marks a path parameter).
     pub routes: &'static [Route],
+    /// The secrets it reads from Secrets Manager at init (each when its name variable is set); the
+    /// template names exactly these in its environment and grants `GetSecretValue` on exactly these.
+    pub secrets: &'static [SecretRef],
 }
 
 impl FunctionSpec {

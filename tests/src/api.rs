@@ -103,17 +103,7 @@ pub async fn api_with_template(text: &str) -> Api {
 
 async fn build(policy: Policy, template: &Template, strict: bool) -> Api {
     let h = harness_with(policy).await;
-    let catalog = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../infra/streams.sample.json"
-    ))
-    .expect("the sample catalog");
-    for stream in upstream_session::catalog::parse_catalog(&catalog).expect("a valid catalog") {
-        h.store
-            .put_stream(&stream)
-            .await
-            .expect("the catalog loads");
-    }
+    crate::load_sample_catalog(&h.store).await;
     let iam = Proxies::start(template, &h.table);
     let playback_key = upstream_session::playback::SigningKey::generate();
     let managers: Vec<_> = upstream_registry::names()
@@ -133,7 +123,7 @@ async fn build(policy: Policy, template: &Template, strict: bool) -> Api {
             .expect("the demo QRIS"),
         catalog_cache: upstream_session::catalog::CACHE_TTL,
         provider: upstream_session::provider::PaymentProvider::Static,
-        webhook_secret: SECRET.as_bytes().to_vec(),
+        webhook_secret: Some(SECRET.as_bytes().to_vec()),
         playback: playback_env(&playback_key),
         playback_tokens: false,
         playback_prefix: "/hls/".into(),

@@ -1,5 +1,5 @@
-//! Test harness: one DynamoDB Local per test binary (started on first use, killed when the binary
-//! ends) and a fresh table per test.
+//! Test harness: one DynamoDB Local and one moto server (Secrets Manager) per test binary (each
+//! started on first use, killed when the binary ends), a fresh table per test.
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::sync::OnceLock;
@@ -14,6 +14,7 @@ use upstream_session::{ManualClock, Policy, SessionManager, Store};
 mod api;
 pub mod events;
 pub mod iam;
+pub mod init;
 pub mod layering;
 
 pub use api::{Api, Reply, api, api_with, api_with_template};
@@ -41,6 +42,26 @@ pub async fn fresh_table(client: &Client) -> String {
     );
     TABLE.create(client, &name).await.expect("create table");
     name
+}
+
+/// A new table loaded with the sample catalog (`infra/streams.sample.json`).
+pub async fn catalog_table(client: &Client) -> String {
+    let table = fresh_table(client).await;
+    let store = Store::new(client.clone(), table.clone(), Policy::default());
+    load_sample_catalog(&store).await;
+    table
+}
+
+/// Puts the sample catalog (`infra/streams.sample.json`) into `store`'s table.
+pub async fn load_sample_catalog(store: &Store) {
+    let catalog = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../infra/streams.sample.json"
+    ))
+    .unwrap();
+    for stream in upstream_session::catalog::parse_catalog(&catalog).unwrap() {
+        store.put_stream(&stream).await.unwrap();
+    }
 }
 
 /// A fixed start time for tests: 2025-08-30 18:16:15.508 UTC (the original design's example session time, minus 2 h).

@@ -141,6 +141,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
                 ErrorCode::InvalidField,
             ]),
     ],
+    secrets: &[],
 };
 
 /// The handler: never panics, always answers.

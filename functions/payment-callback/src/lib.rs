@@ -10,9 +10,10 @@ use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
 use upstream_session::domain::{PaymentReport, SessionId, Status, TrxId};
 use upstream_session::edge::playback::PlaybackIssuer;
 use upstream_session::edge::signature::{self, SignatureError};
-use upstream_session::edge::{self, ApiError, ApiResult, Cors, env_required};
+use upstream_session::edge::{self, ApiError, ApiResult, Cors, Init};
 use upstream_session::provider::{PaymentProvider, Statement, VerifyError};
 use upstream_session::requests::WebhookRequest;
+use upstream_session::secrets;
 use upstream_session::views::{ReportView, StatusView};
 use upstream_session::{Origin, Recorded, SessionManager};
 
@@ -20,34 +21,80 @@ use upstream_session::{Origin, Recorded, SessionManager};
 pub struct State {
     pub manager: SessionManager,
     pub cors: Cors,
-    /// `WEBHOOK_SECRET`: the HMAC key of the generic signed webhook.
-    pub secret: Vec<u8>,
+    /// `WEBHOOK_SECRET`: the HMAC key of the generic signed webhook; `None` when that webhook is
+    /// closed (a gateway is configured and `GENERIC_WEBHOOK` is not `on`): it answers 404.
+    pub secret: Option<Vec<u8>>,
     /// The payment gateway whose notifications arrive at `/api/payment-callback/<provider>`.
     pub provider: PaymentProvider,
     /// Playback tokens for a paid status poll (absent: no `playback` field).
     pub playback: Option<PlaybackIssuer>,
 }
 
-impl State {
-    /// From the environment (`TABLE_NAME`, `WEBHOOK_SECRET`, `ALLOWED_ORIGINS`, policy variables).
-    pub async fn from_env() -> Result<Self, ConfigError> {
-        let secret = env_required("WEBHOOK_SECRET")?;
-        if secret.len() < 16 {
+/// The variable that opens the generic webhook next to a gateway (`on`; default `off`).
+pub const GENERIC_WEBHOOK: &str = "GENERIC_WEBHOOK";
+
+/// Whether the generic signed webhook is open: always without a gateway (`static`: it is how payments
+/// are reported), and next to a gateway only when `GENERIC_WEBHOOK=on` (so that one leaked webhook
+/// secret cannot grant sessions around the gateway's status check).
+pub fn generic_webhook_open(
+    provider: &PaymentProvider,
+    setting: Option<&str>,
+) -> Result<bool, ConfigError> {
+    let on = match setting.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") | Some("off") => false,
+        Some("on") => true,
+        Some(other) => {
             return Err(ConfigError::invalid(
-                "WEBHOOK_SECRET",
-                "must be at least 16 characters",
+                GENERIC_WEBHOOK,
+                format!("must be on or off, got {other:?}"),
             ));
         }
-        let manager = edge::manager_from_env().await?;
-        let playback = PlaybackIssuer::from_env(&manager)?;
+    };
+    Ok(provider.is_static() || on)
+}
+
+impl State {
+    /// The deployed init: the process environment and Secrets Manager (see [`State::init`]).
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        Self::init(&Init::from_env().await).await
+    }
+
+    /// From `init`: `TABLE_NAME` and the policy, `ALLOWED_ORIGINS`, `PAYMENT_PROVIDER` and
+    /// `GENERIC_WEBHOOK`; from Secrets Manager the webhook secret (when that webhook is open), the
+    /// gateway's key and Xendit's callback token, the playback signing key.
+    pub async fn init(init: &Init) -> Result<Self, ConfigError> {
+        let settings = init.settings(SPEC.secrets).await?;
+        let provider = PaymentProvider::from_lookup(|name| settings.get(name))?;
+        provider.require_notification_key()?;
+        let secret = if generic_webhook_open(&provider, init.var(GENERIC_WEBHOOK).as_deref())? {
+            Some(webhook_secret(settings.get("WEBHOOK_SECRET"))?)
+        } else {
+            None
+        };
+        let manager = init.manager()?;
+        let playback = PlaybackIssuer::from_lookup(&manager, |name| settings.get(name))?;
         Ok(Self {
             manager,
-            cors: Cors::from_env(),
-            secret: secret.into_bytes(),
-            provider: PaymentProvider::from_env()?,
+            cors: init.cors(),
+            secret,
+            provider,
             playback,
         })
     }
+}
+
+/// The webhook secret, at least 16 characters.
+fn webhook_secret(value: Option<String>) -> Result<Vec<u8>, ConfigError> {
+    let secret = value.filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+        ConfigError::Missing("WEBHOOK_SECRET (read from WEBHOOK_SECRET_NAME)".into())
+    })?;
+    if secret.len() < 16 {
+        return Err(ConfigError::invalid(
+            "WEBHOOK_SECRET",
+            "must be at least 16 characters",
+        ));
+    }
+    Ok(secret.into_bytes())
 }
 
 /// This function, declared once: the local stack, the tests and the template test read it.
@@ -72,7 +119,8 @@ pub const SPEC: FunctionSpec = FunctionSpec {
             ]),
         Route::post("/api/payment-callback", Reply::Data(Payload::Report))
             .summary(
-                "The signed generic webhook: every verified report is recorded once on the ledger",
+                "The signed generic webhook: every verified report is recorded once on the ledger \
+                 (404 next to a gateway unless GENERIC_WEBHOOK=on)",
             )
             .headers(&[Param::required(
                 "X-Upstream-Signature",
@@ -85,6 +133,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
                 ErrorCode::InvalidField,
                 ErrorCode::InvalidSignature,
                 ErrorCode::StaleSignature,
+                ErrorCode::RouteNotFound,
             ]),
         Route::post(
             "/api/payment-callback/midtrans",
@@ -102,6 +151,12 @@ pub const SPEC: FunctionSpec = FunctionSpec {
             )])
             .body(Payload::XenditCallback)
             .errors(GATEWAY_ERRORS),
+    ],
+    secrets: &[
+        secrets::WEBHOOK,
+        secrets::GATEWAY_KEY,
+        secrets::XENDIT_CALLBACK_TOKEN,
+        secrets::PLAYBACK_SIGNING_KEY,
     ],
 };
 
@@ -122,7 +177,10 @@ async fn route(state: &State, req: Request) -> ApiResult {
     let path = req.uri().path().trim_end_matches('/').to_owned();
     match (req.method().as_str(), path.as_str()) {
         ("GET", "/api/payment-callback") => status(state, req).await,
-        ("POST", "/api/payment-callback") => webhook(state, req).await,
+        ("POST", "/api/payment-callback") => match &state.secret {
+            Some(secret) => webhook(state, secret, req).await,
+            None => Err(ApiError::not_found_route()),
+        },
         ("POST", p) => match p.strip_prefix("/api/payment-callback/") {
             Some(gateway) if gateway == state.provider.name() && !state.provider.is_static() => {
                 gateway_notification(state, req).await
@@ -202,14 +260,13 @@ async fn status(state: &State, req: Request) -> ApiResult {
 /// The signed webhook: every verified, well-formed report is recorded once on the ledger and answered
 /// 200 with its outcome (granted, refund owed, failed), so the gateway stops retrying. Only a bad
 /// signature (401, nothing stored) or a body that cannot be read (400) is refused.
-async fn webhook(state: &State, req: Request) -> ApiResult {
+async fn webhook(state: &State, secret: &[u8], req: Request) -> ApiResult {
     let raw = edge::raw_body(&req)?;
     let header = req
         .headers()
         .get(signature::HEADER)
         .and_then(|v| v.to_str().ok());
-    if let Err(err) = signature::verify(&state.secret, header, raw, state.manager.now().timestamp())
-    {
+    if let Err(err) = signature::verify(secret, header, raw, state.manager.now().timestamp()) {
         tracing::warn!(reason = %err, "webhook signature refused");
         let code = match err {
             SignatureError::Stale => ErrorCode::StaleSignature,

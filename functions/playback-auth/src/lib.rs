@@ -9,10 +9,10 @@ use lambda_http::{Body, Request, Response};
 use upstream_session::ConfigError;
 use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
 use upstream_session::edge::playback::PlaybackEnv;
-use upstream_session::edge::{self, ApiError, ApiResult, Cors};
+use upstream_session::edge::{self, ApiError, ApiResult, Cors, Init};
 use upstream_session::playback::hooks::{self, Decision, NginxRequest};
 use upstream_session::playback::{Verifier, jwks};
-use upstream_session::{FunctionSpec, SharedClock, SystemClock};
+use upstream_session::{FunctionSpec, SharedClock, SystemClock, secrets};
 
 /// This function, declared once: the local stack, the tests and the template test read it. No
 /// DynamoDB access at all (the template grants it no DynamoDB policy).
@@ -73,6 +73,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
         )])
         .body(Payload::OmeHook),
     ],
+    secrets: &[secrets::PLAYBACK_PUBLIC_KEYS, secrets::OME],
 };
 
 /// Built once per container.
@@ -110,21 +111,27 @@ impl State {
         }
     }
 
-    /// From the environment: `PLAYBACK_PUBLIC_KEYS` and/or `PLAYBACK_SIGNING_KEY` (at least one key),
-    /// `PLAYBACK_AUDIENCE`, `PLAYBACK_ISSUER`, `PLAYBACK_PATH_PREFIX`, `OME_SECRET_KEY`.
+    /// The deployed init: the process environment and Secrets Manager (see [`State::init`]).
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let env = PlaybackEnv::from_env()?;
+        Self::init(&Init::from_env().await).await
+    }
+
+    /// From `init`: `PLAYBACK_AUDIENCE`, `PLAYBACK_ISSUER`, `PLAYBACK_PATH_PREFIX`; from Secrets
+    /// Manager the public keys (at least one) and OvenMediaEngine's secret key. Never the signing key.
+    pub async fn init(init: &Init) -> Result<Self, ConfigError> {
+        let settings = init.settings(SPEC.secrets).await?;
+        let env = PlaybackEnv::from_lookup(|name| settings.get(name))?;
         if env.published_keys().is_empty() {
             return Err(ConfigError::invalid(
                 "PLAYBACK_PUBLIC_KEYS",
-                "(or PLAYBACK_SIGNING_KEY) must hold at least one key",
+                "(read from PLAYBACK_PUBLIC_KEYS_SECRET_NAME) must hold at least one key",
             ));
         }
-        let prefix = std::env::var("PLAYBACK_PATH_PREFIX")
-            .ok()
+        let prefix = settings
+            .get("PLAYBACK_PATH_PREFIX")
             .filter(|p| p.starts_with('/'))
             .unwrap_or_else(|| hooks::DEFAULT_PATH_PREFIX.to_owned());
-        let ome = std::env::var("OME_SECRET_KEY").ok();
+        let ome = settings.get("OME_SECRET_KEY");
         Ok(Self::new(
             &env,
             &prefix,

@@ -31,6 +31,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
     resource: "StreamsFunction",
     routes: &[Route::get("/api/streams", Reply::Data(Payload::Streams))
         .summary("The streams on sale with their prices")],
+    secrets: &[],
 };
 
 /// The handler: never panics, always answers with the envelope.

@@ -27,6 +27,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
             .body(Payload::UserAccessRequest)
             .errors(&[ErrorCode::MissingField, ErrorCode::InvalidField]),
     ],
+    secrets: &[],
 };
 
 /// The handler: never panics, always answers with the envelope.

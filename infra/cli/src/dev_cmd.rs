@@ -10,18 +10,18 @@ use chrono::TimeDelta;
 use http_body_util::Full;
 use hyper::body::Bytes;
 use upstream_local::http_api::{self, HttpApi};
+use upstream_local::moto::Moto;
 use upstream_local::template::{LocalValues, Template};
 use upstream_local::{DynamoLocal, Storage, local_dir};
 use upstream_registry::Stack;
 use upstream_session::catalog::parse_catalog;
-use upstream_session::playback::SigningKey;
+use upstream_session::provider::PaymentProvider;
 use upstream_session::qris::DEMO_STATIC;
 use upstream_session::store::{TABLE, Timeouts, local_client_with};
 use upstream_session::{Policy, Store};
 
-use crate::dev_functions::{Functions, parameters_from_env, set_var};
-use crate::gateway_sim::{self, Gateway};
-use crate::{api_gateway, page, routes, server};
+use crate::dev_functions::{Functions, parameters_from_env};
+use crate::{api_gateway, dev_gateway, dev_secrets, page, routes, server};
 
 const SAMPLE_CATALOG: &str = include_str!("../../streams.sample.json");
 /// The checkout's template, for a binary run away from its checkout.
@@ -85,6 +85,10 @@ pub fn run(args: DevArgs) -> Result<(), String> {
                 .unwrap_or_else(|| local_dir().join("dev-data")),
         )
     };
+    // moto first: its start (and its first request) is a burst of CPU that must not meet DynamoDB
+    // Local's cold first requests.
+    eprintln!("Starting moto's server (Secrets Manager)…");
+    let moto = Moto::start().map_err(|e| e.to_string())?;
     eprintln!(
         "Starting DynamoDB Local ({})…",
         match &storage {
@@ -105,103 +109,15 @@ pub fn run(args: DevArgs) -> Result<(), String> {
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     let result = rt.block_on(serve(
         &args,
-        &dynamo,
+        (&dynamo, &moto),
         key_file,
         (&template, &template_text, &template_name),
     ));
     drop(rt);
+    moto.stop();
     dynamo.stop();
     eprintln!("Stopped.");
     result
-}
-
-/// What a local gateway sets: the template's secret references to its keys (by key), the
-/// variables the stack sets over the template (its API base), its URL.
-struct LocalGateway {
-    secrets: BTreeMap<String, String>,
-    overrides: BTreeMap<String, String>,
-    url: Option<String>,
-}
-
-/// Starts the gateway simulator on a free loopback port (when a gateway is chosen).
-async fn local_gateway(provider: &str, port: u16) -> Result<LocalGateway, String> {
-    let gateway = match provider {
-        "midtrans" => Gateway::Midtrans {
-            server_key: gateway_sim::DEV_MIDTRANS_SERVER_KEY.into(),
-        },
-        "xendit" => Gateway::Xendit {
-            secret_key: gateway_sim::DEV_XENDIT_SECRET_KEY.into(),
-            callback_token: gateway_sim::DEV_XENDIT_CALLBACK_TOKEN.into(),
-        },
-        _ => {
-            return Ok(LocalGateway {
-                secrets: BTreeMap::new(),
-                overrides: BTreeMap::new(),
-                url: None,
-            });
-        }
-    };
-    let listener = server::bind(0).await?;
-    let sim = format!(
-        "http://{}",
-        listener.local_addr().map_err(|e| e.to_string())?
-    );
-    let callback = format!("http://127.0.0.1:{port}/api/payment-callback/{provider}");
-    tokio::spawn(gateway_sim::serve(listener, gateway, callback));
-    let own = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    };
-    Ok(LocalGateway {
-        // The keys of `{{resolve:secretsmanager:…:SecretString:KEY}}` in the template.
-        secrets: own(&[
-            ("serverKey", gateway_sim::DEV_MIDTRANS_SERVER_KEY),
-            ("secretKey", gateway_sim::DEV_XENDIT_SECRET_KEY),
-            ("callbackToken", gateway_sim::DEV_XENDIT_CALLBACK_TOKEN),
-        ]),
-        overrides: own(&[("MIDTRANS_API_BASE", &sim), ("XENDIT_API_BASE", &sim)]),
-        url: Some(sim),
-    })
-}
-
-/// The playback signing key: `PLAYBACK_SIGNING_KEY`, else the one kept in the data dir (created on
-/// first start, mode 0600), else (in memory) a fresh one.
-fn signing_key(key_file: Option<PathBuf>) -> Result<SigningKey, String> {
-    if let Some(pem) = set_var("PLAYBACK_SIGNING_KEY") {
-        return SigningKey::from_pkcs8_pem(&pem.replace("\\n", "\n"))
-            .map_err(|e| format!("PLAYBACK_SIGNING_KEY is not a usable key: {e}"));
-    }
-    Ok(match key_file {
-        Some(path) if path.is_file() => {
-            let pem = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
-            SigningKey::from_pkcs8_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))?
-        }
-        Some(path) => {
-            let key = SigningKey::generate();
-            write_private(&path, &key.to_pkcs8_pem())?;
-            key
-        }
-        None => SigningKey::generate(),
-    })
-}
-
-fn write_private(path: &std::path::Path, pem: &str) -> Result<(), String> {
-    use std::io::Write;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    options.mode(0o600);
-    let mut file = options
-        .open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    file.write_all(pem.as_bytes()).map_err(|e| e.to_string())
 }
 
 /// The template the stack serves: `--template`, else the checkout's, else the one it was built with;
@@ -236,37 +152,36 @@ fn allowed_origins(port: u16, page_port: Option<u16>) -> String {
 
 async fn serve(
     args: &DevArgs,
-    dynamo: &DynamoLocal,
+    (dynamo, moto): (&DynamoLocal, &Moto),
     key_file: Option<PathBuf>,
     (template, template_text, template_name): (&Template, &str, &str),
 ) -> Result<(), String> {
     let port = args.port;
     let provider = args.provider.as_str();
     let origins = allowed_origins(port, args.page_port);
-    let gateway = local_gateway(provider, port).await?;
+    let gateway = dev_gateway::choose(provider, port).await?;
     // The stack's own setup (the table, the sample catalog), not a function: a JVM just started on a
     // busy machine may take longer than the deployed 3 s for its first answers.
-    let client = local_client_with(&dynamo.endpoint(), Timeouts::RELAXED);
+    let setup = local_client_with(&dynamo.endpoint(), Timeouts::RELAXED);
     let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| "upstream-local".into());
     TABLE
-        .create(&client, &table)
+        .create(&setup, &table)
         .await
         .map_err(|e| e.to_string())?;
-    let store = Store::new(client, table.clone(), Policy::default());
-    if store
+    let seed = Store::new(setup, table.clone(), Policy::default());
+    if seed
         .list_streams()
         .await
         .map_err(|e| e.to_string())?
         .is_empty()
     {
         for stream in parse_catalog(SAMPLE_CATALOG).map_err(|e| e.to_string())? {
-            store.put_stream(&stream).await.map_err(|e| e.to_string())?;
+            seed.put_stream(&stream).await.map_err(|e| e.to_string())?;
         }
     }
     let base = format!("http://127.0.0.1:{port}");
-    let key = signing_key(key_file)?;
-    let public_keys =
-        set_var("PLAYBACK_PUBLIC_KEYS").unwrap_or_else(|| key.verifying_key().to_pem());
+    // The secrets in moto, read back through the functions' own init path.
+    let secrets = dev_secrets::load(moto, &gateway, &dynamo.endpoint(), port, key_file).await?;
     let mut parameters = BTreeMap::from([
         (
             "StaticQrisPayload".to_owned(),
@@ -277,23 +192,18 @@ async fn serve(
     ]);
     parameters.extend(parameters_from_env());
     parameters.insert("AllowedOrigins".into(), origins.clone());
-    let secret = parameters
-        .get("WebhookSecret")
-        .filter(|s| s.len() >= 16)
-        .cloned()
-        .unwrap_or_else(random_secret);
-    parameters.insert("WebhookSecret".into(), secret.clone());
-    let mut secrets = gateway.secrets;
-    secrets.insert("signingKey".into(), key.to_pkcs8_pem());
-    secrets.insert("publicKeys".into(), public_keys);
     let values = LocalValues {
         table: table.clone(),
         parameters,
-        stack_name: "upstream-local".into(),
-        region: "ap-southeast-3".into(),
-        secrets,
+        stack_name: dev_secrets::STACK.into(),
+        region: upstream_local::moto::REGION.into(),
+        secrets: BTreeMap::new(),
     };
-    let mut overrides = gateway.overrides;
+    let mut overrides: BTreeMap<String, String> = gateway
+        .settings
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
     overrides.insert("TABLE_NAME".into(), table.clone());
     let http_api = HttpApi::from_template(template_text, &values)
         .map_err(|e| format!("{template_name}: {e}"))?;
@@ -301,8 +211,17 @@ async fn serve(
     let function_urls = http_api::function_urls(template_text).map_err(|e| e.to_string())?;
     let functions = Functions::new(template, &values, &dynamo.endpoint(), &overrides)
         .map_err(|e| format!("{template_name}: {e}"))?;
+    let kid = secrets
+        .playback
+        .issuer()
+        .ok_or("the playback signing key was not read")?
+        .key()
+        .kid()
+        .to_owned();
+    let webhook_secret = secrets.webhook_secret.clone();
+    let provider = secrets.provider.clone();
     // Locally a catalog edit (price, mediaPath) shows at once: no cache.
-    let mut stack = Stack::new(functions.inputs(TimeDelta::zero(), true)?);
+    let mut stack = Stack::new(functions.inputs(secrets, TimeDelta::zero(), true)?);
     functions.configure(&mut stack)?;
     let local = Arc::new(Local {
         stack,
@@ -331,24 +250,29 @@ async fn serve(
         "  API base:     {base}/api  (OpenAPI: {base}{})",
         routes::OPENAPI_PATH
     );
-    println!(
-        "  Playback JWKS: {base}/api/.well-known/jwks.json (kid {})",
-        key.kid()
-    );
+    println!("  Playback JWKS: {base}/api/.well-known/jwks.json (kid {kid})");
     println!(
         "  Template:     {template_name} ({} HTTP API routes, CORS allows {origins}; each function's environment, its IAM policy enforced)",
         local.http_api.routes.len()
     );
-    println!("  Webhook secret (WEBHOOK_SECRET): {secret}");
-    if let Some(sim) = &gateway.url {
-        println!(
-            "  Gateway simulator: {sim}  (its page pays orders; or: upstream gateway-sim pay TRX_ID --sim {sim})"
-        );
+    println!(
+        "  Secrets: Secrets Manager on moto at {} ({}/…)",
+        moto.endpoint(),
+        dev_secrets::STACK
+    );
+    print_gateway(&provider, gateway.simulator.as_deref());
+    match &webhook_secret {
+        Some(secret) => println!("  Webhook secret (WEBHOOK_SECRET): {secret}"),
+        None => {
+            println!("  Generic webhook: closed next to the gateway (GENERIC_WEBHOOK=on opens it)")
+        }
     }
     println!("Approve a payment:  upstream approve 2 --local {base} [--user USER_ID]");
-    println!(
-        "Signed webhook:     WEBHOOK_SECRET={secret} upstream webhook --api {base} --trx TRX_ID --amount 1000"
-    );
+    if let Some(secret) = &webhook_secret {
+        println!(
+            "Signed webhook:     WEBHOOK_SECRET={secret} upstream webhook --api {base} --trx TRX_ID --amount 1000"
+        );
+    }
     println!("Stop with Ctrl-C.");
     server::serve(listener, move |req| {
         let local = local.clone();
@@ -356,6 +280,23 @@ async fn serve(
     })
     .await;
     Ok(())
+}
+
+fn print_gateway(provider: &PaymentProvider, simulator: Option<&str>) {
+    let base = match provider {
+        PaymentProvider::Static => return,
+        PaymentProvider::Midtrans(m) => m.api_base(),
+        PaymentProvider::Xendit(x) => x.api_base(),
+    };
+    match simulator {
+        Some(sim) => println!(
+            "  Gateway simulator: {sim}  (its page pays orders; or: upstream gateway-sim pay TRX_ID --sim {sim})"
+        ),
+        None => println!(
+            "  Payment gateway: {} at {base}  (its key from the environment; no simulator)",
+            provider.name()
+        ),
+    }
 }
 
 /// Serves the viewer page on `127.0.0.1:port`, calling the API at `api`; returns its URL.

@@ -1,6 +1,6 @@
 //! The local stack's functions as a SAM template declares them: each one's environment, resolved as
-//! the emulator runs resolve it (parameters from the caller's environment or their defaults, secret
-//! references to local values), then what the stack sets itself; and each one's DynamoDB client
+//! the emulator runs resolve it (parameters from the caller's environment or their defaults), then
+//! what the stack sets itself; and each one's DynamoDB client
 //! through its own IAM proxy, which enforces the function's template policy.
 
 use std::collections::BTreeMap;
@@ -11,17 +11,16 @@ use upstream_local::iam::IamProxy;
 use upstream_local::template::{LocalValues, Template};
 use upstream_registry::{Inputs, Stack};
 use upstream_session::edge::Cors;
-use upstream_session::edge::playback::PlaybackEnv;
-use upstream_session::provider::PaymentProvider;
 use upstream_session::store::local_client;
 use upstream_session::{SessionManager, Store, SystemClock};
+
+use crate::dev_secrets::DevSecrets;
 
 /// Template parameters taken from the caller's environment variable of the same meaning (the
 /// variable the deployed function reads), when set and not blank.
 pub const PARAMETERS_FROM_ENV: &[(&str, &str)] = &[
     ("QRIS_STATIC_PAYLOAD", "StaticQrisPayload"),
     ("QRIS_MAX_AMOUNT", "QrisMaxAmount"),
-    ("WEBHOOK_SECRET", "WebhookSecret"),
     ("ALLOWED_ORIGINS", "AllowedOrigins"),
     ("PENDING_VALIDITY_SECONDS", "PendingValiditySeconds"),
     ("ACCESS_DURATION_SECONDS", "AccessDurationSeconds"),
@@ -30,7 +29,6 @@ pub const PARAMETERS_FROM_ENV: &[(&str, &str)] = &[
     ("PLAYBACK_AUDIENCE", "PlaybackAudience"),
     ("PLAYBACK_TOKEN_TTL", "PlaybackTokenTtl"),
     ("PLAYBACK_PATH_PREFIX", "PlaybackPathPrefix"),
-    ("OME_SECRET_KEY", "OmeSecretKey"),
 ];
 
 /// Every function's environment and session manager, and the IAM proxies they call through.
@@ -88,15 +86,15 @@ impl Functions {
             .cloned()
     }
 
-    /// The stack's inputs read from each function's environment, as the function reads them.
-    pub fn inputs(&self, catalog_cache: TimeDelta, allow_local: bool) -> Result<Inputs, String> {
+    /// The stack's inputs read from each function's environment, as the function reads them, and
+    /// what its secrets hold (read back from moto through the functions' init path).
+    pub fn inputs(
+        &self,
+        secrets: DevSecrets,
+        catalog_cache: TimeDelta,
+        allow_local: bool,
+    ) -> Result<Inputs, String> {
         let qris = |k: &str| self.var(generate_qris::SPEC.name, k);
-        // The issuer's settings (check-access) and the verifier's keys (playback-auth).
-        let playback = PlaybackEnv::from_lookup(|k| {
-            self.var("check-access", k)
-                .or_else(|| self.var("playback-auth", k))
-        })
-        .map_err(|e| e.to_string())?;
         let verifier = |k: &str| self.var("playback-auth", k);
         let managers = self.managers.clone();
         Ok(Inputs {
@@ -110,15 +108,12 @@ impl Functions {
             qris: generate_qris::static_qris(&qris("QRIS_STATIC_PAYLOAD").unwrap_or_default())
                 .map_err(|e| e.to_string())?,
             catalog_cache,
-            provider: PaymentProvider::from_lookup(qris).map_err(|e| e.to_string())?,
-            webhook_secret: self
-                .var("payment-callback", "WEBHOOK_SECRET")
-                .unwrap_or_default()
-                .into_bytes(),
-            playback,
+            provider: secrets.provider,
+            webhook_secret: secrets.webhook_secret.map(String::into_bytes),
+            playback: secrets.playback,
             playback_tokens: true,
             playback_prefix: verifier("PLAYBACK_PATH_PREFIX").unwrap_or_else(|| "/hls/".into()),
-            ome_secret: verifier("OME_SECRET_KEY"),
+            ome_secret: secrets.ome_secret,
             allow_local,
         })
     }

@@ -4,6 +4,8 @@ mod admin_cmd;
 mod api_gateway;
 mod dev_cmd;
 mod dev_functions;
+mod dev_gateway;
+mod dev_secrets;
 mod gateway_sim;
 mod invoke_cmd;
 mod keys_cmd;

@@ -110,7 +110,7 @@ impl Rig {
         let callback = payment_callback::State {
             manager,
             cors: Cors::default(),
-            secret: b"budget-test-webhook-secret".to_vec(),
+            secret: None,
             provider,
             playback: None,
         };

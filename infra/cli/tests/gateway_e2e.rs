@@ -3,6 +3,8 @@
 //! the status API contradicts (or Xendit's payments list does not show) grants nothing; a duplicate
 //! notification changes nothing; a payment for a closed session becomes an open refund. Xendit: a
 //! token-valid callback naming another session's QR code is ignored, and Xendit's amount decides.
+//! With a gateway key in the environment, the stack talks to the endpoint the environment names
+//! instead of a simulator of its own.
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::io::{BufRead, BufReader};
@@ -32,24 +34,52 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Starts `upstream dev` with the gateway; a port taken meanwhile (the free port is only probed) is
-/// retried on another one, and a failure shows what the stack printed.
+/// One local stack at a time in this binary: each is a JVM, a Python server and gateway simulators,
+/// and more at once on a small machine make DynamoDB Local's cold first requests time out.
+static ONE_STACK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_stack() -> std::sync::MutexGuard<'static, ()> {
+    ONE_STACK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The gateway settings `upstream dev` honours: unset unless a test sets them.
+const GATEWAY_ENV: [&str; 6] = [
+    "MIDTRANS_SERVER_KEY",
+    "MIDTRANS_API_BASE",
+    "XENDIT_SECRET_KEY",
+    "XENDIT_CALLBACK_TOKEN",
+    "XENDIT_API_BASE",
+    "PAYMENT_PROVIDER",
+];
+
+/// Starts `upstream dev` with the gateway's simulator; a port taken meanwhile (the free port is only
+/// probed) is retried on another one, and a failure shows what the stack printed.
 fn start(provider: &str) -> Stack {
     let mut last = String::new();
     for _ in 0..3 {
-        match try_start(provider) {
-            Ok(stack) => return stack,
+        match try_start(provider, free_port(), &[]) {
+            Ok((stack, _)) if !stack.sim.is_empty() => return stack,
+            Ok(_) => last = "no simulator line in the banner".into(),
             Err(why) => last = why,
         }
     }
     panic!("upstream dev --provider {provider} did not start: {last}");
 }
 
-fn try_start(provider: &str) -> Result<Stack, String> {
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_upstream"))
+/// Starts `upstream dev` on `port` with `env` added; with the banner it printed.
+fn try_start(
+    provider: &str,
+    port: u16,
+    env: &[(&str, &str)],
+) -> Result<(Stack, Vec<String>), String> {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_upstream"));
+    for name in GATEWAY_ENV {
+        command.env_remove(name);
+    }
+    let mut child = command
         .args(["dev", "--in-memory", "--port", &port.to_string()])
         .args(["--provider", provider])
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -58,11 +88,13 @@ fn try_start(provider: &str) -> Result<Stack, String> {
     let deadline = Instant::now() + Duration::from_secs(90);
     let mut sim = None;
     let mut ready = false;
+    let mut banner = Vec::new();
     for line in lines.by_ref() {
         let line = line.unwrap();
         if let Some(rest) = line.trim().strip_prefix("Gateway simulator: ") {
             sim = rest.split_whitespace().next().map(str::to_owned);
         }
+        banner.push(line.clone());
         if line.starts_with("Stop with Ctrl-C") {
             ready = true;
             break;
@@ -73,7 +105,7 @@ fn try_start(provider: &str) -> Result<Stack, String> {
     }
     std::thread::spawn(move || for _ in lines {});
     let stderr = child.stderr.take().unwrap();
-    if !ready || sim.is_none() {
+    if !ready {
         let _ = child.kill();
         let mut err = String::new();
         let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut err);
@@ -81,11 +113,12 @@ fn try_start(provider: &str) -> Result<Stack, String> {
         return Err(err.lines().rev().take(5).collect::<Vec<_>>().join(" | "));
     }
     std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
-    Ok(Stack {
+    let stack = Stack {
         child,
         base: format!("http://127.0.0.1:{port}"),
         sim: sim.unwrap_or_default(),
-    })
+    };
+    Ok((stack, banner))
 }
 
 fn call(method: &str, url: &str, body: Option<Value>) -> (u16, Value) {
@@ -260,11 +293,13 @@ fn flow(stack: &Stack, provider: &str) {
 
 #[test]
 fn midtrans_end_to_end_on_the_local_stack() {
+    let _one = one_stack();
     flow(&start("midtrans"), "midtrans");
 }
 
 #[test]
 fn xendit_end_to_end_on_the_local_stack() {
+    let _one = one_stack();
     let stack = start("xendit");
     flow(&stack, "xendit");
     callbacks_are_confirmed_with_xendit(&stack);
@@ -327,4 +362,102 @@ fn callbacks_are_confirmed_with_xendit(stack: &Stack) {
         (&json!(500), &json!("refund_due"), &json!("amount_mismatch")),
         "{ledger:?}"
     );
+}
+
+/// A gateway simulator run on its own (`upstream gateway-sim`), as a sandbox stands in for the real
+/// gateway; stopped when dropped.
+struct Sim {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn separate_midtrans(server_key: &str, callback: &str) -> Sim {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .args(["gateway-sim", "midtrans", "--port", &port.to_string()])
+        .args(["--server-key", server_key, "--callback", callback])
+        .env_remove("MIDTRANS_SERVER_KEY")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the simulator did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Sim {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+#[test]
+fn dev_talks_to_the_gateway_the_environment_names() {
+    // Not the stack's own simulator key: a stack that started its own simulator, or kept its own key,
+    // could not pass.
+    let key = "SB-Mid-server-FROM-THE-ENVIRONMENT";
+    let _one = one_stack();
+    let mut last = String::new();
+    let mut started = None;
+    // Retried like `start`: a port taken meanwhile, a DynamoDB Local slow to answer under load.
+    for _ in 0..3 {
+        let port = free_port();
+        let sim = separate_midtrans(
+            key,
+            &format!("http://127.0.0.1:{port}/api/payment-callback/midtrans"),
+        );
+        let env = [
+            ("MIDTRANS_SERVER_KEY", key),
+            ("MIDTRANS_API_BASE", sim.url.as_str()),
+        ];
+        match try_start("midtrans", port, &env) {
+            Ok(ok) => {
+                started = Some((ok, sim));
+                break;
+            }
+            Err(why) => last = why,
+        }
+    }
+    let Some(((mut stack, banner), sim)) = started else {
+        panic!("upstream dev did not start: {last}");
+    };
+    let text = banner.join("\n");
+    assert!(
+        text.contains(&format!("Payment gateway: midtrans at {}", sim.url))
+            && !text.contains("Gateway simulator:"),
+        "the banner names the environment's endpoint:\n{text}"
+    );
+    stack.sim = sim.url.clone();
+    let qr = stack.bayar("env-viewer");
+    let trx = qr["trxId"].as_str().unwrap().to_owned();
+    assert_eq!(
+        qr["qrisData"],
+        stack.order(&trx)["qrString"],
+        "created there"
+    );
+    let session = qr["sessionId"].as_str().unwrap().to_owned();
+    stack.pay(&trx, "");
+    let started = Instant::now();
+    while !stack.access(&session) {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "its notification, signed with the environment's key, grants access"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // A base without a key is a mistake, not a silent fallback to the simulator.
+    let only_base = [("MIDTRANS_API_BASE", sim.url.as_str())];
+    let err = try_start("midtrans", free_port(), &only_base)
+        .err()
+        .unwrap();
+    assert!(err.contains("MIDTRANS_SERVER_KEY"), "{err}");
 }

@@ -1,6 +1,7 @@
 //! Runs a function's release `bootstrap` under AWS's Runtime Interface Emulator (the one `sam local
 //! invoke` runs inside its container, shipped in the aws-sam-cli wheel that `infra/setup` installs),
-//! on a free loopback port, with the environment its `template.yaml` resource declares.
+//! on a free loopback port, with the environment its `template.yaml` resource declares; its secrets
+//! come from moto's server (store them with `crate::moto::Moto::put_secrets` first).
 //!
 //! The emulator is started in its own process group with the parent-death signal set; dropping an
 //! [`Emulator`] kills the group (the emulator and the bootstrap it started), and the bootstrap itself
@@ -26,12 +27,15 @@ pub use crate::artifacts::{
     LambdaError, bootstrap, bundle_size, lambda_dir, repo_root, rie_binary,
 };
 
-/// Local values for the template: DynamoDB Local, dummy credentials, the demo merchant.
+/// Local values for the template: DynamoDB Local, moto's Secrets Manager, dummy credentials, the
+/// demo merchant.
 #[derive(Debug, Clone)]
 pub struct LocalTarget {
     pub values: LocalValues,
     /// `DYNAMODB_ENDPOINT` (not in the template: the local override every function reads).
     pub dynamodb_endpoint: String,
+    /// `AWS_ENDPOINT_URL_SECRETS_MANAGER`: moto's server (the SDK's standard endpoint override).
+    pub secrets_endpoint: String,
 }
 
 /// The whole environment of a function's process as Lambda would give it: the template's variables
@@ -65,6 +69,10 @@ pub fn function_environment(
         ("AWS_EC2_METADATA_DISABLED", "true".into()),
         ("TZ", ":UTC".into()),
         ("DYNAMODB_ENDPOINT", target.dynamodb_endpoint.clone()),
+        (
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+            target.secrets_endpoint.clone(),
+        ),
     ];
     for (k, v) in platform {
         env.insert(k.to_owned(), v);

@@ -41,7 +41,8 @@ impl PaymentProvider {
 
     /// Reads `PAYMENT_PROVIDER` (default `static`) and the chosen gateway's settings through `lookup`:
     /// Midtrans `MIDTRANS_SERVER_KEY`, `MIDTRANS_IS_PRODUCTION` (default false), `MIDTRANS_API_BASE`
-    /// (overrides both); Xendit `XENDIT_SECRET_KEY`, `XENDIT_CALLBACK_TOKEN`, `XENDIT_API_BASE`.
+    /// (overrides both); Xendit `XENDIT_SECRET_KEY`, `XENDIT_CALLBACK_TOKEN` (optional: see
+    /// [`PaymentProvider::require_notification_key`]), `XENDIT_API_BASE`.
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ProviderConfigError> {
@@ -77,6 +78,17 @@ impl PaymentProvider {
             Self::Static => "static",
             Self::Midtrans(_) => midtrans::NAME,
             Self::Xendit(_) => xendit::NAME,
+        }
+    }
+
+    /// Checks that it can verify its gateway's notifications, as the function receiving them needs:
+    /// Xendit's callback token is set (Midtrans signs with the server key it always has).
+    pub fn require_notification_key(&self) -> Result<(), ProviderConfigError> {
+        match self {
+            Self::Xendit(x) if !x.verifies_callbacks() => {
+                Err(ProviderConfigError::Missing("XENDIT_CALLBACK_TOKEN"))
+            }
+            _ => Ok(()),
         }
     }
 

@@ -25,20 +25,22 @@ pub const XENDIT_TOKEN_HEADER: &str = "x-callback-token";
 pub struct XenditConfig {
     /// The Xendit secret API key.
     pub secret_key: Secret,
-    /// The Xendit callback verification token.
-    pub callback_token: Secret,
+    /// The Xendit callback verification token: only the function receiving callbacks holds it
+    /// (without it every callback is refused).
+    pub callback_token: Option<Secret>,
     /// `https://api.xendit.co` or a simulator.
     pub api_base: String,
 }
 
 impl XenditConfig {
-    /// `XENDIT_SECRET_KEY`, `XENDIT_CALLBACK_TOKEN` (both required), `XENDIT_API_BASE`.
+    /// `XENDIT_SECRET_KEY` (required), `XENDIT_CALLBACK_TOKEN` (where callbacks are received),
+    /// `XENDIT_API_BASE`.
     pub fn from_lookup(
         lookup: &impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ProviderConfigError> {
         Ok(Self {
             secret_key: super::secret(lookup, "XENDIT_SECRET_KEY")?,
-            callback_token: super::secret(lookup, "XENDIT_CALLBACK_TOKEN")?,
+            callback_token: super::secret(lookup, "XENDIT_CALLBACK_TOKEN").ok(),
             api_base: super::base_url("XENDIT_API_BASE", lookup("XENDIT_API_BASE"), DEFAULT_BASE)?,
         })
     }
@@ -55,6 +57,11 @@ impl Xendit {
     /// A Xendit adapter with its settings and HTTP client.
     pub fn new(config: XenditConfig, http: HttpClient) -> Self {
         Self { config, http }
+    }
+
+    /// Whether it can verify callbacks (its callback token is set).
+    pub fn verifies_callbacks(&self) -> bool {
+        self.config.callback_token.is_some()
     }
 
     /// The API base in use (no trailing slash).
@@ -129,7 +136,10 @@ impl Xendit {
             .get(XENDIT_TOKEN_HEADER)
             .map(|v| v.as_bytes())
             .ok_or(VerifyError::BadSignature)?;
-        if !super::ct_eq(given, self.config.callback_token.expose().as_bytes()) {
+        let Some(token) = &self.config.callback_token else {
+            return Err(VerifyError::BadSignature);
+        };
+        if !super::ct_eq(given, token.expose().as_bytes()) {
             return Err(VerifyError::BadSignature);
         }
         let callback: XenditCallback =

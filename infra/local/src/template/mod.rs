@@ -2,6 +2,8 @@
 //! the function's own `Environment.Variables`) and its IAM policy (`Policies`), with `!Ref`, `!Join`,
 //! `!Sub`, `!If` and `!GetAtt` resolved to local values. Parsed once ([`Template`]); every reader of
 //! the template (the emulator runs, the tests, `upstream dev`) goes through it.
+//! A secret's value never is in an environment (a `{{resolve:…}}` reference is refused): functions
+//! read their secrets from Secrets Manager at init, locally from moto's server (`crate::moto`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -28,9 +30,21 @@ pub struct LocalValues {
     pub stack_name: String,
     /// `AWS::Region`.
     pub region: String,
-    /// Local values of the `{{resolve:secretsmanager:NAME:SecretString:KEY}}` dynamic references,
-    /// by KEY (a reference without one is an error, never passed on as text).
+    /// The secrets the functions read, by name (`upstream-local/webhook` → its value): the runner
+    /// stores them in moto's server (`crate::moto::Moto::put_secrets`).
     pub secrets: BTreeMap<String, String>,
+}
+
+impl LocalValues {
+    /// `AWS::StackId` locally: unique per stack name and region, as each stack's id is on AWS.
+    pub fn stack_id(&self) -> String {
+        format!(
+            "arn:aws:cloudformation:{}:{}:stack/{}/local",
+            self.region,
+            crate::iam::LOCAL_ACCOUNT,
+            self.stack_name
+        )
+    }
 }
 
 /// A function resource of the template, resolved as a local run needs it (what the function *is*,
@@ -120,7 +134,13 @@ impl Template {
                     .ok_or_else(|| bad(format!("{logical_id}: a variable name is not a string")))?;
                 // `!If [cond, value, !Ref AWS::NoValue]` may leave a variable out.
                 if let Some(value) = resolver.optional(v)? {
-                    environment.insert(key.to_owned(), resolver.dynamic_references(&value)?);
+                    if value.contains("{{resolve:") {
+                        return Err(bad(format!(
+                            "{logical_id}: {key} holds a dynamic reference: a secret's value must \
+                             not be in the environment (name the secret; the function reads it at init)"
+                        )));
+                    }
+                    environment.insert(key.to_owned(), value);
                 }
             }
         }

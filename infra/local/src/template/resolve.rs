@@ -79,35 +79,61 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    /// A named condition of the template (`!Equals [a, b]` is the only form it uses).
+    /// A named condition of the template.
     fn condition(&self, name: &str) -> Result<bool, LambdaError> {
         let def = self
             .doc
             .get("Conditions")
             .and_then(|c| c.get(name))
             .ok_or_else(|| LambdaError::Template(format!("no condition {name}")))?;
-        let args = match def {
-            Value::Tagged(t) if t.tag.to_string().trim_start_matches('!') == "Equals" => &t.value,
-            Value::Mapping(m) if m.len() == 1 && m.contains_key("Fn::Equals") => &m["Fn::Equals"],
-            other => return Err(self.unsupported(other)),
-        };
-        let pair = args.as_sequence().filter(|p| p.len() == 2).ok_or_else(|| {
-            LambdaError::Template(format!("condition {name}: !Equals takes two values"))
-        })?;
-        Ok(self.scalar(&pair[0])? == self.scalar(&pair[1])?)
+        self.truth(def)
     }
 
-    /// Replaces `{{resolve:secretsmanager:…:SecretString:KEY}}` by the local value of KEY.
-    pub(super) fn dynamic_references(&self, text: &str) -> Result<String, LambdaError> {
-        substitute(text, "{{resolve:", "}}", |inner| {
-            let reference = format!("resolve:{inner}");
-            let key = reference.rsplit(':').next().unwrap_or_default();
-            self.values.secrets.get(key).cloned().ok_or_else(|| {
-                LambdaError::Template(format!(
-                    "no local value for the secret {reference:?} (LocalValues::secrets[{key:?}])"
-                ))
-            })
-        })
+    /// A condition function: `!Equals [a, b]`, `!Not [c]`, `!Or [c, …]`, `!And [c, …]`,
+    /// `!Condition name`.
+    fn truth(&self, def: &Value) -> Result<bool, LambdaError> {
+        let (tag, args) = match def {
+            Value::Tagged(t) => (
+                t.tag.to_string().trim_start_matches('!').to_owned(),
+                &t.value,
+            ),
+            Value::Mapping(m) if m.len() == 1 => match m.iter().next() {
+                Some((k, v)) => (
+                    k.as_str()
+                        .unwrap_or_default()
+                        .trim_start_matches("Fn::")
+                        .to_owned(),
+                    v,
+                ),
+                None => return Err(self.unsupported(def)),
+            },
+            other => return Err(self.unsupported(other)),
+        };
+        let list = || {
+            args.as_sequence()
+                .ok_or_else(|| LambdaError::Template(format!("!{tag} takes a list: {args:?}")))
+        };
+        match tag.as_str() {
+            "Equals" => {
+                let pair = list()?;
+                if pair.len() != 2 {
+                    return Err(LambdaError::Template("!Equals takes two values".into()));
+                }
+                Ok(self.scalar(&pair[0])? == self.scalar(&pair[1])?)
+            }
+            "Not" => match list()?.as_slice() {
+                [one] => Ok(!self.truth(one)?),
+                _ => Err(LambdaError::Template("!Not takes one condition".into())),
+            },
+            "Or" => list()?
+                .iter()
+                .try_fold(false, |acc, c| Ok::<_, LambdaError>(acc || self.truth(c)?)),
+            "And" => list()?
+                .iter()
+                .try_fold(true, |acc, c| Ok::<_, LambdaError>(acc && self.truth(c)?)),
+            "Condition" => self.condition(args.as_str().unwrap_or_default()),
+            _ => Err(self.unsupported(def)),
+        }
     }
 
     /// A value as one string (lists joined by commas, as CloudFormation does for environment values
@@ -194,6 +220,7 @@ impl<'a> Resolver<'a> {
     fn reference(&self, name: &str) -> Result<Vec<String>, LambdaError> {
         match name {
             "AWS::StackName" => return Ok(vec![self.values.stack_name.clone()]),
+            "AWS::StackId" => return Ok(vec![self.values.stack_id()]),
             "AWS::Region" => return Ok(vec![self.values.region.clone()]),
             "AWS::AccountId" => return Ok(vec![LOCAL_ACCOUNT.to_owned()]),
             "AWS::Partition" => return Ok(vec!["aws".to_owned()]),
