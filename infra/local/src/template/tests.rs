@@ -150,10 +150,18 @@ fn a_function_policy_resolves_to_local_arns() {
         access.policy.decide("dynamodb:Query", TABLE_ARN),
         Decision::ImplicitDeny
     );
+    // The verifier reads its secrets and touches no table.
     let verifier = template.access("playback-auth", &bare).unwrap();
-    assert!(
-        verifier.policy.statements.is_empty(),
-        "no Policies: nothing allowed"
+    let keys = "arn:aws:secretsmanager:ap-southeast-3:123456789012:secret:upstream-local/playback-public-keys-AbCdEf";
+    assert_eq!(
+        verifier
+            .policy
+            .decide("secretsmanager:GetSecretValue", keys),
+        Decision::Allowed
+    );
+    assert_eq!(
+        verifier.policy.decide("dynamodb:GetItem", TABLE_ARN),
+        Decision::ImplicitDeny
     );
     let resource = template.function("generate-qris", &values()).unwrap();
     assert_eq!(
