@@ -106,15 +106,13 @@ async fn the_sdk_gets_access_denied_for_what_the_policy_does_not_allow() {
             .send()
     };
     query("byUser").await.unwrap();
-    let err = query("byCreated").await.unwrap_err();
+    let err = query("byTime").await.unwrap_err();
     assert!(
         err.as_service_error()
             .unwrap()
             .message()
             .unwrap()
-            .contains(&format!(
-                "dynamodb:Query on resource: {arn}/index/byCreated "
-            )),
+            .contains(&format!("dynamodb:Query on resource: {arn}/index/byTime ")),
         "{err:?}"
     );
     let err = client

@@ -2,6 +2,7 @@
 
 mod admin_cmd;
 mod api_gateway;
+mod backfill_cmd;
 mod dev_cmd;
 mod dev_functions;
 mod dev_gateway;
@@ -81,6 +82,8 @@ enum Command {
     /// Check a deployed (or local) API as the viewer page uses it: CORS preflights from the page's
     /// origin, the catalog, the JWKS, one QR and its access check.
     Smoke(smoke_cmd::SmokeArgs),
+    /// Give a table written before sharding its sharded index keys (`byTime`, `byStreamShard`).
+    Backfill(backfill_cmd::BackfillArgs),
     /// Print every route and its function as JSON (the list the SAM template must match).
     Routes,
     /// Print the OpenAPI 3.1 document of every route (committed as infra/openapi.json).
@@ -108,6 +111,7 @@ fn main() -> ExitCode {
         Command::GatewaySim { command } => gateway_sim::run(command),
         Command::Keys { command } => keys_cmd::run(command),
         Command::Smoke(args) => smoke_cmd::run(args),
+        Command::Backfill(args) => backfill_cmd::run(args),
         Command::Openapi => {
             print!("{}", routes::openapi_json());
             Ok(())

@@ -210,11 +210,25 @@ fn table_matches_the_definition_in_code() {
         .unwrap()
         .iter()
         .map(|i| {
-            assert_eq!(i["Projection"]["ProjectionType"], "ALL");
-            (
-                i["IndexName"].as_str().unwrap().into(),
-                keys(&i["KeySchema"]),
-            )
+            let name = i["IndexName"].as_str().unwrap();
+            let def = TABLE.indexes.iter().find(|d| d.name == name).unwrap();
+            match def.projection.attributes() {
+                None => assert_eq!(i["Projection"]["ProjectionType"], "ALL", "{name}"),
+                Some(attrs) => {
+                    assert_eq!(i["Projection"]["ProjectionType"], "INCLUDE", "{name}");
+                    let listed: Vec<&str> = i["Projection"]["NonKeyAttributes"]
+                        .as_sequence()
+                        .unwrap()
+                        .iter()
+                        .map(|a| a.as_str().unwrap())
+                        .collect();
+                    assert_eq!(
+                        listed, attrs,
+                        "{name}: the template projects what the code reads"
+                    );
+                }
+            }
+            (name.into(), keys(&i["KeySchema"]))
         })
         .collect();
     let code: BTreeMap<String, Vec<(String, String)>> = TABLE

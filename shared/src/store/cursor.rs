@@ -64,7 +64,9 @@ pub fn decode_for(cursor: &str, index: &str, partition: &str) -> Option<Item> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::table::{BY_CREATED_INDEX, BY_STREAM_INDEX, BY_USER_INDEX};
+    use crate::store::table::{
+        BY_STREAM_SHARD_INDEX as BY_STREAM_INDEX, BY_TIME_INDEX as BY_CREATED_INDEX, BY_USER_INDEX,
+    };
 
     fn session_key(index_pk: (&str, &str)) -> Item {
         Item::from([
@@ -77,19 +79,19 @@ mod tests {
 
     #[test]
     fn a_cursor_only_continues_its_own_listing() {
-        let created = encode(&session_key(("allPk", "SESSION")));
-        let stream2 = encode(&session_key(("streamPk", "2")));
+        let created = encode(&session_key(("timePk", "SESSION")));
+        let stream2 = encode(&session_key(("streamShard", "2")));
         assert!(decode_for(&created, BY_CREATED_INDEX, "SESSION").is_some());
         assert!(decode_for(&stream2, BY_STREAM_INDEX, "2").is_some());
         // Another index, another stream, a missing or an extra attribute, an unknown index.
         assert_eq!(decode_for(&stream2, BY_CREATED_INDEX, "SESSION"), None);
         assert_eq!(decode_for(&created, BY_STREAM_INDEX, "2"), None);
         assert_eq!(decode_for(&stream2, BY_STREAM_INDEX, "4"), None);
-        let mut partial = session_key(("streamPk", "2"));
+        let mut partial = session_key(("streamShard", "2"));
         partial.remove("sk");
         assert_eq!(decode_for(&encode(&partial), BY_STREAM_INDEX, "2"), None);
-        let mut extra = session_key(("streamPk", "2"));
-        extra.insert("allPk".into(), AttributeValue::S("SESSION".into()));
+        let mut extra = session_key(("streamShard", "2"));
+        extra.insert("timePk".into(), AttributeValue::S("SESSION".into()));
         assert_eq!(decode_for(&encode(&extra), BY_STREAM_INDEX, "2"), None);
         assert_eq!(decode_for(&created, BY_USER_INDEX, "SESSION"), None);
         assert_eq!(decode_for(&created, "nope", "SESSION"), None);

@@ -3,9 +3,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::item::{self, Item, LEDGER_PK, n_attr, payment_key, s_attr};
+use super::fanout::Listing;
+use super::item::{self, Item, payment_key, s_attr};
 use super::listing::{decode_cursor, encode_cursor};
-use super::table::{ALL_PK, BY_CREATED_INDEX, BY_REFUND_INDEX, CREATED_AT, REFUND_STATUS};
+use super::shard::{PAYMENT_KIND, SHARDS, ledger_partition};
+use super::table::{BY_REFUND_INDEX, BY_TIME_INDEX, REFUND_STATUS};
 use super::{Store, StoreError, classify, describe, failed, reason_item};
 use crate::domain::{AuditEvent, PaymentId, PaymentRecord, RefundStatus, SessionId};
 
@@ -124,8 +126,9 @@ impl Store {
         page(out.items, out.last_evaluated_key)
     }
 
-    /// The ledger between `from` and `to` (inclusive), oldest first, `limit` at a time (one Query on
-    /// `byCreated` under the ledger's partition).
+    /// The ledger between `from` and `to` (inclusive), oldest first, `limit` at a time: `byTime` under
+    /// the ledger's [`SHARDS`] partitions, one Query each, all at once, merged (one round of [`SHARDS`]
+    /// concurrent Queries a page).
     pub async fn list_payments(
         &self,
         from: DateTime<Utc>,
@@ -133,26 +136,26 @@ impl Store {
         limit: usize,
         cursor: Option<&str>,
     ) -> Result<LedgerPage, StoreError> {
-        let start = cursor
-            .map(|c| decode_cursor(c, BY_CREATED_INDEX, LEDGER_PK))
-            .transpose()?;
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(BY_CREATED_INDEX)
-            .key_condition_expression("#pk = :ledger AND #at BETWEEN :from AND :to")
-            .expression_attribute_names("#pk", ALL_PK)
-            .expression_attribute_names("#at", CREATED_AT)
-            .expression_attribute_values(":ledger", s_attr(LEDGER_PK))
-            .expression_attribute_values(":from", n_attr(from.timestamp_millis()))
-            .expression_attribute_values(":to", n_attr(to.timestamp_millis()))
-            .limit(limit_i32(limit))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(classify)?;
-        page(out.items, out.last_evaluated_key)
+        let ledger = |g: i64| (g == 0).then(|| (0..SHARDS).map(ledger_partition).collect());
+        let listing = Listing {
+            index: BY_TIME_INDEX,
+            name: PAYMENT_KIND,
+            first_group: 0,
+            partitions: &ledger,
+            newest_first: false,
+            between: Some((from.timestamp_millis(), to.timestamp_millis())),
+            shape: &|q| q,
+            limit: limit.clamp(1, 1000),
+        };
+        let page = self.list_sharded(&listing, cursor).await?;
+        Ok(LedgerPage {
+            records: page
+                .items
+                .into_iter()
+                .map(item::parse_payment)
+                .collect::<Result<_, _>>()?,
+            next_cursor: page.next_cursor,
+        })
     }
 }
 

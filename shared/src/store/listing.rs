@@ -1,12 +1,16 @@
 //! The operator's session listing (newest first, by stream and status as of now) and paging cursors
 //! tied to the index they came from.
 
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 
+use super::fanout::Listing;
 use super::item::{self, Item, n_attr, s_attr};
-use super::table::{ALL_PK, BY_CREATED_INDEX, BY_STREAM_INDEX, STREAM_PK};
-use super::{Store, StoreError, classify, cursor};
+use super::shard::{SESSION_KIND, SHARDS, day_partition, stream_partition, wib_day};
+use super::table::{BY_STREAM_SHARD_INDEX, BY_TIME_INDEX};
+use super::{Store, StoreError, cursor};
+use crate::config::Policy;
 use crate::domain::{PaymentSession, Status, StreamId};
 
 /// Which sessions an operator lists.
@@ -74,75 +78,100 @@ impl StatusFilter {
     }
 }
 
+/// How long after its creation a session can still be in the table: payable, paid late within the
+/// grace, its access, the TTL grace, and DynamoDB's lazy deletion (up to about two days). The
+/// listing of all sessions walks back this far, day by day.
+pub fn session_listing_window(policy: &Policy) -> TimeDelta {
+    policy.pending_validity + policy.access_duration + policy.ttl_grace * 2 + TimeDelta::days(2)
+}
+
 impl Store {
     /// Sessions newest first, optionally of one stream and one status as of `now`, `limit` at a time.
-    /// `cursor` continues where the previous page stopped. At most a few Query pages per call; never a
-    /// Scan.
+    /// `cursor` continues where the previous page stopped. All sessions: `byTime`, today's
+    /// [`SHARDS`] partitions at once, then the day before, back to [`session_listing_window`]; one
+    /// stream: its [`SHARDS`] `byStreamShard` partitions at once. At most [`MAX_ROUNDS`](super::fanout::MAX_ROUNDS) rounds of
+    /// [`SHARDS`] concurrent Queries a page (one round when today's shards fill it); never a Scan.
     pub async fn list_sessions(
         &self,
         filter: &ListFilter,
         now: DateTime<Utc>,
     ) -> Result<Page, StoreError> {
-        let index = if filter.stream.is_some() {
-            BY_STREAM_INDEX
-        } else {
-            BY_CREATED_INDEX
+        let today = wib_day(now);
+        let oldest = wib_day(now - session_listing_window(&self.policy));
+        let by_day = |g: i64| {
+            let day = day_of(g)?;
+            (day >= oldest && day <= today).then(|| {
+                (0..SHARDS)
+                    .map(|s| day_partition(SESSION_KIND, day, s))
+                    .collect()
+            })
         };
-        let mut sessions = Vec::new();
-        let partition = filter
-            .stream
-            .as_ref()
-            .map_or("SESSION", |stream| stream.as_str());
-        let mut start = filter
-            .cursor
-            .as_deref()
-            .map(|c| decode_cursor(c, index, partition))
-            .transpose()?;
-        for _ in 0..5 {
-            let mut q = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(index)
-                .scan_index_forward(false)
-                .limit(i32::try_from(filter.limit.clamp(1, 100)).unwrap_or(100))
-                .key_condition_expression("#pk = :pk");
-            q = match &filter.stream {
-                Some(stream) => q
-                    .expression_attribute_names("#pk", STREAM_PK)
-                    .expression_attribute_values(":pk", s_attr(stream.as_str())),
-                None => q
-                    .expression_attribute_names("#pk", ALL_PK)
-                    .expression_attribute_values(":pk", s_attr("SESSION")),
-            };
-            if let Some(status) = filter.status {
-                let (expr, values) = StatusFilter::of(status).expression(now);
-                q = q
-                    .filter_expression(expr)
-                    .expression_attribute_names("#status", "status");
-                for (name, value) in values {
-                    q = q.expression_attribute_values(name, value);
-                }
-            }
-            let out = q
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(classify)?;
-            for it in out.items.unwrap_or_default() {
-                sessions.push(item::parse_session(it)?);
-            }
-            start = out.last_evaluated_key.filter(|k| !k.is_empty());
-            if start.is_none() || sessions.len() >= filter.limit {
-                break;
-            }
-        }
+        let stream = filter.stream.clone();
+        let by_stream = |g: i64| {
+            let stream = stream.as_ref()?;
+            (g == 0).then(|| {
+                (0..SHARDS)
+                    .map(|s| stream_partition(stream.as_str(), s))
+                    .collect()
+            })
+        };
+        let status = filter.status.map(|s| StatusFilter::of(s).expression(now));
+        let shape = |q: QueryFluentBuilder| match &status {
+            None => q,
+            Some((expr, values)) => values.iter().fold(
+                q.filter_expression(*expr)
+                    .expression_attribute_names("#status", "status"),
+                |q, (name, value)| q.expression_attribute_values(*name, value.clone()),
+            ),
+        };
+        let listing = match filter.stream {
+            Some(ref stream) => Listing {
+                index: BY_STREAM_SHARD_INDEX,
+                name: stream.as_str(),
+                first_group: 0,
+                partitions: &by_stream,
+                newest_first: true,
+                between: None,
+                shape: &shape,
+                limit: filter.limit.clamp(1, 100),
+            },
+            None => Listing {
+                index: BY_TIME_INDEX,
+                name: SESSION_KIND,
+                first_group: group_of(today),
+                partitions: &by_day,
+                newest_first: true,
+                between: None,
+                shape: &shape,
+                limit: filter.limit.clamp(1, 100),
+            },
+        };
+        let page = self
+            .list_sharded(&listing, filter.cursor.as_deref())
+            .await?;
         Ok(Page {
-            sessions,
-            next_cursor: start.as_ref().map(encode_cursor),
+            sessions: page
+                .items
+                .into_iter()
+                .map(item::parse_session)
+                .collect::<Result<_, _>>()?,
+            next_cursor: page.next_cursor,
         })
     }
 }
+
+/// A day as a listing group (days since 1970-01-01).
+fn group_of(day: NaiveDate) -> i64 {
+    i64::from(day.num_days_from_ce()) - i64::from(EPOCH_CE_DAYS)
+}
+
+/// The day of a listing group.
+fn day_of(group: i64) -> Option<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(i32::try_from(group + i64::from(EPOCH_CE_DAYS)).ok()?)
+}
+
+/// 1970-01-01 in days from the common era.
+const EPOCH_CE_DAYS: i32 = 719_163;
 
 /// Encodes a `LastEvaluatedKey` as an opaque cursor.
 pub(super) fn encode_cursor(key: &Item) -> String {

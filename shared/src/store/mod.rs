@@ -4,24 +4,28 @@
 //! safe under concurrency: nothing here checks and then writes. Split by concern: sessions, the
 //! payments ledger, listings, the catalog and audit events; the item layouts live in `item`.
 
+mod backfill;
 mod catalog;
 mod client;
 mod cursor;
 mod events;
+mod fanout;
 mod item;
 mod ledger;
 mod listing;
 pub mod retry;
 mod sessions;
+pub mod shard;
 pub mod table;
 
+pub use backfill::BackfillReport;
 pub use client::{
     Timeouts, client_from_env, client_from_sdk, local_client, local_client_with,
     sdk_config_from_env,
 };
 pub use item::IdemClaim;
 pub use ledger::{LedgerPage, SettleOutcome};
-pub use listing::{ListFilter, Page, StatusFilter};
+pub use listing::{ListFilter, Page, StatusFilter, session_listing_window};
 use retry::{MAX_ATTEMPTS, backoff};
 pub use sessions::{Change, GuardRule, Insert, LedgerWrite, Transition};
 

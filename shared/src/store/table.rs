@@ -21,21 +21,60 @@ pub const BY_USER_INDEX: &str = "byUser";
 pub const USER_PK: &str = "userPk";
 /// The byUser index's sort key attribute.
 pub const USER_SK: &str = "userSk";
-/// Index of all sessions, newest first: partition `allPk` (always `SESSION`), sort `createdAt` (ms).
-pub const BY_CREATED_INDEX: &str = "byCreated";
-/// The byCreated index's partition key attribute.
-pub const ALL_PK: &str = "allPk";
-/// Index of a stream's sessions, newest first: partition `streamPk`, sort `createdAt` (ms).
-pub const BY_STREAM_INDEX: &str = "byStream";
-/// The byStream index's partition key attribute.
-pub const STREAM_PK: &str = "streamPk";
-/// The creation time attribute (sort key of byCreated and byStream).
+/// Index of sessions and payment records by time: partition `timePk` (`SESSION#<WIB day>#<shard>` or
+/// `PAYMENT#<shard>`, see [`super::shard`]), sort `createdAt` (ms).
+pub const BY_TIME_INDEX: &str = "byTime";
+/// The byTime index's partition key attribute.
+pub const TIME_PK: &str = "timePk";
+/// Index of a stream's sessions: partition `streamShard` (`<streamId>#<shard>`), sort `createdAt` (ms).
+pub const BY_STREAM_SHARD_INDEX: &str = "byStreamShard";
+/// The byStreamShard index's partition key attribute.
+pub const STREAM_SHARD: &str = "streamShard";
+/// The pre-sharding indexes and their partition attributes (`allPk` = `SESSION` / `PAYMENT`,
+/// `streamPk` = stream id), still present on a table created before; `upstream backfill` moves their
+/// items to the sharded indexes.
+pub const LEGACY_INDEX_ATTRIBUTES: [&str; 2] = ["allPk", "streamPk"];
+/// The creation time attribute (sort key of byTime, byStreamShard and byRefund).
 pub const CREATED_AT: &str = "createdAt";
 /// Sparse index of refunds owed, newest first: partition `refundStatus` (`open` or `settled`, only on
 /// refund records), sort `createdAt` (received, ms).
 pub const BY_REFUND_INDEX: &str = "byRefund";
 /// The byRefund index's partition key attribute.
 pub const REFUND_STATUS: &str = "refundStatus";
+
+/// The non-key attributes the session listings read (`byTime`, `byStreamShard` copy these only): all
+/// but the charge (its QR string is the bulk of the item) and the bookkeeping (`kind`, `ttl`).
+pub const LISTED_SESSION: [&str; 9] = [
+    "sessionId",
+    "userId",
+    "streamId",
+    "trxId",
+    "amount",
+    "status",
+    "paidAt",
+    "expiresAt",
+    "paymentId",
+];
+
+/// The non-key attributes the ledger listing reads (`byTime` copies these): all but `kind`, `ttl` and
+/// `refundStatus` (the record derives it).
+pub const LISTED_PAYMENT: [&str; 15] = [
+    "paymentId",
+    "provider",
+    "providerRef",
+    "trxId",
+    "amount",
+    "receivedAt",
+    "outcome",
+    "reason",
+    "sessionId",
+    "userId",
+    "streamId",
+    "note",
+    "settledAt",
+    "settledBy",
+    "settleNote",
+];
 
 /// A key attribute: name and scalar type (`S` or `N`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +85,32 @@ pub struct KeyAttr {
     pub kind: &'static str,
 }
 
-/// A global secondary index (projection ALL).
+/// What an index copies of each item besides the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Projected {
+    /// Every attribute.
+    All,
+    /// These non-key attributes only (the union of the lists).
+    Include(&'static [&'static [&'static str]]),
+}
+
+impl Projected {
+    /// The non-key attributes copied, each once, in order (`None`: all).
+    pub fn attributes(self) -> Option<Vec<&'static str>> {
+        let Projected::Include(lists) = self else {
+            return None;
+        };
+        let mut attrs: Vec<&'static str> = Vec::new();
+        for attr in lists.iter().flat_map(|l| l.iter()) {
+            if !attrs.contains(attr) {
+                attrs.push(attr);
+            }
+        }
+        Some(attrs)
+    }
+}
+
+/// A global secondary index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexDef {
     /// The attribute or index name.
@@ -55,6 +119,8 @@ pub struct IndexDef {
     pub hash: KeyAttr,
     /// The sort key attribute.
     pub range: KeyAttr,
+    /// What it copies.
+    pub projection: Projected,
 }
 
 /// The table's shape.
@@ -91,28 +157,31 @@ pub const TABLE: TableDef = TableDef {
                 name: USER_SK,
                 kind: "N",
             },
+            projection: Projected::All,
         },
         IndexDef {
-            name: BY_CREATED_INDEX,
+            name: BY_TIME_INDEX,
             hash: KeyAttr {
-                name: ALL_PK,
+                name: TIME_PK,
                 kind: "S",
             },
             range: KeyAttr {
                 name: CREATED_AT,
                 kind: "N",
             },
+            projection: Projected::Include(&[&LISTED_SESSION, &LISTED_PAYMENT]),
         },
         IndexDef {
-            name: BY_STREAM_INDEX,
+            name: BY_STREAM_SHARD_INDEX,
             hash: KeyAttr {
-                name: STREAM_PK,
+                name: STREAM_SHARD,
                 kind: "S",
             },
             range: KeyAttr {
                 name: CREATED_AT,
                 kind: "N",
             },
+            projection: Projected::Include(&[&LISTED_SESSION]),
         },
         IndexDef {
             name: BY_REFUND_INDEX,
@@ -124,6 +193,7 @@ pub const TABLE: TableDef = TableDef {
                 name: CREATED_AT,
                 kind: "N",
             },
+            projection: Projected::All,
         },
     ],
     ttl_attribute: TTL,
@@ -166,11 +236,7 @@ impl TableDef {
                     .index_name(index.name)
                     .key_schema(key(index.hash.name, KeyType::Hash))
                     .key_schema(key(index.range.name, KeyType::Range))
-                    .projection(
-                        Projection::builder()
-                            .projection_type(ProjectionType::All)
-                            .build(),
-                    )
+                    .projection(projection(index.projection))
                     .build()
                     .map_err(|e| StoreError::Backend(e.to_string()))?,
             );
@@ -211,6 +277,18 @@ fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
         .expect("name and key type are set")
 }
 
+fn projection(projected: Projected) -> Projection {
+    match projected.attributes() {
+        None => Projection::builder()
+            .projection_type(ProjectionType::All)
+            .build(),
+        Some(attrs) => Projection::builder()
+            .projection_type(ProjectionType::Include)
+            .set_non_key_attributes(Some(attrs.into_iter().map(str::to_owned).collect()))
+            .build(),
+    }
+}
+
 fn scalar(kind: &str) -> ScalarAttributeType {
     match kind {
         "N" => ScalarAttributeType::N,
@@ -237,9 +315,9 @@ mod tests {
                 SK,
                 USER_PK,
                 USER_SK,
-                ALL_PK,
+                TIME_PK,
                 CREATED_AT,
-                STREAM_PK,
+                STREAM_SHARD,
                 REFUND_STATUS
             ]
         );

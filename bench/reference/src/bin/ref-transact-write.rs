@@ -54,8 +54,8 @@ async fn main() -> Result<(), Error> {
             if kind == "session" {
                 item.insert("userPk".into(), s(&user));
                 item.insert("userSk".into(), n(expires));
-                item.insert("allPk".into(), s("SESSION"));
-                item.insert("streamPk".into(), s("2"));
+                item.insert("timePk".into(), s("SESSION#2026-12-05#0"));
+                item.insert("streamShard".into(), s("2#0"));
             }
             item
         };

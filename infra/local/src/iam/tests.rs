@@ -128,7 +128,7 @@ fn a_query_on_an_index_needs_the_index_arn() {
         Decision::Allowed
     );
     assert_eq!(
-        one_index.decide("dynamodb:Query", &format!("{TABLE}/index/byCreated")),
+        one_index.decide("dynamodb:Query", &format!("{TABLE}/index/byTime")),
         Decision::ImplicitDeny
     );
     assert_eq!(

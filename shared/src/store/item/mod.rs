@@ -2,13 +2,13 @@
 //!
 //! | item | pk | sk |
 //! |---|---|---|
-//! | session (canonical, in indexes `byUser`, `byCreated`, `byStream`) | `SESSION#<sessionId>` | `SESSION` |
+//! | session (canonical, in indexes `byUser`, `byTime` (`timePk` = `SESSION#<WIB day>#<shard>`), `byStreamShard` (`streamShard` = `<streamId>#<shard>`)) | `SESSION#<sessionId>` | `SESSION` |
 //! | trx mirror (lookup by trxId) | `TRX#<trxId>` | `TRX` |
 //! | guard (the live session of a user+stream) | `GUARD#<streamId>#<userId>` | `GUARD` |
 //! | idempotency claim | `IDEM#<key>#<userId>` | `IDEM` |
 //! | catalog entry | `CATALOG` | `STREAM#<streamId>` |
 //! | audit event | `SESSION#<sessionId>` (or `STREAM#<streamId>`) | `EVENT#<ms>#<ns>#<nonce>` |
-//! | payment record (in `byCreated` under `allPk` = `PAYMENT`; refunds also in `byRefund`) | `PAYMENT#<paymentId>` | `PAYMENT` |
+//! | payment record (in `byTime` under `timePk` = `PAYMENT#<shard>`; refunds also in `byRefund`) | `PAYMENT#<paymentId>` | `PAYMENT` |
 //!
 //! Each kind's data attributes are a private storage struct converted by `serde_dynamo` (numbers are
 //! `N`, optional attributes are left out when absent); its keys, `kind`, TTL and index attributes are
@@ -33,7 +33,7 @@ use super::table::{PK, SK};
 
 pub use event::{event_item, owned_event_item, parse_event};
 pub use idem::{IdemClaim, idem_item, idem_key, parse_idem};
-pub use payment::{LEDGER_PK, parse_payment, payment_item, payment_key};
+pub use payment::{parse_payment, payment_item, payment_key};
 pub use session::{SessionCopy, guard_key, parse_session, session_item, session_key, trx_key};
 pub use stream::{CATALOG_PK, parse_stream, stream_item, stream_key};
 

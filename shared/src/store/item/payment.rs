@@ -8,10 +8,8 @@ use super::{Item, StoreError, corrupt, key, n_attr, read, s_attr, write};
 use crate::clock::from_millis;
 use crate::domain::{Outcome, PaymentId, PaymentRecord, SessionId, Settlement, StreamId, UserId};
 use crate::rules;
-use crate::store::table::{ALL_PK, CREATED_AT, REFUND_STATUS, TTL};
-
-/// `allPk` of every payment record: one Query on `byCreated` lists the ledger by time.
-pub const LEDGER_PK: &str = "PAYMENT";
+use crate::store::shard::ledger_pk;
+use crate::store::table::{CREATED_AT, REFUND_STATUS, TIME_PK, TTL};
 
 /// A record's data attributes (times in epoch milliseconds).
 #[derive(Serialize, Deserialize)]
@@ -69,7 +67,7 @@ pub fn payment_item(r: &PaymentRecord) -> Item {
     };
     let mut item = write(payment_key(&r.payment_id), "payment", &stored);
     item.insert(CREATED_AT.into(), n_attr(stored.received_at));
-    item.insert(ALL_PK.into(), s_attr(LEDGER_PK));
+    item.insert(TIME_PK.into(), s_attr(&ledger_pk(r.payment_id.as_str())));
     if let Some(status) = r.refund_status() {
         item.insert(REFUND_STATUS.into(), s_attr(status.as_str()));
     }

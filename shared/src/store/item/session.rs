@@ -9,7 +9,8 @@ use crate::clock::from_millis;
 use crate::domain::{
     Amount, GatewayCharge, PaymentId, PaymentSession, SessionId, Status, StreamId, TrxId, UserId,
 };
-use crate::store::table::{ALL_PK, STREAM_PK, TTL, USER_PK, USER_SK};
+use crate::store::shard::{SESSION_KIND, day_pk, stream_shard_pk};
+use crate::store::table::{STREAM_SHARD, TIME_PK, TTL, USER_PK, USER_SK};
 
 /// The three places a session is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,8 +92,17 @@ pub fn session_item(s: &PaymentSession, copy: SessionCopy, ttl: i64) -> Item {
         item.extend([
             (USER_PK.into(), s_attr(s.user_id.as_str())),
             (USER_SK.into(), n_attr(stored.expires_at)),
-            (ALL_PK.into(), s_attr("SESSION")),
-            (STREAM_PK.into(), s_attr(s.stream_id.as_str())),
+            (
+                TIME_PK.into(),
+                s_attr(&day_pk(SESSION_KIND, s.created_at, s.session_id.as_str())),
+            ),
+            (
+                STREAM_SHARD.into(),
+                s_attr(&stream_shard_pk(
+                    s.stream_id.as_str(),
+                    s.session_id.as_str(),
+                )),
+            ),
         ]);
     }
     item

@@ -14,6 +14,7 @@ use crate::domain::{
     PaymentRecord, PaymentSession, RefundReason, SessionId, Settlement, Status, Stream, StreamId,
     TrxId, UserId,
 };
+use crate::store::shard::shard_of;
 
 const SID: &str = "session_0123456789abcdef0123456789abcdef";
 const PID: &str = "pay_00112233445566778899aabbccddeeff";
@@ -100,8 +101,11 @@ fn session_copies() {
         ("kind", s("session")),
         ("userPk", s("user#1")),
         ("userSk", n(1_756_581_400_000)),
-        ("allPk", s("SESSION")),
-        ("streamPk", s("4")),
+        (
+            "timePk",
+            s(&format!("SESSION#2025-08-31#{}", shard_of(SID))),
+        ),
+        ("streamShard", s(&format!("4#{}", shard_of(SID)))),
     ]);
     let mut guard = paid_attrs();
     guard.extend([
@@ -282,21 +286,26 @@ fn payment_attrs(outcome: &str) -> Vec<(&'static str, AttributeValue)> {
         ("amount", n(999)),
         ("receivedAt", n(1_756_577_775_508)),
         ("createdAt", n(1_756_577_775_508)),
-        ("allPk", s("PAYMENT")),
+        ("timePk", s(&format!("PAYMENT#{}", shard_of(PID)))),
         ("outcome", s(outcome)),
     ]
 }
 
-#[test]
-fn payment_records() {
-    let settled = PaymentRecord {
+/// A refund owed for an amount mismatch, settled.
+fn settled() -> PaymentRecord {
+    PaymentRecord {
         settlement: Some(Settlement {
             at: at(1_756_837_000_000),
             by: "local".into(),
             note: Some("transferred".into()),
         }),
         ..record(Outcome::RefundDue(RefundReason::AmountMismatch))
-    };
+    }
+}
+
+#[test]
+fn payment_records() {
+    let settled = settled();
     let mut settled_attrs = payment_attrs("refund_due");
     settled_attrs.extend([
         ("reason", s("amount_mismatch")),
@@ -394,3 +403,5 @@ fn corrupt_items_are_store_errors() {
         s(SID),
     )])));
 }
+
+mod listed;
