@@ -4,8 +4,9 @@
 use lambda_http::{Body, Response};
 use upstream_local::template::Template;
 use upstream_registry::{Inputs, Stack};
-use upstream_session::edge::DynamoCalls;
+use upstream_session::calls::Capacity;
 use upstream_session::edge::event::{http_v2_event, request_from_event};
+use upstream_session::edge::{DynamoCalls, DynamoCapacity};
 use upstream_session::{Clock, Policy};
 
 use crate::iam::{Proxies, template};
@@ -35,6 +36,8 @@ pub struct Reply {
     pub calls: u32,
     /// The DynamoDB operations sent, in order.
     pub operations: Vec<String>,
+    /// The capacity units they consumed (table and each index).
+    pub capacity: Capacity,
     pub headers: lambda_http::http::HeaderMap,
 }
 
@@ -57,6 +60,11 @@ impl Reply {
             .get::<DynamoCalls>()
             .map(|c| c.0.clone())
             .unwrap_or_default();
+        let capacity = resp
+            .extensions()
+            .get::<DynamoCapacity>()
+            .map(|c| c.0.clone())
+            .unwrap_or_default();
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let bytes: &[u8] = resp.body().as_ref();
@@ -75,6 +83,7 @@ impl Reply {
             body,
             calls: operations.len() as u32,
             operations,
+            capacity,
             headers,
         }
     }

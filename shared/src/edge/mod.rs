@@ -25,4 +25,4 @@ pub use init_error::{CONFIG_ERROR_TYPE, report_init_error};
 pub use request::{MAX_BODY_BYTES, json_body, query, raw_body, require_query};
 pub use run::run_lambda;
 pub use secrets::SecretStore;
-pub use serve::{DynamoCalls, ProviderCalls, init_logging, serve};
+pub use serve::{DynamoCalls, DynamoCapacity, ProviderCalls, init_logging, serve};

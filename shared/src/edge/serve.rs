@@ -6,7 +6,7 @@ use std::time::Instant;
 use lambda_http::{Body, Request, RequestExt, Response};
 
 use super::{ApiError, Cors};
-use crate::calls::{PROVIDER_PREFIX, count_calls};
+use crate::calls::{Capacity, PROVIDER_PREFIX, count_usage};
 
 /// Structured JSON logs to stdout, level from `LOG_LEVEL` / `RUST_LOG` (default `info`).
 pub fn init_logging() {
@@ -28,12 +28,18 @@ pub fn init_logging() {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DynamoCalls(pub Vec<String>);
 
+/// The DynamoDB capacity units consumed while handling a request (table and each index), attached to
+/// its response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DynamoCapacity(pub Capacity);
+
 /// The payment gateway calls made while handling a request (each attempt), attached to its response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderCalls(pub Vec<String>);
 
 /// Runs `handle` for `req` on `route`: answers CORS preflights, turns errors into the envelope, adds
-/// CORS headers and logs `request_id, route, method, status, code, latency_ms, dynamodb_calls`.
+/// CORS headers and logs `request_id, route, method, status, code, latency_ms, dynamodb_calls`,
+/// `provider_calls`, `read_units`, `write_units`.
 pub async fn serve<F, Fut>(
     route: &'static str,
     cors: &Cors,
@@ -54,7 +60,7 @@ where
         .unwrap_or_default();
     let method = req.method().to_string();
     let origin = Cors::origin(&req);
-    let (result, calls) = count_calls(handle(req)).await;
+    let (result, calls, capacity) = count_usage(handle(req)).await;
     let (mut resp, code) = match result {
         Ok(resp) => (resp, "OK"),
         Err(err) => {
@@ -67,6 +73,7 @@ where
         .into_iter()
         .partition(|c| c.starts_with(PROVIDER_PREFIX));
     let calls_made = calls.len();
+    let units = capacity.total();
     tracing::info!(
         request_id = %request_id,
         route,
@@ -76,9 +83,12 @@ where
         latency_ms = started.elapsed().as_secs_f64() * 1000.0,
         dynamodb_calls = calls_made,
         provider_calls = provider.len(),
+        read_units = units.read,
+        write_units = units.write,
         "request"
     );
     resp.extensions_mut().insert(DynamoCalls(calls));
+    resp.extensions_mut().insert(DynamoCapacity(capacity));
     resp.extensions_mut().insert(ProviderCalls(
         provider
             .into_iter()

@@ -1,0 +1,147 @@
+//! Capacity units as budgets: every DynamoDB call asks `ReturnConsumedCapacity = INDEXES`; each route
+//! of a ticket rush (open a QR, pay it, poll, list) is measured on DynamoDB Local (table and each
+//! index) and held to a budget next to its call count. `--nocapture` prints the table the README and
+//! the capacity model (`upstream_session::capacity`) quote.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
+use serde_json::json;
+use upstream_session::calls::TABLE_UNITS;
+use upstream_tests::{Reply, api};
+
+/// A route's budget: at most these calls, and at most these units (read, write) in the table and each index.
+struct Budget {
+    route: &'static str,
+    calls: usize,
+    read: f64,
+    write: f64,
+}
+
+async fn open_qr(api: &upstream_tests::Api, user: &str) -> Reply {
+    let body = json!({"streamId": "2", "userId": user});
+    api.request(
+        "generate-qris",
+        "POST",
+        "/api/generate-qris",
+        "",
+        Some(body),
+    )
+    .await
+}
+
+fn budget(route: &'static str, calls: usize, read: f64, write: f64) -> Budget {
+    Budget {
+        route,
+        calls,
+        read,
+        write,
+    }
+}
+
+fn check(reply: &Reply, budget: &Budget) {
+    assert!(reply.status < 300, "{}: {:?}", budget.route, reply.body);
+    let total = reply.capacity.total();
+    println!(
+        "| {} | {} | {:.1} | {:.1} | {} |",
+        budget.route,
+        reply.calls,
+        total.read,
+        total.write,
+        reply
+            .capacity
+            .0
+            .iter()
+            .map(|(k, u)| format!("{k} {:.1}R/{:.1}W", u.read, u.write))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    assert!(
+        reply.calls as usize <= budget.calls,
+        "{}: {:?}",
+        budget.route,
+        reply.operations
+    );
+    assert!(
+        total.read <= budget.read && total.write <= budget.write,
+        "{}: {total:?} over ({}, {})",
+        budget.route,
+        budget.read,
+        budget.write
+    );
+    assert!(
+        total.read + total.write > 0.0,
+        "{}: DynamoDB reports the units",
+        budget.route
+    );
+}
+
+#[tokio::test]
+async fn every_rush_route_stays_within_its_capacity_budget() {
+    let api = api().await;
+    println!("| route | calls | RCU | WCU | where |\n|---|---|---|---|---|");
+    let streams = api
+        .request("streams", "GET", "/api/streams", "", None)
+        .await;
+    check(&streams, &budget("GET /api/streams", 1, 0.5, 0.0));
+    let cold = open_qr(&api, "rush-1").await;
+    check(
+        &cold,
+        &budget("POST /api/generate-qris (catalog not cached)", 2, 1.0, 10.0),
+    );
+    let qr = open_qr(&api, "rush-2").await;
+    check(&qr, &budget("POST /api/generate-qris", 1, 0.0, 10.0));
+    // The session is written once in the table and once in each index that lists it.
+    for index in ["byUser", "byTime", "byStreamShard"] {
+        assert!(
+            qr.capacity.at(index).write >= 1.0,
+            "{index}: {:?}",
+            qr.capacity
+        );
+    }
+    assert!(
+        qr.capacity.at(TABLE_UNITS).write >= 3.0,
+        "{:?}",
+        qr.capacity
+    );
+    let (trx, session) = (
+        qr.data()["trxId"].as_str().unwrap().to_owned(),
+        qr.data()["sessionId"].as_str().unwrap().to_owned(),
+    );
+    let poll = api
+        .request(
+            "check-access",
+            "GET",
+            "/api/check-access",
+            &format!("sessionId={session}&streamId=2"),
+            None,
+        )
+        .await;
+    check(&poll, &budget("GET /api/check-access", 1, 1.0, 0.0));
+    let paid = api
+        .webhook(
+            &json!({"trxId": trx, "amount": 2500, "status": "paid", "providerRef": "GW-RUSH"}),
+            None,
+        )
+        .await;
+    check(
+        &paid,
+        &budget("POST /api/payment-callback (paid)", 2, 1.0, 8.0),
+    );
+    assert!(
+        paid.capacity.at("byTime").write >= 1.0,
+        "the payment record and the session"
+    );
+    let mine = api
+        .request(
+            "user-sessions",
+            "GET",
+            "/api/user-sessions",
+            "userId=rush-2",
+            None,
+        )
+        .await;
+    check(&mine, &budget("GET /api/user-sessions", 1, 0.5, 0.0));
+    let listing = api.admin("GET", "/admin/sessions", "", None).await;
+    // Today's 8 shards, then the previous days' back to the sessions' lifetime (at most
+    // 8 rounds of 8 Queries; a nearly empty table walks the whole window).
+    check(&listing, &budget("GET /admin/sessions", 64, 8.0, 0.0));
+}
