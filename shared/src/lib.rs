@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod calls;
+pub mod capacity;
 pub mod catalog;
 pub mod clock;
 pub mod config;

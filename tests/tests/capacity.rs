@@ -6,6 +6,7 @@
 
 use serde_json::json;
 use upstream_session::calls::TABLE_UNITS;
+use upstream_session::capacity::{MEASURED, RouteUnits};
 use upstream_tests::{Reply, api};
 
 /// A route's budget: at most these calls, and at most these units (read, write) in the table and each index.
@@ -26,6 +27,16 @@ async fn open_qr(api: &upstream_tests::Api, user: &str) -> Reply {
         Some(body),
     )
     .await
+}
+
+/// A route's write units in the capacity model: the table and every index.
+fn write(r: &RouteUnits) -> f64 {
+    r.table.write + r.by_user + r.by_time + r.by_stream_shard + r.by_refund
+}
+
+/// The budget of a route the capacity model counts: its `MEASURED` units.
+fn measured(route: &'static str, calls: usize, r: &RouteUnits) -> Budget {
+    budget(route, calls, r.table.read, write(r))
 }
 
 fn budget(route: &'static str, calls: usize, read: f64, write: f64) -> Budget {
@@ -81,14 +92,25 @@ async fn every_rush_route_stays_within_its_capacity_budget() {
     let streams = api
         .request("streams", "GET", "/api/streams", "", None)
         .await;
-    check(&streams, &budget("GET /api/streams", 1, 0.5, 0.0));
+    check(
+        &streams,
+        &budget("GET /api/streams", 1, MEASURED.streams.table.read, 0.0),
+    );
     let cold = open_qr(&api, "rush-1").await;
     check(
         &cold,
-        &budget("POST /api/generate-qris (catalog not cached)", 2, 1.0, 10.0),
+        &budget(
+            "POST /api/generate-qris (catalog not cached)",
+            2,
+            MEASURED.generate_qris.table.read + 1.0,
+            write(&MEASURED.generate_qris),
+        ),
     );
     let qr = open_qr(&api, "rush-2").await;
-    check(&qr, &budget("POST /api/generate-qris", 1, 0.0, 10.0));
+    check(
+        &qr,
+        &measured("POST /api/generate-qris", 1, &MEASURED.generate_qris),
+    );
     // The session is written once in the table and once in each index that lists it.
     for index in ["byUser", "byTime", "byStreamShard"] {
         assert!(
@@ -115,7 +137,10 @@ async fn every_rush_route_stays_within_its_capacity_budget() {
             None,
         )
         .await;
-    check(&poll, &budget("GET /api/check-access", 1, 1.0, 0.0));
+    check(
+        &poll,
+        &measured("GET /api/check-access", 1, &MEASURED.check_access),
+    );
     let paid = api
         .webhook(
             &json!({"trxId": trx, "amount": 2500, "status": "paid", "providerRef": "GW-RUSH"}),
@@ -124,7 +149,11 @@ async fn every_rush_route_stays_within_its_capacity_budget() {
         .await;
     check(
         &paid,
-        &budget("POST /api/payment-callback (paid)", 2, 1.0, 8.0),
+        &measured(
+            "POST /api/payment-callback (paid)",
+            2,
+            &MEASURED.payment_callback,
+        ),
     );
     assert!(
         paid.capacity.at("byTime").write >= 1.0,

@@ -35,8 +35,9 @@ const SESSION: Layers = Layers {
         &["rules", "contract", "views", "playback"],
         // What a function is, the payment gateways, the one module that talks to DynamoDB.
         &["function_spec", "provider", "store"],
-        // Services over the store: the catalog cache, the session manager.
-        &["catalog", "manager"],
+        // Services over the store: the catalog cache, the session manager; the capacity model of the
+        // store's key design.
+        &["catalog", "manager", "capacity"],
         // The Lambda/HTTP edge and the OpenAPI document.
         &["edge", "openapi"],
     ],

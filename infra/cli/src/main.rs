@@ -3,6 +3,7 @@
 mod admin_cmd;
 mod api_gateway;
 mod backfill_cmd;
+mod capacity_cmd;
 mod dev_cmd;
 mod dev_functions;
 mod dev_gateway;
@@ -84,6 +85,8 @@ enum Command {
     Smoke(smoke_cmd::SmokeArgs),
     /// Give a table written before sharding its sharded index keys (`byTime`, `byStreamShard`).
     Backfill(backfill_cmd::BackfillArgs),
+    /// The peak load a ticket rush puts on the hottest partition of the table and each index.
+    Capacity(capacity_cmd::CapacityArgs),
     /// Print every route and its function as JSON (the list the SAM template must match).
     Routes,
     /// Print the OpenAPI 3.1 document of every route (committed as infra/openapi.json).
@@ -112,6 +115,7 @@ fn main() -> ExitCode {
         Command::Keys { command } => keys_cmd::run(command),
         Command::Smoke(args) => smoke_cmd::run(args),
         Command::Backfill(args) => backfill_cmd::run(args),
+        Command::Capacity(args) => capacity_cmd::run(args),
         Command::Openapi => {
             print!("{}", routes::openapi_json());
             Ok(())
