@@ -2,9 +2,11 @@
 
 use chrono::TimeDelta;
 use lambda_http::{Body, Request, Response};
+use serde_json::Value;
 use upstream_session::SessionManager;
 use upstream_session::edge::playback::{PlaybackEnv, PlaybackIssuer};
 use upstream_session::edge::{Cors, ManagerState};
+use upstream_session::media::{MediaApis, Reaper};
 use upstream_session::provider::PaymentProvider;
 use upstream_session::qris::Qris;
 
@@ -34,6 +36,9 @@ pub struct Inputs {
     pub ome_secret: Option<String>,
     /// Whether the admin function accepts calls without an IAM caller (the local stack only).
     pub allow_local: bool,
+    /// The media servers' APIs (SRS, MediaMTX) that end connections: the reaper's and the admin
+    /// function's revoke; the MediaMTX login also passes the MediaMTX hook.
+    pub media: MediaApis,
 }
 
 /// Every function's state: what the local stack and the tests serve requests with. Each field is
@@ -47,6 +52,7 @@ pub struct Stack {
     pub streams: streams::State,
     pub admin: admin::State,
     pub playback_auth: playback_auth::State,
+    pub media_reaper: media_reaper::State,
 }
 
 impl Stack {
@@ -64,7 +70,10 @@ impl Stack {
             playback_prefix,
             ome_secret,
             allow_local,
+            media,
         } = inputs;
+        let reaper = Reaper::new(manager.store().clone(), media.clone(), manager.clock());
+        let (mediamtx_user, mediamtx_pass) = media.mediamtx_login().unwrap_or_default();
         let issuer = || {
             playback
                 .issuer()
@@ -103,17 +112,28 @@ impl Stack {
                 &playback,
                 &playback_prefix,
                 ome_secret.as_deref(),
+                manager.store().clone(),
                 manager.clock(),
-            ),
+            )
+            .with_mediamtx_api(mediamtx_user, mediamtx_pass),
+            media_reaper: media_reaper::State {
+                reaper: reaper.clone(),
+            },
             admin: admin::State {
                 manager,
                 allow_local,
+                media: reaper,
             },
         }
     }
 
-    /// The answer of the function named `name` to `req` (`None`: no such function).
+    /// The answer of the function named `name` to `req` (`None`: no such HTTP function).
     pub async fn handle(&self, name: &str, req: Request) -> Option<Response<Body>> {
-        Some(named(name)?.handle(self, req).await)
+        Some(named(name)?.handle(self, req)?.await)
+    }
+
+    /// The answer of the scheduled function named `name` to `event` (`None`: no such function).
+    pub async fn run(&self, name: &str, event: Value) -> Option<Result<Value, String>> {
+        Some(named(name)?.run(self, event)?.await)
     }
 }

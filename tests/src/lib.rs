@@ -13,7 +13,10 @@ use upstream_session::store::{TABLE, Timeouts, local_client_with};
 use upstream_session::{Clock, ManualClock, Policy, SessionManager, Store};
 
 pub mod events;
+pub mod kicking;
 pub mod layering;
+pub mod media_fakes;
+pub mod viewing;
 
 /// The DynamoDB Local of this test binary.
 pub fn dynamo() -> &'static DynamoLocal {
@@ -163,6 +166,11 @@ pub async fn api() -> Api {
 
 /// [`api`] with another policy (short windows for expiry tests).
 pub async fn api_with(policy: Policy) -> Api {
+    api_with_media(policy, upstream_session::media::MediaApis::none()).await
+}
+
+/// [`api_with`], ending media connections through `media` (e.g. the [`media_fakes`]).
+pub async fn api_with_media(policy: Policy, media: upstream_session::media::MediaApis) -> Api {
     let h = harness_with(policy).await;
     let catalog = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -185,6 +193,7 @@ pub async fn api_with(policy: Policy) -> Api {
         playback_prefix: "/hls/".into(),
         ome_secret: Some(OME_SECRET.into()),
         allow_local: false,
+        media,
     });
     Api {
         h,
@@ -230,6 +239,20 @@ impl Api {
             operations,
             headers,
         }
+    }
+
+    /// Runs the named scheduled function on `event`: its answer (or error) and the DynamoDB
+    /// operations it sent, checked against its policy.
+    pub async fn run(
+        &self,
+        function: &str,
+        event: &serde_json::Value,
+    ) -> (Result<serde_json::Value, String>, Vec<String>) {
+        let (answer, operations) =
+            upstream_session::calls::count_calls(self.stack.run(function, event.clone())).await;
+        let answer = answer.unwrap_or_else(|| panic!("no scheduled function {function}"));
+        assert_allowed(function, &operations);
+        (answer, operations)
     }
 
     /// A request to a function built from parts.
@@ -355,6 +378,7 @@ fn iam_action(operation: &str) -> &str {
         "TransactWriteItems" | "PutItem" => "dynamodb:PutItem",
         "GetItem" => "dynamodb:GetItem",
         "Query" => "dynamodb:Query",
+        "BatchWriteItem" => "dynamodb:BatchWriteItem",
         other => other,
     }
 }

@@ -18,6 +18,7 @@ async fn setup() -> Admin {
     let state = admin::State {
         manager: api.h.manager.clone(),
         allow_local: false,
+        media: api.stack.admin.media.clone(),
     };
     Admin { api, state }
 }

@@ -41,6 +41,7 @@ async fn a_cursor_of_another_listing_is_a_400_not_a_500() {
     let state = admin::State {
         manager: api.h.manager.clone(),
         allow_local: false,
+        media: api.stack.admin.media.clone(),
     };
     let (status, page) = admin_get(&state, "/admin/sessions", "streamId=2&limit=1").await;
     assert_eq!(status, 200, "{page}");

@@ -29,12 +29,35 @@ pub async fn revoke(state: &State, req: &Request, id: &str, actor: &str) -> ApiR
         .revoke(&id, revocation.refund, &origin)
         .await?
     {
-        RevokeOutcome::Revoked { session, refund } => edge::ok_view(&RevokeView {
-            session: SessionView::of(&session, now),
-            refund: refund.as_deref().map(PaymentView::of),
-        }),
+        RevokeOutcome::Revoked { session, refund } => {
+            end_playback(state, &session.session_id).await;
+            edge::ok_view(&RevokeView {
+                session: SessionView::of(&session, now),
+                refund: refund.as_deref().map(PaymentView::of),
+            })
+        }
         RevokeOutcome::NotOpen(_) => Err(ApiError::of(ErrorCode::SessionNotRevocable)),
         RevokeOutcome::NotFound => Err(ApiError::session_not_found()),
+    }
+}
+
+/// After a revoke committed: ends the session's SRS and MediaMTX connections at once. Best effort:
+/// a failure is logged, and the reaper's next run ends what is left when their access ends.
+async fn end_playback(state: &State, session: &SessionId) {
+    match state.media.end_session(session).await {
+        Ok(report) if report.due > 0 => tracing::info!(
+            session = %session.redacted(),
+            kicked = report.kicked,
+            gone = report.gone,
+            failed = report.failed,
+            "revoked session's media connections ended"
+        ),
+        Ok(_) => {}
+        Err(err) => tracing::warn!(
+            session = %session.redacted(),
+            error = %err,
+            "could not end the revoked session's media connections now"
+        ),
     }
 }
 

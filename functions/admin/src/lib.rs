@@ -14,6 +14,7 @@ use upstream_session::FunctionSpec;
 use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
 use upstream_session::domain::{RefundStatus, SessionId, Status, StreamId};
 use upstream_session::edge::{self, ApiError, ApiResult, Cors};
+use upstream_session::media::{MediaApis, Reaper};
 use upstream_session::requests::{ApprovalTarget, ForceApproval, ForceApproveRequest};
 use upstream_session::rules::Refusal;
 use upstream_session::store::ListFilter;
@@ -25,14 +26,24 @@ pub struct State {
     pub manager: SessionManager,
     /// Accept requests without an IAM caller (the local stack only; never set from the environment).
     pub allow_local: bool,
+    /// Ends a revoked session's media connections (SRS, MediaMTX) at once.
+    pub media: Reaper,
 }
 
 impl State {
-    /// From the environment (`TABLE_NAME`, policy variables). IAM callers only.
+    /// From the environment (`TABLE_NAME`, policy variables, the media servers' APIs:
+    /// `SRS_API_URL`, `MEDIAMTX_API_URL` and their credentials). IAM callers only.
     pub async fn from_env() -> Result<Self, ConfigError> {
+        let manager = edge::manager_from_env().await?;
+        let media = Reaper::new(
+            manager.store().clone(),
+            MediaApis::from_env()?,
+            manager.clock(),
+        );
         Ok(Self {
-            manager: edge::manager_from_env().await?,
+            manager,
             allow_local: false,
+            media,
         })
     }
 }
@@ -145,6 +156,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
         ("dynamodb:GetItem", "table"),
         ("dynamodb:PutItem", "table"),
         ("dynamodb:Query", "table"),
+        ("dynamodb:BatchWriteItem", "table"),
         ("dynamodb:Query", "index/byCreated"),
         ("dynamodb:Query", "index/byStream"),
         ("dynamodb:Query", "index/byRefund"),

@@ -1,6 +1,8 @@
 //! The playback-token verifier for media servers: `GET /api/.well-known/jwks.json` (the public keys)
 //! and one authorization hook per media server (`/api/playback-auth/{nginx,mediamtx,srs,ome}`), each
-//! answering in that server's own contract. No database: zero DynamoDB requests.
+//! answering in that server's own contract. Zero DynamoDB reads: the JWKS, nginx and OME make no
+//! request at all; an SRS or MediaMTX admission (asked once per connection) is one PutItem, the
+//! connection the reaper ends when access ends or is revoked.
 
 use std::sync::Arc;
 
@@ -10,12 +12,13 @@ use upstream_session::ConfigError;
 use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
 use upstream_session::edge::playback::PlaybackEnv;
 use upstream_session::edge::{self, ApiError, ApiResult, Cors};
-use upstream_session::playback::hooks::{self, Decision, NginxRequest};
+use upstream_session::playback::hooks::{self, ApiLogin, Decision, NginxRequest};
 use upstream_session::playback::{Verifier, jwks};
-use upstream_session::{FunctionSpec, SharedClock, SystemClock};
+use upstream_session::store::client_from_env;
+use upstream_session::{FunctionSpec, Policy, SharedClock, Store, SystemClock};
 
-/// This function, declared once: the local stack, the tests and the template test read it. No
-/// DynamoDB access at all (the template grants it no DynamoDB policy).
+/// This function, declared once: the local stack, the tests and the template test read it. Its only
+/// DynamoDB access is the PutItem recording a connection SRS or MediaMTX admitted.
 pub const SPEC: FunctionSpec = FunctionSpec {
     name: "playback-auth",
     resource: "PlaybackAuthFunction",
@@ -47,7 +50,9 @@ pub const SPEC: FunctionSpec = FunctionSpec {
                 json: &[400],
             },
         )
-        .summary("MediaMTX's external authentication hook")
+        .summary(
+            "MediaMTX's external authentication hook (its API calls: the reaper's credentials)",
+        )
         .body(Payload::MediamtxHook),
         Route::post(
             "/api/playback-auth/srs",
@@ -73,7 +78,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
         )])
         .body(Payload::OmeHook),
     ],
-    dynamodb_access: &[],
+    dynamodb_access: &[("dynamodb:PutItem", "table")],
 };
 
 /// Built once per container.
@@ -88,6 +93,11 @@ pub struct State {
     pub ome_secret: Option<Vec<u8>>,
     pub clock: SharedClock,
     pub cors: Cors,
+    /// Where the connections SRS and MediaMTX admit are recorded.
+    pub store: Store,
+    /// `MEDIAMTX_API_USER` and `MEDIAMTX_API_PASS`: MediaMTX's API calls (the reaper's kicks) with
+    /// these credentials pass the MediaMTX hook.
+    pub mediamtx_api: Option<(String, String)>,
 }
 
 impl State {
@@ -96,6 +106,7 @@ impl State {
         env: &PlaybackEnv,
         prefix: &str,
         ome_secret: Option<&str>,
+        store: Store,
         clock: SharedClock,
     ) -> Self {
         Self {
@@ -108,11 +119,20 @@ impl State {
             clock,
             // The JWKS is public; hooks are called server to server.
             cors: Cors::new("*"),
+            store,
+            mediamtx_api: None,
         }
     }
 
+    /// With the MediaMTX API credentials of the reaper (an empty password: none).
+    pub fn with_mediamtx_api(mut self, user: &str, password: &str) -> Self {
+        self.mediamtx_api = (!password.is_empty()).then(|| (user.to_owned(), password.to_owned()));
+        self
+    }
+
     /// From the environment: `PLAYBACK_PUBLIC_KEYS` and/or `PLAYBACK_SIGNING_KEY` (at least one key),
-    /// `PLAYBACK_AUDIENCE`, `PLAYBACK_ISSUER`, `PLAYBACK_PATH_PREFIX`, `OME_SECRET_KEY`.
+    /// `PLAYBACK_AUDIENCE`, `PLAYBACK_ISSUER`, `PLAYBACK_PATH_PREFIX`, `OME_SECRET_KEY`, `TABLE_NAME`
+    /// (and the policy variables), `MEDIAMTX_API_USER`, `MEDIAMTX_API_PASS`.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let env = PlaybackEnv::from_env()?;
         if env.published_keys().is_empty() {
@@ -126,12 +146,13 @@ impl State {
             .filter(|p| p.starts_with('/'))
             .unwrap_or_else(|| hooks::DEFAULT_PATH_PREFIX.to_owned());
         let ome = std::env::var("OME_SECRET_KEY").ok();
-        Ok(Self::new(
-            &env,
-            &prefix,
-            ome.as_deref(),
-            Arc::new(SystemClock),
-        ))
+        let table = edge::env_required("TABLE_NAME")?;
+        let store = Store::new(client_from_env().await, table, Policy::from_env()?);
+        let var = |name: &str| std::env::var(name).unwrap_or_default();
+        Ok(
+            Self::new(&env, &prefix, ome.as_deref(), store, Arc::new(SystemClock))
+                .with_mediamtx_api(&var("MEDIAMTX_API_USER"), &var("MEDIAMTX_API_PASS")),
+        )
     }
 }
 
@@ -166,7 +187,11 @@ async fn route(state: &State, req: Request) -> ApiResult {
             )
         }
         ("/api/playback-auth/mediamtx", false) if method == "POST" => {
-            hooks::mediamtx(&state.verifier, edge::raw_body(&req)?, now)
+            let login = state
+                .mediamtx_api
+                .as_ref()
+                .map(|(user, password)| ApiLogin { user, password });
+            hooks::mediamtx(&state.verifier, login, edge::raw_body(&req)?, now)
         }
         ("/api/playback-auth/srs", false) if method == "POST" => {
             hooks::srs(&state.verifier, edge::raw_body(&req)?, now)
@@ -192,6 +217,11 @@ async fn route(state: &State, req: Request) -> ApiResult {
         }
         _ => return Err(ApiError::not_found_route()),
     };
+    if let Some(connection) = &decision.connection {
+        // Recorded before the server hears yes: a connection that could not be recorded could not
+        // be ended, so the store's failure (the 503 or 500 envelope) refuses it; the player may retry.
+        state.store.put_connection(connection).await?;
+    }
     Ok(decision_response(&path, decision))
 }
 
@@ -205,9 +235,16 @@ fn jwks_response(state: &State) -> Response<Body> {
 }
 
 fn decision_response(hook: &str, d: Decision) -> Response<Body> {
-    match &d.claims {
-        Some(c) => tracing::info!(hook, stream = %c.stream, sid = %c.sid, "playback allowed"),
-        None => tracing::info!(hook, status = d.status, reason = %d.reason, "playback refused"),
+    match (&d.claims, &d.connection) {
+        (Some(c), Some(conn)) => {
+            tracing::info!(hook, stream = %c.stream, sid = %c.sid, connection = %conn.target, "playback allowed")
+        }
+        (Some(c), None) => {
+            tracing::info!(hook, stream = %c.stream, sid = %c.sid, "playback allowed")
+        }
+        (None, _) => {
+            tracing::info!(hook, status = d.status, reason = %d.reason, "not allowed as playback")
+        }
     }
     let mut resp = match &d.body {
         Some(body) => edge::json_response(d.status, body),

@@ -11,6 +11,7 @@ use upstream_registry::{Inputs, Stack};
 use upstream_session::catalog::parse_catalog;
 use upstream_session::edge::playback::PlaybackEnv;
 use upstream_session::edge::{Cors, event};
+use upstream_session::media::MediaApis;
 use upstream_session::playback::SigningKey;
 use upstream_session::qris::DEMO_STATIC;
 use upstream_session::store::{TABLE, local_client};
@@ -225,6 +226,7 @@ async fn serve(
                 .unwrap_or_else(|_| "/hls/".into()),
             ome_secret: std::env::var("OME_SECRET_KEY").ok(),
             allow_local: true,
+            media: MediaApis::from_env().map_err(|e| e.to_string())?,
         }),
         openapi: routes::openapi_json(),
     });
@@ -254,6 +256,14 @@ async fn serve(
     println!(
         "Signed webhook:     WEBHOOK_SECRET={secret} upstream webhook --api {base} --trx TRX_ID --amount 1000"
     );
+    for function in upstream_registry::scheduled() {
+        tokio::spawn(run_on_schedule(local.clone(), function));
+        println!(
+            "  {} runs {} (as its EventBridge schedule would)",
+            function.spec.name,
+            function.schedule().unwrap_or_default()
+        );
+    }
     println!("Stop with Ctrl-C.");
     server::serve(listener, move |req| {
         let local = local.clone();
@@ -312,7 +322,14 @@ async fn dispatch(local: &Local, req: server::Simple) -> hyper::Response<Full<By
         Ok(r) => r,
         Err(e) => return server::text(400, "text/plain; charset=utf-8", e.into_bytes()),
     };
-    let resp = function.handle(&local.stack, request).await;
+    let Some(answer) = function.handle(&local.stack, request) else {
+        return server::text(
+            404,
+            "text/plain; charset=utf-8",
+            b"not an HTTP function".to_vec(),
+        );
+    };
+    let resp = answer.await;
     let (parts, body) = resp.into_parts();
     let bytes: Vec<u8> = body.as_ref().to_vec();
     let mut out = hyper::Response::builder().status(parts.status.as_u16());
@@ -323,8 +340,54 @@ async fn dispatch(local: &Local, req: server::Simple) -> hyper::Response<Full<By
         .unwrap_or_else(|_| server::text(500, "text/plain", b"bad response".to_vec()))
 }
 
+/// Runs a scheduled function every period of its `rate(N minute[s])` expression, logging failures.
+async fn run_on_schedule(local: Arc<Local>, function: &'static upstream_registry::Function) {
+    let Some(minutes) = function.schedule().and_then(rate_minutes) else {
+        eprintln!("{}: schedule not understood here", function.spec.name);
+        return;
+    };
+    let rule = format!(
+        "arn:aws:events:ap-southeast-3:000000000000:rule/upstream-local-{}",
+        function.spec.name
+    );
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(minutes * 60));
+    every.tick().await;
+    loop {
+        every.tick().await;
+        let event = event::scheduled_event(chrono::Utc::now(), &rule);
+        let Some(run) = function.run(&local.stack, event) else {
+            return;
+        };
+        if let Err(err) = run.await {
+            eprintln!("{}: {err}", function.spec.name);
+        }
+    }
+}
+
+/// `rate(N minute)` / `rate(N minutes)` → N.
+fn rate_minutes(expression: &str) -> Option<u64> {
+    let inner = expression.strip_prefix("rate(")?.strip_suffix(')')?;
+    let (n, unit) = inner.split_once(' ')?;
+    matches!(unit, "minute" | "minutes")
+        .then(|| n.parse().ok())
+        .flatten()
+        .filter(|n| *n > 0)
+}
+
 fn random_secret() -> String {
     let mut b = [0u8; 16];
     getrandom::fill(&mut b).expect("random source");
     b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rate_expressions_in_minutes() {
+        assert_eq!(super::rate_minutes("rate(1 minute)"), Some(1));
+        assert_eq!(super::rate_minutes("rate(5 minutes)"), Some(5));
+        assert_eq!(super::rate_minutes("rate(0 minutes)"), None);
+        assert_eq!(super::rate_minutes("cron(* * * * ? *)"), None);
+        assert_eq!(super::rate_minutes("rate(1 hour)"), None);
+    }
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_yaml::Value;
-use upstream_registry::specs;
+use upstream_registry::{FUNCTIONS, specs};
 use upstream_session::store::TABLE;
 
 fn root() -> &'static Path {
@@ -101,6 +101,9 @@ fn routes_match_what_the_local_stack_serves() {
     for (name, f) in functions(&t) {
         if let Some(events) = f["Properties"]["Events"].as_mapping() {
             for (_, e) in events {
+                if e["Type"] == "Schedule" {
+                    continue; // checked by `schedules_match_the_registry`
+                }
                 assert_eq!(e["Type"], "HttpApi");
                 let p = &e["Properties"];
                 template_routes.insert((
@@ -121,11 +124,55 @@ fn routes_match_what_the_local_stack_serves() {
             .iter()
             .all(|(_, _, p)| p.starts_with("/api/"))
     );
-    // Every public function crate has at least one route.
+    // Every public function crate but the scheduled ones has at least one route.
     let routed: BTreeSet<_> = template_routes.iter().map(|(f, _, _)| f.clone()).collect();
     let mut public = crates();
     public.remove("admin");
+    for f in upstream_registry::scheduled() {
+        public.remove(f.spec.name);
+    }
     assert_eq!(routed, public);
+}
+
+/// `(function, schedule expression)` of the template's `Schedule` events.
+fn template_schedules(t: &Value) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for (name, f) in functions(t) {
+        let Some(events) = f["Properties"]["Events"].as_mapping() else {
+            continue;
+        };
+        for (_, e) in events.iter().filter(|(_, e)| e["Type"] == "Schedule") {
+            let expression = e["Properties"]["Schedule"].as_str().unwrap();
+            out.insert((name.clone(), expression.to_owned()));
+        }
+    }
+    out
+}
+
+#[test]
+fn schedules_match_the_registry() {
+    let t = template();
+    let registry: BTreeSet<(String, String)> = FUNCTIONS
+        .iter()
+        .filter_map(|f| Some((f.spec.name.to_owned(), f.schedule()?.to_owned())))
+        .collect();
+    assert_eq!(template_schedules(&t), registry);
+    assert!(registry.contains(&("media-reaper".to_owned(), "rate(1 minute)".to_owned())));
+    // A scheduled function has no route, its own log group, and finishes before the next run.
+    let fns = functions(&t);
+    for (name, _) in &registry {
+        let f = &fns[name];
+        let events = f["Properties"]["Events"].as_mapping().unwrap();
+        assert!(
+            events.iter().all(|(_, e)| e["Type"] == "Schedule"),
+            "{name}"
+        );
+        assert!(f["Properties"]["Timeout"].as_u64().unwrap() < 60, "{name}");
+        assert!(
+            !f["Properties"]["LoggingConfig"]["LogGroup"].is_null(),
+            "{name}"
+        );
+    }
 }
 
 #[test]
@@ -241,7 +288,7 @@ fn table_matches_the_definition_in_code() {
 /// `(action, "table" | "index/<name>")` granted by a function's policy statements.
 fn granted(f: &Value) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
-    // No Policies at all: no DynamoDB access (playback-auth).
+    // No Policies at all: no DynamoDB access.
     let none = Vec::new();
     let policies = f["Properties"]["Policies"].as_sequence().unwrap_or(&none);
     for policy in policies {
@@ -293,9 +340,10 @@ fn each_function_is_granted_exactly_what_it_needs() {
             .collect();
         assert_eq!(granted(&fns[name]), want, "{name}");
     }
-    assert!(
-        fns["playback-auth"]["Properties"]["Policies"].is_null(),
-        "the verifier has no policy at all"
+    assert_eq!(
+        granted(&fns["playback-auth"]),
+        BTreeSet::from([("dynamodb:PutItem".to_owned(), "table".to_owned())]),
+        "the verifier only records admissions: no read"
     );
     assert_eq!(
         fns["check-access"]["Properties"]["Policies"][0]["Statement"]
@@ -313,6 +361,10 @@ fn secrets_are_no_echo_parameters_without_defaults() {
         let p = &t["Parameters"][name];
         assert_eq!(p["NoEcho"], true, "{name}");
         assert!(p["Default"].is_null(), "{name} has no default");
+    }
+    // Optional (empty: that media server is not used), never echoed.
+    for name in ["SrsApiPassword", "MediamtxApiPassword"] {
+        assert_eq!(t["Parameters"][name]["NoEcho"], true, "{name}");
     }
     let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
     assert!(!text.contains("000201"), "no QRIS payload in the template");

@@ -27,6 +27,7 @@ macro_rules! wire_names {
 use wire_names;
 
 mod amount;
+mod connection;
 mod event;
 mod ids;
 mod media_path;
@@ -35,8 +36,9 @@ mod session;
 mod stream;
 
 pub use amount::{Amount, format_idr};
+pub use connection::{Connection, MediaServer, MediamtxList, Target};
 pub use event::AuditEvent;
-pub use ids::{IdempotencyKey, SessionId, SessionKey, StreamId, TrxId, UserId};
+pub use ids::{ClientId, IdempotencyKey, SessionId, SessionKey, StreamId, TrxId, UserId};
 pub use media_path::MediaPath;
 pub use payment::{
     Outcome, PaymentId, PaymentRecord, PaymentReport, RefundReason, RefundStatus, ReportKind,
@@ -131,6 +133,19 @@ mod tests {
                 "amount_mismatch",
                 "unknown_trx",
                 "revoked"
+            ]
+        );
+        assert_eq!(names::<MediaServer>(), ["srs", "mediamtx"]);
+        assert_eq!(
+            names::<MediamtxList>(),
+            [
+                "rtmpconns",
+                "rtmpsconns",
+                "rtspsessions",
+                "rtspssessions",
+                "webrtcsessions",
+                "srtconns",
+                "hlssessions"
             ]
         );
         assert_eq!(Status::NAMES, names::<Status>());

@@ -108,7 +108,8 @@ pub fn document(specs: &[&FunctionSpec], version: &str) -> OpenApi {
             paths = paths.path(route.path, item);
         }
     }
-    let tags = specs.iter().map(|s| {
+    // A function without routes (a scheduled one) is no part of the HTTP API.
+    let tags = specs.iter().filter(|s| !s.routes.is_empty()).map(|s| {
         TagBuilder::new()
             .name(s.name)
             .description(Some(format!("The `{}` function", s.name)))
