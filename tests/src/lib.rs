@@ -13,6 +13,7 @@ use upstream_session::store::{TABLE, Timeouts, local_client_with};
 use upstream_session::{Clock, ManualClock, Policy, SessionManager, Store};
 
 pub mod events;
+mod flows;
 pub mod layering;
 
 /// The DynamoDB Local of this test binary.

@@ -113,7 +113,8 @@ fn webhook_reports() {
         })
     );
     let base = |extra: Value| {
-        let mut body = json!({"trxId": TRX, "amount": 1000, "status": "paid"});
+        let mut body =
+            json!({"trxId": TRX, "amount": 1000, "status": "paid", "providerRef": "RRN-1"});
         for (k, v) in extra.as_object().unwrap() {
             body[k] = v.clone();
         }
@@ -135,9 +136,18 @@ fn webhook_reports() {
             invalid("providerRef")
         );
     }
+    // Money is keyed by its reference: a payment without one is refused, a failure may omit it.
     assert_eq!(
-        base(json!({"providerRef": null})).map(|r| r.provider_ref),
+        refusal(base(json!({"providerRef": null}))),
+        missing("providerRef")
+    );
+    assert_eq!(
+        base(json!({"status": "failed", "providerRef": null})).map(|r| r.provider_ref),
         Ok(None)
+    );
+    assert_eq!(
+        base(json!({})).map(|r| (r.kind, r.provider_ref)),
+        Ok((ReportKind::Paid, Some("RRN-1".into())))
     );
     assert_eq!(WebhookStatus::parse("paid"), Some(WebhookStatus::Paid));
     assert_eq!(WebhookStatus::parse("refunded"), None);
