@@ -246,8 +246,9 @@ impl QrView {
 pub struct UserSessionView {
     /// The stream.
     pub stream_id: StreamId,
-    /// The transaction id the gateway and the QR carry.
-    pub trx_id: TrxId,
+    /// The transaction id the gateway and the QR carry; `null` unless the request presented a
+    /// sessionId of this viewer (a userId alone proves nothing).
+    pub trx_id: Option<TrxId>,
     /// The status as of now.
     pub status: Status,
     /// The amount in rupiah.
@@ -259,11 +260,11 @@ pub struct UserSessionView {
 }
 
 impl UserSessionView {
-    /// The view of `s` at `now`.
-    pub fn of(s: &PaymentSession, now: DateTime<Utc>) -> Self {
+    /// The view of `s` at `now`, with its trxId when `reveal`.
+    pub fn of(s: &PaymentSession, now: DateTime<Utc>, reveal: bool) -> Self {
         Self {
             stream_id: s.stream_id.clone(),
-            trx_id: s.trx_id.clone(),
+            trx_id: reveal.then(|| s.trx_id.clone()),
             status: s.status_at(now),
             amount: s.amount,
             expires_at: iso(s.expires_at),
@@ -286,11 +287,12 @@ pub struct UserSessionsView {
 }
 
 impl UserSessionsView {
-    /// The view of `user`'s `sessions` at `now`.
-    pub fn of(user: UserId, sessions: &[PaymentSession], now: DateTime<Utc>) -> Self {
+    /// The view of `user`'s `sessions` at `now`; their trxIds only when `reveal` (the caller proved
+    /// it is this viewer by presenting one of their sessionIds).
+    pub fn of(user: UserId, sessions: &[PaymentSession], now: DateTime<Utc>, reveal: bool) -> Self {
         let active: Vec<_> = sessions
             .iter()
-            .map(|s| UserSessionView::of(s, now))
+            .map(|s| UserSessionView::of(s, now, reveal))
             .collect();
         Self {
             user_id: user,
