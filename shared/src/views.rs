@@ -95,6 +95,34 @@ impl PaymentView {
     }
 }
 
+/// A pending session an approval by stream and user could mean (`AMBIGUOUS_SESSION`'s
+/// `candidates`): what the operator can match against the viewer's screen, never its sessionId.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionCandidate {
+    /// The transaction id shown under the viewer's QR.
+    pub trx_id: crate::domain::TrxId,
+    /// When it was created.
+    pub created_at: String,
+    /// The amount in rupiah.
+    pub amount: crate::domain::Amount,
+    /// The amount formatted for people, e.g. `Rp 1.000`.
+    pub amount_display: String,
+}
+
+impl SessionCandidate {
+    /// The candidate of `s`.
+    pub fn of(s: &PaymentSession) -> Self {
+        Self {
+            trx_id: s.trx_id.clone(),
+            created_at: iso(s.created_at),
+            amount: s.amount,
+            amount_display: s.amount.display_idr(),
+        }
+    }
+}
+
 /// The answer to a gateway's payment report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

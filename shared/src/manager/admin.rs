@@ -189,19 +189,23 @@ impl SessionManager {
         }
     }
 
-    /// The newest live pending session of `user` for `stream` (one Query on the user index).
-    pub async fn newest_pending(
+    /// The live pending sessions of `user` for `stream`, oldest first (one Query on the user index).
+    /// Anyone may open a session under any userId, so more than one means the operator must ask the
+    /// viewer which (by the trxId on their screen).
+    pub async fn pending_sessions(
         &self,
         user: &UserId,
         stream: &StreamId,
-    ) -> Result<Option<PaymentSession>, StoreError> {
+    ) -> Result<Vec<PaymentSession>, StoreError> {
         let now = self.clock.now();
-        Ok(self
+        let mut pending: Vec<_> = self
             .get_user_sessions(user)
             .await?
             .into_iter()
             .filter(|s| &s.stream_id == stream && s.status_at(now) == Status::Pending)
-            .max_by_key(|s| s.created_at))
+            .collect();
+        pending.sort_by_key(|s| s.created_at);
+        Ok(pending)
     }
 
     /// Ends a pending or paid session now (check-access answers no at once) and releases the guard it

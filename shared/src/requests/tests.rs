@@ -154,15 +154,24 @@ fn webhook_reports() {
 }
 
 #[test]
-fn force_approve_reads_viewer_fields_only_without_a_session() {
+fn force_approve_names_a_session_or_a_viewer() {
     let approval = |body| ForceApproval::try_from(read::<ForceApproveRequest>(body));
-    // A session named: a bad streamId beside it is never read.
+    // A session named, with the viewer it must belong to.
     assert_eq!(
-        approval(json!({"trxId": TRX, "streamId": "bad id", "note": "ok"})),
+        approval(json!({"trxId": TRX, "userId": "carol", "note": "ok"})),
         Ok(ForceApproval {
-            target: ApprovalTarget::Session(SessionKey::Trx(TrxId::parse(TRX).unwrap())),
+            target: ApprovalTarget::Session {
+                key: SessionKey::Trx(TrxId::parse(TRX).unwrap()),
+                user_id: Some(UserId::parse("carol").unwrap()),
+                stream_id: None,
+            },
             note: Some("ok".into()),
         })
+    );
+    // What it must match is read too: a bad streamId beside it is refused.
+    assert_eq!(
+        refusal(approval(json!({"trxId": TRX, "streamId": "bad id"}))),
+        invalid("streamId")
     );
     // The note is read first; "" or null names no session.
     assert_eq!(
