@@ -34,6 +34,12 @@ impl Api {
         r
     }
 
+    /// `POST /api/force-approve` by the operator.
+    pub async fn force_approve(&self, body: Value) -> Reply {
+        self.admin("POST", "/api/force-approve", "", Some(body))
+            .await
+    }
+
     /// check-access's answer for `session` and `stream`.
     pub async fn has_access(&self, session: &str, stream: &str) -> bool {
         let r = self

@@ -3,13 +3,8 @@
 //! approval must then name one session, by the trxId the viewer reads off their screen.
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
-use serde_json::{Value, json};
-use upstream_tests::{Api, Reply, api};
-
-async fn approve(api: &Api, body: Value) -> Reply {
-    api.admin("POST", "/api/force-approve", "", Some(body))
-        .await
-}
+use serde_json::json;
+use upstream_tests::api;
 
 #[tokio::test]
 async fn a_strangers_pending_session_never_receives_carols_approval() {
@@ -20,7 +15,9 @@ async fn a_strangers_pending_session_never_receives_carols_approval() {
     let (stranger_trx, stranger_session) = api.pending("carol", "2").await;
 
     // "Approve stream 2 for carol" names two sessions: refused, nothing written, both listed.
-    let r = approve(&api, json!({"streamId": "2", "userId": "carol"})).await;
+    let r = api
+        .force_approve(json!({"streamId": "2", "userId": "carol"}))
+        .await;
     assert_eq!(
         (r.status, r.code()),
         (409, "AMBIGUOUS_SESSION"),
@@ -63,13 +60,13 @@ async fn a_strangers_pending_session_never_receives_carols_approval() {
 
     // A trxId of that stream but not of the viewer named beside it approves nothing.
     let (other_trx, _) = api.pending("dodi", "2").await;
-    let wrong = approve(
-        &api,
-        json!({"streamId": "2", "userId": "carol", "trxId": other_trx}),
-    )
-    .await;
+    let wrong = api
+        .force_approve(json!({"streamId": "2", "userId": "carol", "trxId": other_trx}))
+        .await;
     assert_eq!((wrong.status, wrong.code()), (404, "SESSION_NOT_FOUND"));
-    let wrong_stream = approve(&api, json!({"streamId": "4", "trxId": carol_trx})).await;
+    let wrong_stream = api
+        .force_approve(json!({"streamId": "4", "trxId": carol_trx}))
+        .await;
     assert_eq!(
         (wrong_stream.status, wrong_stream.code()),
         (404, "SESSION_NOT_FOUND")
@@ -77,18 +74,20 @@ async fn a_strangers_pending_session_never_receives_carols_approval() {
     assert_eq!(api.payment_count().await, 0);
 
     // The trxId Carol reads off her screen: her session, and only hers, is paid.
-    let ok = approve(
-        &api,
-        json!({"streamId": "2", "userId": "carol", "trxId": carol_trx, "note": "BCA mutasi"}),
-    )
-    .await;
+    let ok = api
+        .force_approve(
+            json!({"streamId": "2", "userId": "carol", "trxId": carol_trx, "note": "BCA mutasi"}),
+        )
+        .await;
     assert_eq!(ok.status, 200, "{:?}", ok.body);
     assert_eq!(ok.data()["trxId"], carol_trx.as_str());
     assert_eq!(ok.data()["complimentary"], false);
     assert!(api.has_access(&carol_session, "2").await);
     assert!(!api.has_access(&stranger_session, "2").await);
     // Asked again by stream and user, Carol now has access: nothing else is approved.
-    let again = approve(&api, json!({"streamId": "2", "userId": "carol"})).await;
+    let again = api
+        .force_approve(json!({"streamId": "2", "userId": "carol"}))
+        .await;
     assert_eq!((again.status, again.code()), (409, "ALREADY_HAS_ACCESS"));
     assert!(!api.has_access(&stranger_session, "2").await);
 }
@@ -97,11 +96,15 @@ async fn a_strangers_pending_session_never_receives_carols_approval() {
 async fn one_pending_session_is_approved_and_none_is_a_complimentary_grant() {
     let api = api().await;
     let (trx, session) = api.pending("eka", "2").await;
-    let one = approve(&api, json!({"streamId": "2", "userId": "eka"})).await;
+    let one = api
+        .force_approve(json!({"streamId": "2", "userId": "eka"}))
+        .await;
     assert_eq!(one.status, 200, "{:?}", one.body);
     assert_eq!(one.data()["trxId"], trx.as_str());
     assert!(api.has_access(&session, "2").await);
-    let grant = approve(&api, json!({"streamId": "4", "userId": "eka"})).await;
+    let grant = api
+        .force_approve(json!({"streamId": "4", "userId": "eka"}))
+        .await;
     assert_eq!(grant.status, 200, "{:?}", grant.body);
     assert_eq!(grant.data()["complimentary"], true);
 }

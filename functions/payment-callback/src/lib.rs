@@ -7,7 +7,7 @@ use upstream_session::ConfigError;
 use upstream_session::ErrorCode;
 use upstream_session::FunctionSpec;
 use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
-use upstream_session::domain::{PaymentReport, SessionId, Status, TrxId};
+use upstream_session::domain::{PaymentReport, RefundReport, SessionId, Status, TrxId};
 use upstream_session::edge::playback::PlaybackIssuer;
 use upstream_session::edge::signature::{self, SignatureError};
 use upstream_session::edge::{self, ApiError, ApiResult, Cors, env_required};
@@ -136,8 +136,9 @@ async fn route(state: &State, req: Request) -> ApiResult {
 
 /// A gateway's notification: verified (signature or token, constant time; 401 and nothing stored when
 /// wrong), confirmed (Midtrans: its status API is the source of truth), then recorded on the ledger
-/// like any verified report and answered 200. A `pending` status records nothing. An unreachable
-/// status API answers 503 so the gateway retries.
+/// like any verified report and answered 200; a refund made at the gateway is recorded against the
+/// payment it returned. A `pending` status records nothing. An unreachable status API (or a refund
+/// it states without its history) answers 503 so the gateway retries.
 async fn gateway_notification(state: &State, req: Request) -> ApiResult {
     let raw = edge::raw_body(&req)?;
     let notification = match state.provider.verify_notification(req.headers(), raw) {
@@ -165,8 +166,47 @@ async fn gateway_notification(state: &State, req: Request) -> ApiResult {
     let report = match confirmed {
         Statement::Pending { trx_id } => return edge::ok_view(&ReportView::pending(trx_id)),
         Statement::Final(report) => report,
+        Statement::Refunded(refunds) => return record_refunds(state, &refunds).await,
     };
     record(state, &report).await
+}
+
+/// Records a gateway's confirmed refund statement (the payment, then each refund once) and answers
+/// with the newest refund's record and the session as it stands: a refund of the payment that
+/// granted access has ended it.
+async fn record_refunds(state: &State, report: &RefundReport) -> ApiResult {
+    let recorded = state
+        .manager
+        .record_refunds(report, &origin(&report.payment))
+        .await?;
+    let record = recorded
+        .refunds
+        .last()
+        .map_or(&recorded.payment.record, |(r, _)| r);
+    tracing::info!(
+        payment_id = %recorded.payment.record.payment_id,
+        refunds = recorded.refunds.len(),
+        new = recorded.refunds.iter().filter(|(_, already)| !already).count(),
+        session_status = recorded.session.as_ref().map(|s| s.status.as_str()),
+        "gateway refunds recorded"
+    );
+    let view = ReportView::of(
+        record,
+        recorded.already_processed(),
+        recorded.session.as_ref(),
+        state.manager.now(),
+    );
+    edge::ok_view(&view)
+}
+
+/// Where a gateway's report came from, for the audit trail.
+fn origin(report: &PaymentReport) -> Origin {
+    Origin {
+        source: "webhook".into(),
+        actor: Some(report.provider.clone()),
+        provider_ref: report.provider_ref.clone(),
+        note: None,
+    }
 }
 
 async fn status(state: &State, req: Request) -> ApiResult {
@@ -210,13 +250,7 @@ async fn webhook(state: &State, req: Request) -> ApiResult {
 
 /// Records a verified report on the ledger and answers with its outcome.
 async fn record(state: &State, report: &PaymentReport) -> ApiResult {
-    let origin = Origin {
-        source: "webhook".into(),
-        actor: Some(report.provider.clone()),
-        provider_ref: report.provider_ref.clone(),
-        note: None,
-    };
-    let recorded = state.manager.record_report(report, &origin).await?;
+    let recorded = state.manager.record_report(report, &origin(report)).await?;
     tracing::info!(
         payment_id = %recorded.record.payment_id,
         outcome = recorded.record.outcome.as_str(),

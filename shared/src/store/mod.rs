@@ -17,7 +17,7 @@ pub mod table;
 
 pub use client::{Timeouts, client_from_env, local_client, local_client_with};
 pub use item::IdemClaim;
-pub use ledger::{LedgerPage, SettleOutcome};
+pub use ledger::{LedgerPage, PairOutcome, SettleOutcome};
 pub use listing::{ListFilter, Page, StatusFilter};
 use retry::{MAX_ATTEMPTS, backoff};
 pub use sessions::{Change, GuardRule, Insert, LedgerWrite, Transition};

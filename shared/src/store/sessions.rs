@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::item::{self, IdemClaim, Item, SessionCopy, n_attr, s_attr};
 use super::{Store, StoreError, describe, failed, reason_item};
 use crate::domain::{
-    AuditEvent, Outcome, PaymentRecord, PaymentSession, SessionId, Status, StreamId, TrxId, UserId,
+    AuditEvent, PaymentRecord, PaymentSession, SessionId, Status, StreamId, TrxId, UserId,
 };
 use crate::rules;
 
@@ -35,6 +35,8 @@ pub enum GuardRule {
     Claim,
     /// Release the guard if this session holds it (revoke).
     ReleaseIfOwned,
+    /// Keep the guard's copy current if this session holds it (a paid session's payment changes).
+    UpdateIfOwned,
     /// Leave the guard alone.
     Untouched,
 }
@@ -46,6 +48,17 @@ pub enum LedgerWrite<'a> {
     New(&'a PaymentRecord),
     /// Replaces the record of the payment that was granted (revoke with refund).
     ReplaceGranted(&'a PaymentRecord),
+    /// A new record (refused and handed back if on the ledger already) and the replacement of the
+    /// record it concerns, on condition that that one is still as read (`before`): its outcome,
+    /// refund status, sum refunded at the gateway and related record.
+    NewAndReplace {
+        /// The new record.
+        new: &'a PaymentRecord,
+        /// The record it concerns, as read.
+        before: &'a PaymentRecord,
+        /// That record as it becomes.
+        after: &'a PaymentRecord,
+    },
 }
 
 /// One conditional change of a session. `from: None` inserts `to` (a complimentary grant).
@@ -200,13 +213,19 @@ impl Store {
             if let Some(old) = reason_item(&reasons, i) {
                 return Ok(Transition::Recorded(item::parse_payment(old.clone())?));
             }
-            if let Some(LedgerWrite::New(record)) = change.ledger
+            if let Some(LedgerWrite::New(record) | LedgerWrite::NewAndReplace { new: record, .. }) =
+                change.ledger
                 && let Some(stored) = self.get_payment(&record.payment_id).await?
             {
                 return Ok(Transition::Recorded(stored));
             }
         }
-        if failed(&reasons, 0) {
+        // The record it concerns changed meanwhile: the caller reads again and decides again.
+        let replaced = first
+            .ledger_at
+            .filter(|_| matches!(change.ledger, Some(LedgerWrite::NewAndReplace { .. })))
+            .is_some_and(|i| failed(&reasons, i + 1));
+        if failed(&reasons, 0) || replaced {
             let current = match reason_item(&reasons, 0) {
                 Some(old) => Some(item::parse_session(old.clone())?),
                 None => self.get_session(&change.to.session_id).await?,
@@ -229,8 +248,8 @@ impl Store {
                         )),
                     },
                 },
-                // Another session holds the guard: nothing of ours to release.
-                GuardRule::ReleaseIfOwned | GuardRule::Untouched => {
+                // Another session holds the guard: nothing of ours to release or update.
+                GuardRule::ReleaseIfOwned | GuardRule::UpdateIfOwned | GuardRule::Untouched => {
                     let second = self.transition_items(change, now, false);
                     match self.transact(second.items).await? {
                         None => Ok(Transition::Done),
@@ -288,7 +307,7 @@ impl Store {
                         (":now", n_attr(now.timestamp_millis())),
                     ],
                 ),
-                GuardRule::ReleaseIfOwned | GuardRule::Untouched => self.put(
+                GuardRule::ReleaseIfOwned | GuardRule::UpdateIfOwned | GuardRule::Untouched => self.put(
                     item::session_item(to, SessionCopy::Guard, ttl),
                     Some("sessionId = :sid"),
                     &[],
@@ -299,31 +318,13 @@ impl Store {
         let mut ledger_at = None;
         if let Some(write) = change.ledger {
             ledger_at = Some(items.len());
-            items.push(self.ledger_put(write));
+            items.extend(self.ledger_items(write));
         }
         items.extend(change.event.map(|e| self.event_put(&to.session_id, e)));
         Built {
             items,
             guard_at,
             ledger_at,
-        }
-    }
-
-    /// The transaction item that writes a ledger record.
-    pub(super) fn ledger_put(&self, write: LedgerWrite<'_>) -> TransactWriteItem {
-        match write {
-            LedgerWrite::New(record) => self.put(
-                item::payment_item(record),
-                Some("attribute_not_exists(pk)"),
-                &[],
-                &[],
-            ),
-            LedgerWrite::ReplaceGranted(record) => self.put(
-                item::payment_item(record),
-                Some("outcome = :granted"),
-                &[],
-                &[(":granted", s_attr(Outcome::Granted.as_str()))],
-            ),
         }
     }
 

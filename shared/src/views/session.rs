@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use super::iso;
 use crate::domain::{
-    Amount, AuditEvent, PaymentId, PaymentSession, SessionId, Status, Stream, StreamId, TrxId,
-    UserId,
+    Amount, AuditEvent, PaymentId, PaymentSession, RevokeReason, SessionId, Status, Stream,
+    StreamId, TrxId, UserId,
 };
 
 fn remaining(s: &PaymentSession, now: DateTime<Utc>) -> i64 {
@@ -43,6 +43,9 @@ pub struct SessionView {
     pub remaining_time: i64,
     /// The ledger record that paid it, if any.
     pub payment_id: Option<PaymentId>,
+    /// Why it was revoked (`operator`, `refunded_at_gateway`), for a revoked session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoke_reason: Option<RevokeReason>,
 }
 
 impl SessionView {
@@ -61,6 +64,7 @@ impl SessionView {
             expires_at: iso(s.expires_at),
             remaining_time: remaining(s, now),
             payment_id: s.payment_id.clone(),
+            revoke_reason: s.revoke_reason,
         }
     }
 }
