@@ -78,8 +78,15 @@ async fn a_refund_of_the_granting_payment_ends_access_at_once() {
         session_now.revoke_reason,
         Some(RevokeReason::RefundedAtGateway)
     );
-    // The very next request answers no.
+    // The very next request answers no; the admin page says why the session ended.
     assert!(!api.has_access(&session, "2").await);
+    let page = api.admin("GET", "/admin/approve", "", None).await;
+    assert!(
+        page.body
+            .as_str()
+            .unwrap()
+            .contains("(dana dikembalikan gateway)")
+    );
     let id = SessionId::parse(&session).unwrap();
     let events = api.h.manager.events(&id).await.unwrap();
     assert_eq!(
@@ -183,6 +190,14 @@ async fn a_gateway_refund_settles_an_open_refund_so_it_is_never_paid_back_twice(
     let open = api.refund_list("open").await;
     assert_eq!(open.len(), 1);
     assert_eq!(open[0]["refundedAtGateway"], 400);
+    let page = api.admin("GET", "/admin/approve", "", None).await;
+    assert!(
+        page.body
+            .as_str()
+            .unwrap()
+            .contains("sudah dikembalikan lewat gateway: Rp 400"),
+        "the Refund section says what the gateway paid back"
+    );
     // The rest: settled by the gateway, no longer open, listed as settled with its refund's id.
     api.h
         .manager
