@@ -1,7 +1,7 @@
 //! Sessions: the canonical item, its trx mirror, the paid-access guard of a user+stream, idempotency
 //! claims, and the transactions that create and change them (with their ledger record and event).
 
-use aws_sdk_dynamodb::types::TransactWriteItem;
+use aws_sdk_dynamodb::types::{CancellationReason, TransactWriteItem};
 use chrono::{DateTime, Utc};
 
 use super::item::{self, IdemClaim, Item, SessionCopy, n_attr, s_attr};
@@ -203,36 +203,15 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Transition, StoreError> {
         let first = self.transition_items(change, now, true);
+        let (ledger_at, guard_at) = (first.ledger_at, first.guard_at);
         let reasons = match self.transact(first.items).await? {
             None => return Ok(Transition::Done),
             Some(reasons) => reasons,
         };
-        if let Some(i) = first.ledger_at
-            && failed(&reasons, i)
-        {
-            if let Some(old) = reason_item(&reasons, i) {
-                return Ok(Transition::Recorded(item::parse_payment(old.clone())?));
-            }
-            if let Some(LedgerWrite::New(record) | LedgerWrite::NewAndReplace { new: record, .. }) =
-                change.ledger
-                && let Some(stored) = self.get_payment(&record.payment_id).await?
-            {
-                return Ok(Transition::Recorded(stored));
-            }
+        if let Some(answer) = self.refused(&change, ledger_at, &reasons).await? {
+            return Ok(answer);
         }
-        // The record it concerns changed meanwhile: the caller reads again and decides again.
-        let replaced = first
-            .ledger_at
-            .filter(|_| matches!(change.ledger, Some(LedgerWrite::NewAndReplace { .. })))
-            .is_some_and(|i| failed(&reasons, i + 1));
-        if failed(&reasons, 0) || replaced {
-            let current = match reason_item(&reasons, 0) {
-                Some(old) => Some(item::parse_session(old.clone())?),
-                None => self.get_session(&change.to.session_id).await?,
-            };
-            return Ok(Transition::Stale(current));
-        }
-        if let Some(g) = first.guard_at
+        if let Some(g) = guard_at
             && failed(&reasons, g)
         {
             return match change.guard {
@@ -251,12 +230,13 @@ impl Store {
                 // Another session holds the guard: nothing of ours to release or update.
                 GuardRule::ReleaseIfOwned | GuardRule::UpdateIfOwned | GuardRule::Untouched => {
                     let second = self.transition_items(change, now, false);
+                    let ledger_at = second.ledger_at;
                     match self.transact(second.items).await? {
                         None => Ok(Transition::Done),
-                        Some(reasons) if failed(&reasons, 0) => Ok(Transition::Stale(
-                            self.get_session(&change.to.session_id).await?,
-                        )),
-                        Some(reasons) => Err(StoreError::Backend(describe(&reasons))),
+                        Some(reasons) => match self.refused(&change, ledger_at, &reasons).await? {
+                            Some(answer) => Ok(answer),
+                            None => Err(StoreError::Backend(describe(&reasons))),
+                        },
                     }
                 }
             };
@@ -265,6 +245,43 @@ impl Store {
             "transition refused: {}",
             describe(&reasons)
         )))
+    }
+
+    /// What a refused transition means when the session or its ledger records refused it: the
+    /// payment is on the ledger already (`Recorded`), or the session or the record it concerns
+    /// changed meanwhile (`Stale`: the caller reads again and decides again). `None` otherwise.
+    async fn refused(
+        &self,
+        change: &Change<'_>,
+        ledger_at: Option<usize>,
+        reasons: &[CancellationReason],
+    ) -> Result<Option<Transition>, StoreError> {
+        if let Some(i) = ledger_at
+            && failed(reasons, i)
+        {
+            if let Some(old) = reason_item(reasons, i) {
+                return Ok(Some(Transition::Recorded(item::parse_payment(
+                    old.clone(),
+                )?)));
+            }
+            if let Some(LedgerWrite::New(record) | LedgerWrite::NewAndReplace { new: record, .. }) =
+                change.ledger
+                && let Some(stored) = self.get_payment(&record.payment_id).await?
+            {
+                return Ok(Some(Transition::Recorded(stored)));
+            }
+        }
+        let replaced = ledger_at
+            .filter(|_| matches!(change.ledger, Some(LedgerWrite::NewAndReplace { .. })))
+            .is_some_and(|i| failed(reasons, i + 1));
+        if failed(reasons, 0) || replaced {
+            let current = match reason_item(reasons, 0) {
+                Some(old) => Some(item::parse_session(old.clone())?),
+                None => self.get_session(&change.to.session_id).await?,
+            };
+            return Ok(Some(Transition::Stale(current)));
+        }
+        Ok(None)
     }
 
     fn transition_items(&self, change: Change<'_>, now: DateTime<Utc>, with_guard: bool) -> Built {
