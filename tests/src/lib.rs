@@ -13,6 +13,7 @@ use upstream_session::{ManualClock, Policy, SessionManager, Store};
 
 mod api;
 pub mod events;
+mod flows;
 pub mod iam;
 pub mod init;
 pub mod layering;

@@ -286,7 +286,7 @@ fn the_start_up_check_accepts_codes_real_acquirers_issue_with_warnings() {
 #[tokio::test]
 async fn regression_extreme_signature_timestamps_are_refused_not_a_panic() {
     let api = api().await;
-    let body = json!({"trxId": "UP-250830181615-ABCDEFGH", "amount": 1000, "status": "paid"});
+    let body = json!({"trxId": "UP-250830181615-ABCDEFGH", "amount": 1000, "status": "paid", "providerRef": format!("RRN-{}", "UP-250830181615-ABCDEFGH")});
     for header in [
         "t=-9223372036854775808,v1=00",
         "t=9223372036854775807,v1=00",

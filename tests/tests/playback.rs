@@ -48,7 +48,7 @@ async fn paid(api: &Api, user: &str, stream: &str) -> (String, String) {
     let amount = r.data()["amount"].clone();
     let w = api
         .webhook(
-            &json!({"trxId": trx, "amount": amount, "status": "paid"}),
+            &json!({"trxId": trx, "amount": amount, "status": "paid", "providerRef": format!("RRN-{}", trx)}),
             None,
         )
         .await;
@@ -226,7 +226,7 @@ async fn the_status_poll_carries_a_token_once_paid_and_tokens_end_with_access() 
     assert!(pending.data().get("playback").is_none());
     assert_eq!(pending.operations, vec!["GetItem"]);
     api.webhook(
-        &json!({"trxId": trx, "amount": 1000, "status": "paid"}),
+        &json!({"trxId": trx, "amount": 1000, "status": "paid", "providerRef": format!("RRN-{}", trx)}),
         None,
     )
     .await;

@@ -20,7 +20,7 @@ pub use client::{
     sdk_config_from_env,
 };
 pub use item::IdemClaim;
-pub use ledger::{LedgerPage, SettleOutcome};
+pub use ledger::{LedgerPage, PairOutcome, SettleOutcome};
 pub use listing::{ListFilter, Page, StatusFilter};
 use retry::{MAX_ATTEMPTS, backoff};
 pub use sessions::{Change, GuardRule, Insert, LedgerWrite, Transition};

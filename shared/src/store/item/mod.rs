@@ -17,6 +17,8 @@
 mod event;
 mod idem;
 mod payment;
+#[cfg(test)]
+mod payment_tests;
 mod session;
 mod stream;
 #[cfg(test)]
