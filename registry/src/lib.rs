@@ -10,8 +10,10 @@ use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 use upstream_session::FunctionSpec;
 
+mod secrets;
 mod stack;
 
+pub use secrets::local_secrets;
 pub use stack::{Inputs, Stack};
 
 /// A handler's answer, on its way.

@@ -14,8 +14,9 @@ use crate::named;
 
 /// What the states are built from (a deployed function reads the same from its environment).
 pub struct Inputs {
-    /// The session manager; its store and clock serve every function.
-    pub manager: SessionManager,
+    /// Each function's session manager, by function name: its own DynamoDB client (the local stack
+    /// and the tests point each at the function's IAM proxy), the table, policy and clock shared.
+    pub manager: Box<dyn Fn(&str) -> SessionManager>,
     /// The allowed browser origins.
     pub cors: Cors,
     /// The merchant's static QRIS (generate-qris).
@@ -24,8 +25,9 @@ pub struct Inputs {
     pub catalog_cache: TimeDelta,
     /// The payment gateway (generate-qris, payment-callback).
     pub provider: PaymentProvider,
-    /// The HMAC key of the signed webhook (payment-callback).
-    pub webhook_secret: Vec<u8>,
+    /// The HMAC key of the generic signed webhook (payment-callback); `None`: that webhook is closed
+    /// (404), as next to a gateway unless `GENERIC_WEBHOOK=on`.
+    pub webhook_secret: Option<Vec<u8>>,
     /// The playback settings: the verifier's keys, and the issuer's when `playback_tokens` is set.
     pub playback: PlaybackEnv,
     /// Whether check-access and the status poll attach playback tokens (needs a signing key).
@@ -72,57 +74,63 @@ impl Stack {
             allow_local,
             media,
         } = inputs;
-        let reaper = Reaper::new(manager.store().clone(), media.clone(), manager.clock());
         let (mediamtx_user, mediamtx_pass) = media.mediamtx_login().unwrap_or_default();
-        let issuer = || {
+        let reaper = |manager: &SessionManager| {
+            Reaper::new(manager.store().clone(), media.clone(), manager.clock())
+        };
+        let issuer = |manager: &SessionManager| {
             playback
                 .issuer()
                 .filter(|_| playback_tokens)
-                .map(|issuer| PlaybackIssuer::new(issuer, &manager, catalog_cache))
+                .map(|issuer| PlaybackIssuer::new(issuer, manager, catalog_cache))
         };
+        let callback = manager(payment_callback::SPEC.name);
+        let check = manager(check_access::SPEC.name);
+        let verifier = manager(playback_auth::SPEC.name);
+        let admin = manager(admin::SPEC.name);
         Self {
             generate_qris: generate_qris::State::new(
-                manager.clone(),
+                manager(generate_qris::SPEC.name),
                 qris,
                 catalog_cache,
                 cors.clone(),
             )
             .with_provider(provider.clone()),
             payment_callback: payment_callback::State {
-                manager: manager.clone(),
+                playback: issuer(&callback),
+                manager: callback,
                 cors: cors.clone(),
                 secret: webhook_secret,
                 provider,
-                playback: issuer(),
             },
             check_access: check_access::State {
-                manager: manager.clone(),
+                playback: issuer(&check),
+                manager: check,
                 cors: cors.clone(),
-                playback: issuer(),
             },
             user_sessions: ManagerState {
-                manager: manager.clone(),
+                manager: manager(user_sessions::SPEC.name),
                 cors: cors.clone(),
             },
             streams: streams::State {
-                store: manager.store().clone(),
+                store: manager(streams::SPEC.name).store().clone(),
                 cors,
             },
             playback_auth: playback_auth::State::new(
                 &playback,
                 &playback_prefix,
                 ome_secret.as_deref(),
-                manager.store().clone(),
-                manager.clock(),
+                verifier.store().clone(),
+                verifier.clock(),
             )
             .with_mediamtx_api(mediamtx_user, mediamtx_pass),
             media_reaper: media_reaper::State {
-                reaper: reaper.clone(),
+                reaper: reaper(&manager(media_reaper::SPEC.name)),
             },
             admin: admin::State {
-                manager,
+                media: reaper(&admin),
+                manager: admin,
                 allow_local,
-                media: reaper,
             },
         }
     }

@@ -1,4 +1,4 @@
-//! Durations that govern sessions, read from the environment with the seeds' defaults, and the
+//! Durations that govern sessions, read from the environment with the product's defaults (2 h payable QR, 2 h access), and the
 //! configuration errors of the product (a payment gateway's among them).
 
 use chrono::TimeDelta;
@@ -51,6 +51,17 @@ pub enum ConfigError {
     /// The payment gateway's settings.
     #[error(transparent)]
     Provider(#[from] ProviderConfigError),
+    /// A secret the function reads at init could not be read (missing, not text, no permission,
+    /// Secrets Manager unreachable).
+    #[error("the secret {name:?} ({var}) could not be read: {why}")]
+    Secret {
+        /// The variable naming it (`WEBHOOK_SECRET_NAME`).
+        var: &'static str,
+        /// Its name.
+        name: String,
+        /// Why, as Secrets Manager said it.
+        why: String,
+    },
 }
 
 /// A configuration the provider cannot start with. Never contains a secret's value.
@@ -89,6 +100,7 @@ impl ConfigError {
         match self {
             Self::Missing(name) => Some(name),
             Self::Seconds { name, .. } | Self::Invalid { name, .. } => Some(name),
+            Self::Secret { var, .. } => Some(var),
             Self::Provider(ProviderConfigError::Missing(name))
             | Self::Provider(ProviderConfigError::Invalid { name, .. }) => Some(name),
             Self::Provider(_) => Some("PAYMENT_PROVIDER"),
@@ -127,7 +139,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_follow_the_seeds() {
+    fn defaults_are_two_hours() {
         let p = Policy::from_lookup(|_| None).unwrap();
         assert_eq!(p.pending_validity, TimeDelta::hours(2));
         assert_eq!(p.access_duration, TimeDelta::hours(2));

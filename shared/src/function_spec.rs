@@ -1,9 +1,10 @@
 //! What a function is, declared once in its crate (`pub const SPEC: FunctionSpec`): its name, SAM
-//! resource, routes and the DynamoDB access it may use. The registry lists every function's spec; the
-//! local stack routes by it, the tests check behaviour against it and the template test checks
-//! `template.yaml` against it.
+//! resource, routes and the secrets it reads. The registry lists every function's spec; the local stack routes by it and
+//! the template test checks `template.yaml` against it. What it may do in DynamoDB is its resource's
+//! `Policies` in `template.yaml`, enforced locally by `upstream_local::iam`.
 
 use crate::contract::Route;
+use crate::secrets::SecretRef;
 
 /// One Lambda function of the product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,17 +15,12 @@ pub struct FunctionSpec {
     pub resource: &'static str,
     /// The routes it serves, each with its contract (`{name}` marks a path parameter).
     pub routes: &'static [Route],
-    /// The DynamoDB actions it needs and where (`table` or `index/<name>`); the SAM template grants
-    /// exactly these. Transactions need the per-item action (`PutItem`).
-    pub dynamodb_access: &'static [(&'static str, &'static str)],
+    /// The secrets it reads from Secrets Manager at init (each when its name variable is set); the
+    /// template names exactly these in its environment and grants `GetSecretValue` on exactly these.
+    pub secrets: &'static [SecretRef],
 }
 
 impl FunctionSpec {
-    /// Whether its policy allows the IAM `action` on some resource.
-    pub fn allows(&self, action: &str) -> bool {
-        self.dynamodb_access.iter().any(|(a, _)| *a == action)
-    }
-
     /// Whether it serves `path` (a path parameter matches any one non-empty segment).
     pub fn serves(&self, path: &str) -> bool {
         let path = path.trim_end_matches('/');

@@ -22,6 +22,7 @@ pub mod qris;
 pub mod refusal;
 pub mod requests;
 pub mod rules;
+pub mod secrets;
 pub mod store;
 pub mod views;
 

@@ -224,6 +224,11 @@ fn xendit_genuine_sample_is_accepted() {
             XENDIT_SAMPLE.as_bytes(),
         )
         .expect("genuine callback");
+    assert_eq!(
+        n.charge_ref.as_deref(),
+        Some("qr_61cb3576-3a25-4d35-8d15-0e8e3bdba4f2"),
+        "the QR code it names, to match with the session's"
+    );
     let r = claimed_report(n);
     assert_eq!(r.provider, "xendit");
     assert_eq!(r.trx_id, "order-id-1666420204");
@@ -259,7 +264,8 @@ fn xendit_token_must_match_exactly() {
 }
 
 /// Xendit's token authenticates the sender, not the body: a changed amount or order id is carried
-/// into the report unchanged, where the ledger's comparison with the session refuses it.
+/// into the claim unchanged; what counts is the payment Xendit lists for the QR code it names
+/// (`confirm`, tested against the simulator in infra/cli/tests/gateway_xendit.rs).
 #[test]
 fn xendit_changed_amount_or_order_id_is_reported_as_sent() {
     let provider = xendit();
@@ -283,6 +289,8 @@ fn xendit_changed_amount_or_order_id_is_reported_as_sent() {
         XENDIT_SAMPLE.replace("\"amount\": 10000", "\"amount\": 10000.5"),
         XENDIT_SAMPLE.replace("\"amount\": 10000", "\"amount\": \"10000\""),
         XENDIT_SAMPLE.replace("\"reference_id\"", "\"external_id\""),
+        // Without the QR code it pays, a callback cannot be matched with its session.
+        XENDIT_SAMPLE.replace("\"qr_id\"", "\"qr_code_id\""),
         XENDIT_SAMPLE.replace("\"currency\": \"IDR\"", "\"currency\": \"PHP\""),
         "[]".to_owned(),
         // `data` as an array of the right values is not a payment object.
@@ -318,4 +326,47 @@ fn static_provider_takes_no_gateway_notifications() {
         provider.verify_notification(&HeaderMap::new(), genuine_midtrans().as_bytes()),
         Err(VerifyError::Malformed(_))
     ));
+}
+
+const MIDTRANS_REFUND_SAMPLE: &str =
+    include_str!("fixtures/gateways/midtrans_partial_refund_notification.json");
+
+#[test]
+fn midtrans_partial_refund_sample_states_each_refund_of_the_payment() {
+    let provider = midtrans(TEST_SERVER_KEY);
+    let n = provider
+        .verify_notification(&HeaderMap::new(), MIDTRANS_REFUND_SAMPLE.as_bytes())
+        .expect("genuine refund notification");
+    let Statement::Refunded(report) = n.claimed else {
+        panic!("not a refund statement: {:?}", n.claimed);
+    };
+    assert_eq!(report.payment.trx_id, "example-1424936368");
+    assert_eq!(report.payment.amount, 30000, "the original gross amount");
+    assert_eq!(report.payment.kind, ReportKind::Paid);
+    assert_eq!(
+        report.payment.provider_ref.as_deref(),
+        Some("249fc620-6017-4540-af7c-5a1c25788f46")
+    );
+    let refunds: Vec<_> = report
+        .refunds
+        .iter()
+        .map(|r| (r.refund_id.as_str(), r.amount))
+        .collect();
+    assert_eq!(refunds, vec![("1", 5000), ("2", 7000)]);
+    // A full refund reads the same; the signature still covers order, status code and gross amount.
+    let full = MIDTRANS_REFUND_SAMPLE.replace("\"partial_refund\"", "\"refund\"");
+    assert!(matches!(
+        provider
+            .verify_notification(&HeaderMap::new(), full.as_bytes())
+            .unwrap()
+            .claimed,
+        Statement::Refunded(_)
+    ));
+    let forged = one_char_changed(MIDTRANS_REFUND_SAMPLE, "30000.00");
+    assert_eq!(
+        provider
+            .verify_notification(&HeaderMap::new(), forged.as_bytes())
+            .unwrap_err(),
+        VerifyError::BadSignature
+    );
 }

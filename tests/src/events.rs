@@ -61,6 +61,11 @@ pub fn expectations() -> BTreeMap<&'static str, (u16, &'static str)> {
             "payment-callback/webhook-signed-unknown-trx.json",
             (200, "OK"),
         ),
+        // Signed money without its reference: refused, so the sender fixes its integration.
+        (
+            "payment-callback/webhook-signed-no-provider-ref.json",
+            (400, "MISSING_FIELD"),
+        ),
         ("check-access/unknown-session.json", (200, "OK")),
         ("check-access/missing-stream.json", (400, "MISSING_FIELD")),
         ("check-access/invalid-session.json", (400, "INVALID_FIELD")),

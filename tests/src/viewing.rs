@@ -9,17 +9,18 @@ use crate::{Api, Reply, playback_env};
 
 /// Switches playback tokens on in check-access and the status poll of `api`.
 pub fn with_playback_tokens(mut api: Api) -> Api {
-    let issuer = || {
+    // Each issuer reads the catalog with its function's own client (through its IAM proxy).
+    let issuer = |manager| {
         Some(PlaybackIssuer::new(
             playback_env(&api.playback_key)
                 .issuer()
                 .expect("a signing key"),
-            &api.h.manager,
+            manager,
             CACHE_TTL,
         ))
     };
-    api.stack.check_access.playback = issuer();
-    api.stack.payment_callback.playback = issuer();
+    api.stack.check_access.playback = issuer(&api.stack.check_access.manager);
+    api.stack.payment_callback.playback = issuer(&api.stack.payment_callback.manager);
     api
 }
 
@@ -46,7 +47,7 @@ pub async fn paid(api: &Api, user: &str, stream: &str) -> (String, String) {
     let amount = r.data()["amount"].clone();
     let w = api
         .webhook(
-            &json!({"trxId": trx, "amount": amount, "status": "paid"}),
+            &json!({"trxId": trx, "amount": amount, "status": "paid", "providerRef": format!("RRN-{trx}")}),
             None,
         )
         .await;

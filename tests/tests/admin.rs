@@ -15,8 +15,9 @@ struct Admin {
 
 async fn setup() -> Admin {
     let api = api().await;
+    // The admin function's own client, through its IAM proxy; IAM callers only (as deployed).
     let state = admin::State {
-        manager: api.h.manager.clone(),
+        manager: api.stack.admin.manager.clone(),
         allow_local: false,
         media: api.stack.admin.media.clone(),
     };
@@ -32,47 +33,9 @@ impl Admin {
         body: Option<Value>,
         iam: bool,
     ) -> Reply {
-        let body = body.map(|b| b.to_string());
-        let headers = vec![("content-type".to_owned(), "application/json".to_owned())];
-        let mut event = upstream_session::edge::event::http_v2_event(
-            method,
-            path,
-            query,
-            &headers,
-            body.as_deref(),
-        );
-        if iam {
-            event["requestContext"]["authorizer"] = json!({"iam": {
-                "accessKey": "AKIAEXAMPLE", "accountId": "123456789012", "callerId": "AIDAEXAMPLE",
-                "userArn": OPERATOR, "userId": "AIDAEXAMPLE"
-            }});
-        }
-        let req = upstream_session::edge::event::request_from_event(&event).unwrap();
-        let resp = admin::handler(&self.state, req).await;
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let bytes: &[u8] = resp.body().as_ref();
-        let body = if headers
-            .get("content-type")
-            .is_some_and(|c| c.to_str().unwrap().starts_with("text/html"))
-        {
-            Value::String(String::from_utf8(bytes.to_vec()).unwrap())
-        } else {
-            serde_json::from_slice(bytes).unwrap()
-        };
-        let operations = resp
-            .extensions()
-            .get::<upstream_session::edge::DynamoCalls>()
-            .map(|c| c.0.clone())
-            .unwrap_or_default();
-        upstream_tests::assert_allowed("admin", &operations);
-        Reply {
-            status,
-            body,
-            calls: operations.len() as u32,
-            operations,
-            headers,
-        }
+        self.api
+            .admin_as(&self.state, method, path, query, body, iam)
+            .await
     }
 
     async fn approve(&self, body: Value) -> Reply {

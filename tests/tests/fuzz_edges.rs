@@ -360,7 +360,7 @@ fn admin_survives_arbitrary_requests() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let api = rt.block_on(api());
     let state = admin::State {
-        manager: api.h.manager.clone(),
+        manager: api.stack.admin.manager.clone(),
         allow_local: false,
         media: api.stack.admin.media.clone(),
     };

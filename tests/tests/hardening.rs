@@ -39,7 +39,7 @@ async fn a_cursor_of_another_listing_is_a_400_not_a_500() {
         assert_eq!(r.status, 200, "{:?}", r.body);
     }
     let state = admin::State {
-        manager: api.h.manager.clone(),
+        manager: api.stack.admin.manager.clone(),
         allow_local: false,
         media: api.stack.admin.media.clone(),
     };
@@ -287,7 +287,7 @@ fn the_start_up_check_accepts_codes_real_acquirers_issue_with_warnings() {
 #[tokio::test]
 async fn regression_extreme_signature_timestamps_are_refused_not_a_panic() {
     let api = api().await;
-    let body = json!({"trxId": "UP-250830181615-ABCDEFGH", "amount": 1000, "status": "paid"});
+    let body = json!({"trxId": "UP-250830181615-ABCDEFGH", "amount": 1000, "status": "paid", "providerRef": format!("RRN-{}", "UP-250830181615-ABCDEFGH")});
     for header in [
         "t=-9223372036854775808,v1=00",
         "t=9223372036854775807,v1=00",

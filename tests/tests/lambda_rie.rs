@@ -1,8 +1,9 @@
 //! `sam local invoke` without Docker: every function's release `bootstrap` (built by `infra/sam-check`)
 //! runs under AWS's Runtime Interface Emulator with the environment its `template.yaml` resource
-//! declares, pointed at DynamoDB Local, and every fixture in `tests/events/` must answer exactly as
-//! the in-process replay does (one table: `upstream_tests::events`). A broken configuration must fail
-//! the function's init visibly, within bounded time.
+//! declares, pointed at DynamoDB Local and at moto's server for its secrets (each bootstrap really
+//! calls `GetSecretValue` at init), and every fixture in `tests/events/` must answer exactly as
+//! the in-process replay does (one table: `upstream_tests::events`). A broken configuration (a secret
+//! that cannot be read among them) must fail the function's init visibly, within bounded time.
 //!
 //! These tests need the release builds, so they are ignored by a plain `cargo test` and run
 //! explicitly by `infra/test` after `infra/sam-check` (`--ignored`); a missing bootstrap fails them.
@@ -14,22 +15,19 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use upstream_local::lambda::{Emulator, LocalTarget};
 use upstream_local::template::LocalValues;
-use upstream_tests::{SECRET, client, dynamo, events, fresh_table};
+use upstream_tests::init::{REGION, moto};
+use upstream_tests::{OME_SECRET, SECRET, catalog_table, client, dynamo, events};
 
-/// A fresh table with the sample catalog, and the template's values pointed at it.
+/// The stack of these runs.
+const STACK: &str = "upstream-local";
+
+/// A fresh table with the sample catalog, the stack's secrets in moto, and the template's values
+/// pointed at both.
 async fn target() -> LocalTarget {
-    let client = client();
-    let table = fresh_table(&client).await;
-    let store =
-        upstream_session::Store::new(client, table.clone(), upstream_session::Policy::default());
-    let catalog = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../infra/streams.sample.json"
-    ))
-    .unwrap();
-    for stream in upstream_session::catalog::parse_catalog(&catalog).unwrap() {
-        store.put_stream(&stream).await.unwrap();
-    }
+    let table = catalog_table(&client()).await;
+    let key = upstream_session::playback::SigningKey::generate();
+    let secrets = upstream_registry::local_secrets(STACK, SECRET, &key, OME_SECRET);
+    moto().put_secrets(REGION, &secrets).unwrap();
     LocalTarget {
         values: LocalValues {
             table,
@@ -38,14 +36,14 @@ async fn target() -> LocalTarget {
                     "StaticQrisPayload".into(),
                     upstream_session::qris::DEMO_STATIC.trim().into(),
                 ),
-                ("WebhookSecret".into(), SECRET.into()),
                 ("AllowedOrigins".into(), "http://127.0.0.1:3001".into()),
             ]),
-            stack_name: "upstream-local".into(),
-            region: "ap-southeast-3".into(),
-            secrets: upstream_local_secrets(),
+            stack_name: STACK.into(),
+            region: REGION.into(),
+            secrets,
         },
         dynamodb_endpoint: dynamo().endpoint(),
+        secrets_endpoint: moto().endpoint(),
     }
 }
 
@@ -96,6 +94,16 @@ async fn every_event_file_answers_through_the_emulator_as_in_process() {
                 assert!(pid.is_some(), "{file}: a bootstrap process runs");
                 assert_eq!(*runtime.get_or_insert(pid), pid, "{file}: one init");
             }
+            // Every DynamoDB call went through the function's IAM proxy, and its template policy
+            // allowed each one.
+            let iam = emulator.iam().unwrap();
+            assert!(iam.denials().is_empty(), "{function}: {:?}", iam.denials());
+            assert_eq!(
+                iam.checked() > 0,
+                function != "playback-auth",
+                "{function}: {} DynamoDB calls through its proxy",
+                iam.checked()
+            );
             assert!(
                 emulator.logs().contains("\"level\":\"INFO\""),
                 "{function}: JSON logs reach the emulator's output:\n{}",
@@ -114,7 +122,7 @@ async fn a_broken_configuration_fails_init_visibly() {
     tokio::task::spawn_blocking(move || {
         // (function, the broken variable, an event, the cause the answer must name)
         type Case<'a> = (&'a str, (&'a str, Option<&'a str>), &'a str, &'a str);
-        let cases: [Case; 2] = [
+        let cases: [Case; 4] = [
             (
                 "generate-qris",
                 ("QRIS_STATIC_PAYLOAD", Some("000201010211not-a-qris")),
@@ -126,6 +134,25 @@ async fn a_broken_configuration_fails_init_visibly() {
                 ("TABLE_NAME", None),
                 "check-access/unknown-session.json",
                 "TABLE_NAME is not set",
+            ),
+            // A secret Secrets Manager does not hold: GetSecretValue fails at init.
+            (
+                "check-access",
+                (
+                    "PLAYBACK_KEY_SECRET_NAME",
+                    Some("upstream-local/no-such-key"),
+                ),
+                "check-access/unknown-session.json",
+                "(PLAYBACK_KEY_SECRET_NAME) could not be read",
+            ),
+            (
+                "playback-auth",
+                (
+                    "PLAYBACK_PUBLIC_KEYS_SECRET_NAME",
+                    Some("upstream-local/gone"),
+                ),
+                "playback-auth/jwks.json",
+                "(PLAYBACK_PUBLIC_KEYS_SECRET_NAME) could not be read",
             ),
         ];
         for (function, broken, file, reason) in cases {
@@ -145,11 +172,10 @@ async fn a_broken_configuration_fails_init_visibly() {
                 invocation.body
             );
             let message = invocation.body.to_string();
-            assert!(
-                invocation
-                    .error_type()
-                    .is_some_and(|t| t.starts_with("Runtime.")),
-                "{function}: the emulator reports an init error: {message}"
+            assert_eq!(
+                invocation.error_type(),
+                Some("Runtime.ConfigError"),
+                "{function}: the emulator reports the init error: {message}"
             );
             assert!(
                 message.contains(reason),
@@ -166,7 +192,8 @@ async fn a_broken_configuration_fails_init_visibly() {
     .unwrap();
 }
 
-/// The runner gives each function the environment its template resource declares, no more.
+/// The runner gives each function the environment its template resource declares, no more: secret
+/// names and the Secrets Manager endpoint, never a secret's value.
 #[test]
 fn each_function_gets_its_template_environment() {
     let target = LocalTarget {
@@ -174,14 +201,14 @@ fn each_function_gets_its_template_environment() {
             table: "t".into(),
             parameters: BTreeMap::from([
                 ("StaticQrisPayload".into(), "Q".into()),
-                ("WebhookSecret".into(), SECRET.into()),
                 ("AllowedOrigins".into(), "http://a".into()),
             ]),
             stack_name: "s".into(),
             region: "ap-southeast-3".into(),
-            secrets: upstream_local_secrets(),
+            secrets: BTreeMap::new(),
         },
         dynamodb_endpoint: "http://127.0.0.1:1".into(),
+        secrets_endpoint: "http://127.0.0.1:2".into(),
     };
     let env = |f| {
         upstream_local::lambda::function_environment(f, &target, &[])
@@ -189,25 +216,21 @@ fn each_function_gets_its_template_environment() {
             .1
     };
     let callback = env("payment-callback");
-    assert_eq!(callback["WEBHOOK_SECRET"], SECRET);
+    assert_eq!(callback["WEBHOOK_SECRET_NAME"], "s/webhook");
+    assert!(!callback.contains_key("WEBHOOK_SECRET"));
     assert_eq!(callback["TABLE_NAME"], "t");
     assert_eq!(callback["AWS_LAMBDA_FUNCTION_NAME"], "s-payment-callback");
     assert_eq!(callback["DYNAMODB_ENDPOINT"], "http://127.0.0.1:1");
+    assert_eq!(
+        callback["AWS_ENDPOINT_URL_SECRETS_MANAGER"],
+        "http://127.0.0.1:2"
+    );
     assert!(!callback.contains_key("QRIS_STATIC_PAYLOAD"));
     let admin = env("admin");
     assert!(!admin.contains_key("ALLOWED_ORIGINS"));
-    assert!(!admin.contains_key("WEBHOOK_SECRET"));
+    assert!(!admin.keys().any(|k| k.ends_with("_SECRET_NAME")));
     assert_eq!(
         json!(env("check-access")["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]),
         "128"
     );
-}
-
-/// Local values of the template's secret references: a fresh playback key pair.
-fn upstream_local_secrets() -> std::collections::BTreeMap<String, String> {
-    let key = upstream_session::playback::SigningKey::generate();
-    std::collections::BTreeMap::from([
-        ("signingKey".to_owned(), key.to_pkcs8_pem()),
-        ("publicKeys".to_owned(), key.verifying_key().to_pem()),
-    ])
 }

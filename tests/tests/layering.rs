@@ -18,7 +18,15 @@ const SESSION: Layers = Layers {
     layers: &[
         // Facts that need nothing of the crate: domain values, time, error codes, settings and their
         // errors, the request record, the QRIS engine.
-        &["domain", "clock", "error_code", "config", "calls", "qris"],
+        &[
+            "domain",
+            "clock",
+            "error_code",
+            "config",
+            "secrets",
+            "calls",
+            "qris",
+        ],
         // A refusal (status, code, message) as a value.
         &["refusal"],
         // The JSON request bodies, checked into domain values or refused.
@@ -39,12 +47,14 @@ const SESSION: Layers = Layers {
 /// `upstream-local`'s modules, bottom first (the crate root, DynamoDB Local, uses `process`).
 const LOCAL: Layers = Layers {
     layers: &[
-        // Child processes and free ports; where the release artifacts are and the errors of using them.
-        &["process", "artifacts"],
-        // The template's function resources, resolved locally.
-        &["template"],
-        // The emulator running a function's bootstrap with its template environment.
-        &["lambda"],
+        // Child processes and free ports; where the release artifacts are and the errors of using them;
+        // IAM policies, their evaluation and the loopback proxy enforcing them.
+        &["process", "artifacts", "iam"],
+        // The template's function resources, resolved locally; moto's server (Secrets Manager).
+        &["template", "moto"],
+        // The emulator running a function's bootstrap with its template environment; the template's
+        // HTTP API (routes and CORS) as API Gateway serves it.
+        &["lambda", "http_api"],
         // The local OpenID provider and the HTTP API JWT authorizer emulated against it.
         &["oidc", "jwt_authorizer"],
     ],

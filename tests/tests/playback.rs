@@ -186,7 +186,7 @@ async fn the_status_poll_carries_a_token_once_paid_and_tokens_end_with_access() 
     assert!(pending.data().get("playback").is_none());
     assert_eq!(pending.operations, vec!["GetItem"]);
     api.webhook(
-        &json!({"trxId": trx, "amount": 1000, "status": "paid"}),
+        &json!({"trxId": trx, "amount": 1000, "status": "paid", "providerRef": format!("RRN-{}", trx)}),
         None,
     )
     .await;
@@ -338,7 +338,7 @@ async fn jwks_and_each_media_server_hook_through_the_handler() {
 async fn the_admin_sets_and_validates_the_media_path() {
     let api = playback_api().await;
     let admin = admin::State {
-        manager: api.h.manager.clone(),
+        manager: api.stack.admin.manager.clone(),
         allow_local: true,
         media: api.stack.admin.media.clone(),
     };

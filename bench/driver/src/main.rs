@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use upstream_local::lambda::{Emulator, LocalTarget, bootstrap, bundle_size, function_environment};
+use upstream_local::moto::{Moto, REGION};
 use upstream_local::template::LocalValues;
 use upstream_local::{DynamoLocal, Storage};
 use upstream_session::edge::event::http_v2_event;
@@ -66,6 +67,12 @@ fn run() -> Result<(), String> {
     let table = "bench".to_owned();
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     rt.block_on(setup_table(&dynamo.endpoint(), &table))?;
+    eprintln!("== moto's server (Secrets Manager), the stack's secrets");
+    let moto = Moto::start().map_err(|e| e.to_string())?;
+    let key = upstream_session::playback::SigningKey::generate();
+    let secrets = upstream_registry::local_secrets("upstream-bench", SECRET, &key, "bench-ome");
+    moto.put_secrets(REGION, &secrets)
+        .map_err(|e| e.to_string())?;
     let target = LocalTarget {
         values: LocalValues {
             table: table.clone(),
@@ -74,16 +81,16 @@ fn run() -> Result<(), String> {
                     "StaticQrisPayload".into(),
                     upstream_session::qris::DEMO_STATIC.trim().into(),
                 ),
-                ("WebhookSecret".into(), SECRET.into()),
                 ("AllowedOrigins".into(), ORIGIN.into()),
                 // Playback tokens live an hour: the verifier's runs reuse one token.
                 ("PlaybackTokenTtl".into(), "3600".into()),
             ]),
             stack_name: "upstream-bench".into(),
-            region: "ap-southeast-3".into(),
-            secrets: upstream_local_secrets(),
+            region: REGION.into(),
+            secrets,
         },
         dynamodb_endpoint: dynamo.endpoint(),
+        secrets_endpoint: moto.endpoint(),
     };
     let start = |name: &str| -> Result<Emulator, String> {
         // References take the environment of the function they stand for (TABLE_NAME, region…).
@@ -172,6 +179,7 @@ fn run() -> Result<(), String> {
     )
     .map_err(|e| format!("{}: {e}", args.out))?;
     eprintln!("wrote {}", args.out);
+    drop(moto);
     drop(dynamo);
     Ok(())
 }
@@ -363,14 +371,5 @@ fn cpu_split() -> BTreeMap<&'static str, Duration> {
     BTreeMap::from([
         ("qris_conversion", report::percentile(&mut convert, 50.0)),
         ("png_data_url", report::percentile(&mut render, 50.0)),
-    ])
-}
-
-/// Local values of the template's secret references: a fresh playback key pair.
-fn upstream_local_secrets() -> std::collections::BTreeMap<String, String> {
-    let key = upstream_session::playback::SigningKey::generate();
-    std::collections::BTreeMap::from([
-        ("signingKey".to_owned(), key.to_pkcs8_pem()),
-        ("publicKeys".to_owned(), key.verifying_key().to_pem()),
     ])
 }

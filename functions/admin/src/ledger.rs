@@ -179,8 +179,11 @@ fn instant(raw: &str, end_of_day: bool) -> Option<DateTime<Utc>> {
     }
 }
 
-/// The CSV columns, in order.
-pub const CSV_HEADER: &str = "paymentId,receivedAt,provider,providerRef,trxId,amount,outcome,reason,refundStatus,sessionId,userId,streamId,settledAt,settledBy,note";
+/// The CSV columns, in order. Money received is the `amount` of `granted` and `refund_due` rows;
+/// a `reconciled` row is an approval whose money is its `relatedPaymentId` row (not counted again);
+/// a `refunded` row is money the gateway paid back of its `relatedPaymentId` row, whose
+/// `refundedAtGateway` is the sum of those.
+pub const CSV_HEADER: &str = "paymentId,receivedAt,provider,providerRef,trxId,amount,outcome,reason,refundStatus,sessionId,userId,streamId,settledAt,settledBy,note,relatedPaymentId,gatewayRefundId,refundedAtGateway";
 
 /// The ledger as CSV (RFC 4180 quoting; cells that a spreadsheet would run as a formula are defused).
 pub fn to_csv(records: &[PaymentRecord]) -> String {
@@ -189,6 +192,10 @@ pub fn to_csv(records: &[PaymentRecord]) -> String {
     for r in records {
         let v = PaymentView::of(r);
         let amount = v.amount.to_string();
+        let refunded = v
+            .refunded_at_gateway
+            .map(|r| r.to_string())
+            .unwrap_or_default();
         let cells = [
             v.payment_id.as_str(),
             v.received_at.as_str(),
@@ -205,6 +212,9 @@ pub fn to_csv(records: &[PaymentRecord]) -> String {
             v.settled_at.as_deref().unwrap_or(""),
             v.settled_by.as_deref().unwrap_or(""),
             v.note.as_deref().unwrap_or(""),
+            v.related_payment_id.as_deref().unwrap_or(""),
+            v.gateway_refund_id.as_deref().unwrap_or(""),
+            refunded.as_str(),
         ];
         let line: Vec<String> = cells.iter().map(|c| cell(c)).collect();
         out.push_str(&line.join(","));

@@ -7,26 +7,33 @@ use lambda_http::{Body, Request, Response};
 use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
 use upstream_session::domain::{SessionId, StreamId, UserId};
 use upstream_session::edge::playback::PlaybackIssuer;
-use upstream_session::edge::{self, ApiError, ApiResult, Cors, remaining_ms};
+use upstream_session::edge::{self, ApiError, ApiResult, Cors, Init, remaining_ms};
 use upstream_session::views::AccessView;
-use upstream_session::{ConfigError, ErrorCode, FunctionSpec, SessionManager};
+use upstream_session::{ConfigError, ErrorCode, FunctionSpec, SessionManager, secrets};
 
 /// Built once per container: the session manager, CORS and the optional playback token issuer.
 pub struct State {
     pub manager: SessionManager,
     pub cors: Cors,
-    /// Absent (no `PLAYBACK_SIGNING_KEY`): answers carry no `playback` field.
+    /// Absent (no signing key): answers carry no `playback` field.
     pub playback: Option<PlaybackIssuer>,
 }
 
 impl State {
-    /// From the environment (`TABLE_NAME`, `ALLOWED_ORIGINS`, policy and `PLAYBACK_*` variables).
+    /// The deployed init: the process environment and Secrets Manager (see [`State::init`]).
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let edge::ManagerState { manager, cors } = edge::ManagerState::from_env().await?;
-        let playback = PlaybackIssuer::from_env(&manager)?;
+        Self::init(&Init::from_env().await).await
+    }
+
+    /// From `init`: `TABLE_NAME` and the policy, `ALLOWED_ORIGINS`, the `PLAYBACK_*` settings with
+    /// the signing key read from the secret `PLAYBACK_KEY_SECRET_NAME` names.
+    pub async fn init(init: &Init) -> Result<Self, ConfigError> {
+        let settings = init.settings(SPEC.secrets).await?;
+        let manager = init.manager()?;
+        let playback = PlaybackIssuer::from_lookup(&manager, |name| settings.get(name))?;
         Ok(Self {
             manager,
-            cors,
+            cors: init.cors(),
             playback,
         })
     }
@@ -44,7 +51,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
             Param::optional("userId", Shape::UserId, "the viewer: when given, must own the session"),
         ])
         .errors(&[ErrorCode::MissingField, ErrorCode::InvalidField])],
-    dynamodb_access: &[("dynamodb:GetItem", "table")],
+    secrets: &[secrets::PLAYBACK_SIGNING_KEY],
 };
 
 /// The handler: never panics, always answers with the envelope.

@@ -16,11 +16,12 @@ use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
 use upstream_session::domain::{
     Amount, GatewayCharge, IdempotencyKey, PaymentSession, Status, TrxId,
 };
-use upstream_session::edge::{self, ApiError, ApiResult, Cors, env_required};
+use upstream_session::edge::{self, ApiError, ApiResult, Cors, Init};
 use upstream_session::manager::request_fingerprint;
 use upstream_session::provider::{ChargeRequest, PaymentProvider};
 use upstream_session::qris::{DEFAULT_MAX_AMOUNT, Qris, png_data_url};
 use upstream_session::requests::{GenerateQrisRequest, QrisOrder};
+use upstream_session::secrets;
 use upstream_session::views::QrView;
 use upstream_session::{CreateOutcome, NewSession, SessionManager, SystemClock};
 
@@ -37,25 +38,33 @@ pub struct State {
 }
 
 impl State {
-    /// From the environment (`TABLE_NAME`, `QRIS_STATIC_PAYLOAD`, `QRIS_MAX_AMOUNT`, `ALLOWED_ORIGINS`).
-    /// A missing or invalid static QRIS refuses the start.
+    /// The deployed init: the process environment and Secrets Manager (see [`State::init`]).
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let qris = static_qris(&env_required(STATIC_PAYLOAD)?)?;
-        let max_amount = match std::env::var("QRIS_MAX_AMOUNT") {
-            Ok(v) => v.trim().parse().map_err(|_| {
+        Self::init(&Init::from_env().await).await
+    }
+
+    /// From `init`: `QRIS_STATIC_PAYLOAD`, `QRIS_MAX_AMOUNT`, `ALLOWED_ORIGINS`, `TABLE_NAME` and the
+    /// policy, `PAYMENT_PROVIDER` with the gateway's API key read from the secret `GATEWAY_SECRET_NAME`
+    /// names. A missing or invalid static QRIS, or a secret that cannot be read, refuses the start.
+    pub async fn init(init: &Init) -> Result<Self, ConfigError> {
+        let qris = static_qris(&init.required(STATIC_PAYLOAD)?)?;
+        let max_amount = match init.var("QRIS_MAX_AMOUNT") {
+            Some(v) => v.trim().parse().map_err(|_| {
                 ConfigError::invalid("QRIS_MAX_AMOUNT", format!("is not a number: {v:?}"))
             })?,
-            Err(_) => DEFAULT_MAX_AMOUNT,
+            None => DEFAULT_MAX_AMOUNT,
         };
-        let manager = edge::manager_from_env().await?;
+        let manager = init.manager()?;
+        let settings = init.settings(SPEC.secrets).await?;
+        let provider = PaymentProvider::from_lookup(|name| settings.get(name))?;
         let catalog = Catalog::new(manager.store().clone(), Arc::new(SystemClock), CACHE_TTL);
         Ok(Self {
             manager,
             catalog,
             qris,
             max_amount,
-            cors: Cors::from_env(),
-            provider: PaymentProvider::from_env()?,
+            cors: init.cors(),
+            provider,
         })
     }
 
@@ -133,7 +142,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
             ErrorCode::ProviderUnavailable,
             ErrorCode::QrNotReady,
         ])],
-    dynamodb_access: &[("dynamodb:GetItem", "table"), ("dynamodb:PutItem", "table")],
+    secrets: &[secrets::GATEWAY_KEY],
 };
 
 /// The handler: never panics, always answers with the envelope.

@@ -8,7 +8,7 @@ use std::time::Instant;
 use aws_lambda_events::event::cloudwatch_events::CloudWatchEvent;
 use serde::Serialize;
 use upstream_session::calls::count_calls;
-use upstream_session::edge;
+use upstream_session::edge::Init;
 use upstream_session::media::{MediaApis, Reaper, Report};
 use upstream_session::{ConfigError, FunctionSpec, StoreError};
 
@@ -17,10 +17,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
     name: "media-reaper",
     resource: "MediaReaperFunction",
     routes: &[],
-    dynamodb_access: &[
-        ("dynamodb:BatchWriteItem", "table"),
-        ("dynamodb:Query", "index/byKick"),
-    ],
+    secrets: &[],
 };
 
 /// Its EventBridge schedule (the template's `Schedule` event): a connection ends at most a minute
@@ -37,11 +34,16 @@ pub struct State {
 }
 
 impl State {
-    /// From the environment: `TABLE_NAME` (and the policy variables), `SRS_API_URL`,
-    /// `SRS_API_USER`, `SRS_API_PASS`, `MEDIAMTX_API_URL`, `MEDIAMTX_API_USER`, `MEDIAMTX_API_PASS`.
+    /// The deployed init: the process environment (see [`State::init`]).
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let manager = edge::manager_from_env().await?;
-        let apis = MediaApis::from_env()?;
+        Self::init(&Init::from_env().await)
+    }
+
+    /// From `init`: `TABLE_NAME` (and the policy variables), `SRS_API_URL`, `SRS_API_USER`,
+    /// `SRS_API_PASS`, `MEDIAMTX_API_URL`, `MEDIAMTX_API_USER`, `MEDIAMTX_API_PASS`.
+    pub fn init(init: &Init) -> Result<Self, ConfigError> {
+        let manager = init.manager()?;
+        let apis = MediaApis::from_lookup(|name| init.var(name))?;
         Ok(Self {
             reaper: Reaper::new(manager.store().clone(), apis, manager.clock()),
         })

@@ -7,47 +7,94 @@ use upstream_session::ConfigError;
 use upstream_session::ErrorCode;
 use upstream_session::FunctionSpec;
 use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
-use upstream_session::domain::{PaymentReport, SessionId, Status, TrxId};
+use upstream_session::domain::{PaymentReport, RefundReport, SessionId, Status, TrxId};
 use upstream_session::edge::playback::PlaybackIssuer;
 use upstream_session::edge::signature::{self, SignatureError};
-use upstream_session::edge::{self, ApiError, ApiResult, Cors, env_required};
+use upstream_session::edge::{self, ApiError, ApiResult, Cors, Init};
 use upstream_session::provider::{PaymentProvider, Statement, VerifyError};
 use upstream_session::requests::WebhookRequest;
+use upstream_session::secrets;
 use upstream_session::views::{ReportView, StatusView};
-use upstream_session::{Origin, SessionManager};
+use upstream_session::{Origin, Recorded, SessionManager};
 
 /// Built once per container.
 pub struct State {
     pub manager: SessionManager,
     pub cors: Cors,
-    /// `WEBHOOK_SECRET`: the HMAC key of the generic signed webhook.
-    pub secret: Vec<u8>,
+    /// `WEBHOOK_SECRET`: the HMAC key of the generic signed webhook; `None` when that webhook is
+    /// closed (a gateway is configured and `GENERIC_WEBHOOK` is not `on`): it answers 404.
+    pub secret: Option<Vec<u8>>,
     /// The payment gateway whose notifications arrive at `/api/payment-callback/<provider>`.
     pub provider: PaymentProvider,
     /// Playback tokens for a paid status poll (absent: no `playback` field).
     pub playback: Option<PlaybackIssuer>,
 }
 
-impl State {
-    /// From the environment (`TABLE_NAME`, `WEBHOOK_SECRET`, `ALLOWED_ORIGINS`, policy variables).
-    pub async fn from_env() -> Result<Self, ConfigError> {
-        let secret = env_required("WEBHOOK_SECRET")?;
-        if secret.len() < 16 {
+/// The variable that opens the generic webhook next to a gateway (`on`; default `off`).
+pub const GENERIC_WEBHOOK: &str = "GENERIC_WEBHOOK";
+
+/// Whether the generic signed webhook is open: always without a gateway (`static`: it is how payments
+/// are reported), and next to a gateway only when `GENERIC_WEBHOOK=on` (so that one leaked webhook
+/// secret cannot grant sessions around the gateway's status check).
+pub fn generic_webhook_open(
+    provider: &PaymentProvider,
+    setting: Option<&str>,
+) -> Result<bool, ConfigError> {
+    let on = match setting.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") | Some("off") => false,
+        Some("on") => true,
+        Some(other) => {
             return Err(ConfigError::invalid(
-                "WEBHOOK_SECRET",
-                "must be at least 16 characters",
+                GENERIC_WEBHOOK,
+                format!("must be on or off, got {other:?}"),
             ));
         }
-        let manager = edge::manager_from_env().await?;
-        let playback = PlaybackIssuer::from_env(&manager)?;
+    };
+    Ok(provider.is_static() || on)
+}
+
+impl State {
+    /// The deployed init: the process environment and Secrets Manager (see [`State::init`]).
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        Self::init(&Init::from_env().await).await
+    }
+
+    /// From `init`: `TABLE_NAME` and the policy, `ALLOWED_ORIGINS`, `PAYMENT_PROVIDER` and
+    /// `GENERIC_WEBHOOK`; from Secrets Manager the webhook secret (when that webhook is open), the
+    /// gateway's key and Xendit's callback token, the playback signing key.
+    pub async fn init(init: &Init) -> Result<Self, ConfigError> {
+        let settings = init.settings(SPEC.secrets).await?;
+        let provider = PaymentProvider::from_lookup(|name| settings.get(name))?;
+        provider.require_notification_key()?;
+        let secret = if generic_webhook_open(&provider, init.var(GENERIC_WEBHOOK).as_deref())? {
+            Some(webhook_secret(settings.get("WEBHOOK_SECRET"))?)
+        } else {
+            None
+        };
+        let manager = init.manager()?;
+        let playback = PlaybackIssuer::from_lookup(&manager, |name| settings.get(name))?;
         Ok(Self {
             manager,
-            cors: Cors::from_env(),
-            secret: secret.into_bytes(),
-            provider: PaymentProvider::from_env()?,
+            cors: init.cors(),
+            secret,
+            provider,
             playback,
         })
     }
+}
+
+/// The webhook secret, at least 16 characters.
+fn webhook_secret(value: Option<String>) -> Result<Vec<u8>, ConfigError> {
+    let secret = value.filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+        ConfigError::Missing("WEBHOOK_SECRET (read from WEBHOOK_SECRET_NAME)".into())
+    })?;
+    if secret.len() < 16 {
+        return Err(ConfigError::invalid(
+            "WEBHOOK_SECRET",
+            "must be at least 16 characters",
+        ));
+    }
+    Ok(secret.into_bytes())
 }
 
 /// This function, declared once: the local stack, the tests and the template test read it.
@@ -72,7 +119,8 @@ pub const SPEC: FunctionSpec = FunctionSpec {
             ]),
         Route::post("/api/payment-callback", Reply::Data(Payload::Report))
             .summary(
-                "The signed generic webhook: every verified report is recorded once on the ledger",
+                "The signed generic webhook: every verified report is recorded once on the ledger \
+                 (404 next to a gateway unless GENERIC_WEBHOOK=on)",
             )
             .headers(&[Param::required(
                 "X-Upstream-Signature",
@@ -85,6 +133,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
                 ErrorCode::InvalidField,
                 ErrorCode::InvalidSignature,
                 ErrorCode::StaleSignature,
+                ErrorCode::RouteNotFound,
             ]),
         Route::post(
             "/api/payment-callback/midtrans",
@@ -103,7 +152,12 @@ pub const SPEC: FunctionSpec = FunctionSpec {
             .body(Payload::XenditCallback)
             .errors(GATEWAY_ERRORS),
     ],
-    dynamodb_access: &[("dynamodb:GetItem", "table"), ("dynamodb:PutItem", "table")],
+    secrets: &[
+        secrets::WEBHOOK,
+        secrets::GATEWAY_KEY,
+        secrets::XENDIT_CALLBACK_TOKEN,
+        secrets::PLAYBACK_SIGNING_KEY,
+    ],
 };
 
 /// Refusals of a gateway's notification route.
@@ -123,7 +177,10 @@ async fn route(state: &State, req: Request) -> ApiResult {
     let path = req.uri().path().trim_end_matches('/').to_owned();
     match (req.method().as_str(), path.as_str()) {
         ("GET", "/api/payment-callback") => status(state, req).await,
-        ("POST", "/api/payment-callback") => webhook(state, req).await,
+        ("POST", "/api/payment-callback") => match &state.secret {
+            Some(secret) => webhook(state, secret, req).await,
+            None => Err(ApiError::not_found_route()),
+        },
         ("POST", p) => match p.strip_prefix("/api/payment-callback/") {
             Some(gateway) if gateway == state.provider.name() && !state.provider.is_static() => {
                 gateway_notification(state, req).await
@@ -135,38 +192,92 @@ async fn route(state: &State, req: Request) -> ApiResult {
 }
 
 /// A gateway's notification: verified (signature or token, constant time; 401 and nothing stored when
-/// wrong), confirmed (Midtrans: its status API is the source of truth), then recorded on the ledger
-/// like any verified report and answered 200. A `pending` status records nothing. An unreachable
-/// status API answers 503 so the gateway retries.
+/// wrong), matched with the session its trxId names (a notification naming a charge — Xendit's
+/// `qr_id` — that is not that session's records nothing and is answered 200 `ignored`), confirmed
+/// with the gateway (Midtrans's status API, Xendit's payments of that QR code: what they state is
+/// what counts), then recorded on the ledger like any verified report and answered 200; a refund
+/// made at the gateway is recorded against the payment it returned. A `pending` status records
+/// nothing. A gateway that cannot confirm (unreachable, it does not show the payment, or it states a
+/// refund without its history) answers 503 so the gateway retries; nothing is granted meanwhile.
 async fn gateway_notification(state: &State, req: Request) -> ApiResult {
+    let provider = state.provider.name();
     let raw = edge::raw_body(&req)?;
     let notification = match state.provider.verify_notification(req.headers(), raw) {
         Ok(n) => n,
         Err(VerifyError::BadSignature) => {
-            tracing::warn!(
-                provider = state.provider.name(),
-                "notification signature refused"
-            );
+            tracing::warn!(provider, "notification signature refused");
             return Err(ApiError::of(ErrorCode::InvalidNotificationSignature));
         }
         Err(VerifyError::Malformed(why)) => {
-            tracing::warn!(
-                provider = state.provider.name(),
-                why,
-                "malformed notification"
-            );
+            tracing::warn!(provider, why, "malformed notification");
             return Err(ApiError::of(ErrorCode::UnreadableNotification));
         }
     };
+    let trx_id = notification.claimed.trx_id().to_owned();
+    let session = state.manager.session_of(&trx_id).await?;
+    let charge = session.as_ref().and_then(|s| s.charge.as_deref());
+    if !notification.is_for(charge) {
+        tracing::warn!(
+            provider,
+            trx_id,
+            named = notification.charge_ref.as_deref(),
+            ours = charge.map(|c| c.reference.as_str()),
+            "notification names a charge that is not its session's: ignored"
+        );
+        return edge::ok_view(&ReportView::ignored(trx_id));
+    }
     let confirmed = state.provider.confirm(&notification).await.map_err(|e| {
-        tracing::warn!(error = %e, provider = state.provider.name(), "status confirmation failed");
+        tracing::warn!(error = %e, provider, trx_id, "confirmation failed");
         ApiError::of(ErrorCode::ProviderUnconfirmed)
     })?;
     let report = match confirmed {
         Statement::Pending { trx_id } => return edge::ok_view(&ReportView::pending(trx_id)),
         Statement::Final(report) => report,
+        Statement::Refunded(refunds) => return record_refunds(state, &refunds).await,
     };
-    record(state, &report).await
+    let recorded = state
+        .manager
+        .record_report_on(&report, session, &origin(&report))
+        .await?;
+    answer(state, recorded)
+}
+
+/// Records a gateway's confirmed refund statement (the payment, then each refund once) and answers
+/// with the newest refund's record and the session as it stands: a refund of the payment that
+/// granted access has ended it.
+async fn record_refunds(state: &State, report: &RefundReport) -> ApiResult {
+    let recorded = state
+        .manager
+        .record_refunds(report, &origin(&report.payment))
+        .await?;
+    let record = recorded
+        .refunds
+        .last()
+        .map_or(&recorded.payment.record, |(r, _)| r);
+    tracing::info!(
+        payment_id = %recorded.payment.record.payment_id,
+        refunds = recorded.refunds.len(),
+        new = recorded.refunds.iter().filter(|(_, already)| !already).count(),
+        session_status = recorded.session.as_ref().map(|s| s.status.as_str()),
+        "gateway refunds recorded"
+    );
+    let view = ReportView::of(
+        record,
+        recorded.already_processed(),
+        recorded.session.as_ref(),
+        state.manager.now(),
+    );
+    edge::ok_view(&view)
+}
+
+/// Where a gateway's report came from, for the audit trail.
+fn origin(report: &PaymentReport) -> Origin {
+    Origin {
+        source: "webhook".into(),
+        actor: Some(report.provider.clone()),
+        provider_ref: report.provider_ref.clone(),
+        note: None,
+    }
 }
 
 async fn status(state: &State, req: Request) -> ApiResult {
@@ -189,14 +300,13 @@ async fn status(state: &State, req: Request) -> ApiResult {
 /// The signed webhook: every verified, well-formed report is recorded once on the ledger and answered
 /// 200 with its outcome (granted, refund owed, failed), so the gateway stops retrying. Only a bad
 /// signature (401, nothing stored) or a body that cannot be read (400) is refused.
-async fn webhook(state: &State, req: Request) -> ApiResult {
+async fn webhook(state: &State, secret: &[u8], req: Request) -> ApiResult {
     let raw = edge::raw_body(&req)?;
     let header = req
         .headers()
         .get(signature::HEADER)
         .and_then(|v| v.to_str().ok());
-    if let Err(err) = signature::verify(&state.secret, header, raw, state.manager.now().timestamp())
-    {
+    if let Err(err) = signature::verify(secret, header, raw, state.manager.now().timestamp()) {
         tracing::warn!(reason = %err, "webhook signature refused");
         let code = match err {
             SignatureError::Stale => ErrorCode::StaleSignature,
@@ -210,13 +320,12 @@ async fn webhook(state: &State, req: Request) -> ApiResult {
 
 /// Records a verified report on the ledger and answers with its outcome.
 async fn record(state: &State, report: &PaymentReport) -> ApiResult {
-    let origin = Origin {
-        source: "webhook".into(),
-        actor: Some(report.provider.clone()),
-        provider_ref: report.provider_ref.clone(),
-        note: None,
-    };
-    let recorded = state.manager.record_report(report, &origin).await?;
+    let recorded = state.manager.record_report(report, &origin(report)).await?;
+    answer(state, recorded)
+}
+
+/// Logs what the ledger now says about a report and answers with it.
+fn answer(state: &State, recorded: Recorded) -> ApiResult {
     tracing::info!(
         payment_id = %recorded.record.payment_id,
         outcome = recorded.record.outcome.as_str(),

@@ -4,18 +4,16 @@
 //! request at all; an SRS or MediaMTX admission (asked once per connection) is one PutItem, the
 //! connection the reaper ends when access ends or is revoked.
 
-use std::sync::Arc;
 
 use lambda_http::http::{HeaderValue, header};
 use lambda_http::{Body, Request, Response};
 use upstream_session::ConfigError;
 use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
 use upstream_session::edge::playback::PlaybackEnv;
-use upstream_session::edge::{self, ApiError, ApiResult, Cors};
+use upstream_session::edge::{self, ApiError, ApiResult, Cors, Init};
 use upstream_session::playback::hooks::{self, ApiLogin, Decision, NginxRequest};
 use upstream_session::playback::{Verifier, jwks};
-use upstream_session::store::client_from_env;
-use upstream_session::{FunctionSpec, Policy, SharedClock, Store, SystemClock};
+use upstream_session::{FunctionSpec, SharedClock, Store, secrets};
 
 /// This function, declared once: the local stack, the tests and the template test read it. Its only
 /// DynamoDB access is the PutItem recording a connection SRS or MediaMTX admitted.
@@ -78,7 +76,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
         )])
         .body(Payload::OmeHook),
     ],
-    dynamodb_access: &[("dynamodb:PutItem", "table")],
+    secrets: &[secrets::PLAYBACK_PUBLIC_KEYS, secrets::OME],
 };
 
 /// Built once per container.
@@ -130,29 +128,37 @@ impl State {
         self
     }
 
-    /// From the environment: `PLAYBACK_PUBLIC_KEYS` and/or `PLAYBACK_SIGNING_KEY` (at least one key),
-    /// `PLAYBACK_AUDIENCE`, `PLAYBACK_ISSUER`, `PLAYBACK_PATH_PREFIX`, `OME_SECRET_KEY`, `TABLE_NAME`
-    /// (and the policy variables), `MEDIAMTX_API_USER`, `MEDIAMTX_API_PASS`.
+    /// The deployed init: the process environment and Secrets Manager (see [`State::init`]).
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let env = PlaybackEnv::from_env()?;
+        Self::init(&Init::from_env().await).await
+    }
+
+    /// From `init`: `PLAYBACK_AUDIENCE`, `PLAYBACK_ISSUER`, `PLAYBACK_PATH_PREFIX`; from Secrets
+    /// Manager the public keys (at least one) and OvenMediaEngine's secret key. Never the signing key.
+    pub async fn init(init: &Init) -> Result<Self, ConfigError> {
+        let settings = init.settings(SPEC.secrets).await?;
+        let env = PlaybackEnv::from_lookup(|name| settings.get(name))?;
         if env.published_keys().is_empty() {
             return Err(ConfigError::invalid(
                 "PLAYBACK_PUBLIC_KEYS",
-                "(or PLAYBACK_SIGNING_KEY) must hold at least one key",
+                "(read from PLAYBACK_PUBLIC_KEYS_SECRET_NAME) must hold at least one key",
             ));
         }
-        let prefix = std::env::var("PLAYBACK_PATH_PREFIX")
-            .ok()
+        let prefix = settings
+            .get("PLAYBACK_PATH_PREFIX")
             .filter(|p| p.starts_with('/'))
             .unwrap_or_else(|| hooks::DEFAULT_PATH_PREFIX.to_owned());
-        let ome = std::env::var("OME_SECRET_KEY").ok();
-        let table = edge::env_required("TABLE_NAME")?;
-        let store = Store::new(client_from_env().await, table, Policy::from_env()?);
-        let var = |name: &str| std::env::var(name).unwrap_or_default();
-        Ok(
-            Self::new(&env, &prefix, ome.as_deref(), store, Arc::new(SystemClock))
-                .with_mediamtx_api(&var("MEDIAMTX_API_USER"), &var("MEDIAMTX_API_PASS")),
+        let ome = settings.get("OME_SECRET_KEY");
+        let manager = init.manager()?;
+        let var = |name: &str| init.var(name).unwrap_or_default();
+        Ok(Self::new(
+            &env,
+            &prefix,
+            ome.as_deref(),
+            manager.store().clone(),
+            manager.clock(),
         )
+        .with_mediamtx_api(&var("MEDIAMTX_API_USER"), &var("MEDIAMTX_API_PASS")))
     }
 }
 

@@ -31,7 +31,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
     resource: "StreamsFunction",
     routes: &[Route::get("/api/streams", Reply::Data(Payload::Streams))
         .summary("The streams on sale with their prices")],
-    dynamodb_access: &[("dynamodb:Query", "table")],
+    secrets: &[],
 };
 
 /// The handler: never panics, always answers with the envelope.

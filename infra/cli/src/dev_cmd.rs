@@ -1,37 +1,52 @@
-//! `upstream dev`: the whole product on loopback over DynamoDB Local, through the real handlers.
+//! `upstream dev`: the whole product on loopback over DynamoDB Local, through the real handlers, as
+//! its `template.yaml` declares it: each function with its environment and its IAM policy enforced,
+//! the HTTP API's routes and CORS answered as API Gateway answers them.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::TimeDelta;
 use http_body_util::Full;
 use hyper::body::Bytes;
+use upstream_local::http_api::{self, HttpApi};
+use upstream_local::moto::Moto;
+use upstream_local::template::{LocalValues, Template};
 use upstream_local::{DynamoLocal, Storage, local_dir};
-use upstream_registry::{Inputs, Stack};
+use upstream_registry::Stack;
 use upstream_session::catalog::parse_catalog;
-use upstream_session::edge::playback::PlaybackEnv;
-use upstream_session::edge::{Cors, event};
-use upstream_session::media::MediaApis;
-use upstream_session::playback::SigningKey;
-use upstream_session::qris::DEMO_STATIC;
-use upstream_session::store::{TABLE, local_client};
-use upstream_session::{Policy, SessionManager, Store, SystemClock};
-
-use crate::gateway_sim::{self, Gateway};
-use crate::{routes, server};
-use upstream_session::ErrorCode;
 use upstream_session::provider::PaymentProvider;
+use upstream_session::qris::DEMO_STATIC;
+use upstream_session::store::{TABLE, Timeouts, local_client_with};
+use upstream_session::{Policy, Store};
 
-const VIEWER: &str = include_str!("../assets/index.html");
-const PLAYER: &str = include_str!("../assets/player.js");
-const HLS_JS: &str = include_str!("../assets/vendor/hls.light.min.js");
+use crate::dev_functions::{Functions, parameters_from_env};
+use crate::{api_gateway, dev_gateway, dev_schedule, dev_secrets, page, routes, server};
+
 const SAMPLE_CATALOG: &str = include_str!("../../streams.sample.json");
+/// The checkout's template, for a binary run away from its checkout.
+const BUILT_TEMPLATE: &str = include_str!("../../../template.yaml");
 
-/// `upstream dev [--port 3001] [--data DIR] [--in-memory]`.
+/// `upstream dev [--port 3001] [--data DIR] [--in-memory] [--template PATH] [--page-port P]`.
 #[derive(clap::Args)]
 pub struct DevArgs {
     #[arg(long, default_value_t = 3001)]
     pub port: u16,
+    /// The SAM template the stack is built from (default: template.yaml of the checkout this binary
+    /// was built from, else the copy built in): the HTTP API's routes and CORS, each function's
+    /// environment, and its IAM policy — its DynamoDB calls go through a proxy that enforces its
+    /// Policies as IAM does (a call outside them gets AccessDeniedException). Template parameters come
+    /// from the environment variables the functions read (QRIS_STATIC_PAYLOAD, WEBHOOK_SECRET,
+    /// ALLOWED_ORIGINS, PLAYBACK_ISSUER, OME_SECRET_KEY, the policy windows, …) or their defaults;
+    /// PaymentProvider from --provider. Set by the stack over the template: TABLE_NAME,
+    /// DYNAMODB_ENDPOINT (the function's IAM proxy), the gateway simulator's MIDTRANS_API_BASE /
+    /// XENDIT_API_BASE; secret references resolve to the local playback key and the simulator's keys.
+    #[arg(long)]
+    pub template: Option<PathBuf>,
+    /// Also serve the viewer page on this loopback port, calling the API on --port: another origin,
+    /// so the browser makes the CORS preflights a deployed page makes (its origins are allowed).
+    #[arg(long)]
+    pub page_port: Option<u16>,
     /// Where DynamoDB Local keeps its data (default: .local/dev-data); sessions survive restarts.
     #[arg(long)]
     pub data: Option<PathBuf>,
@@ -51,6 +66,18 @@ struct Local {
     stack: Stack,
     /// The OpenAPI document, built once.
     openapi: String,
+    /// The template's HTTP API: which route runs which function, and its CORS.
+    http_api: HttpApi,
+    /// The functions reached at their own Function URL (mounted on the stack's port).
+    function_urls: Vec<String>,
+    /// The functions' environments and IAM proxies, kept for the stack's life.
+    _functions: Functions,
+}
+
+impl AsRef<Stack> for Local {
+    fn as_ref(&self) -> &Stack {
+        &self.stack
+    }
 }
 
 pub fn run(args: DevArgs) -> Result<(), String> {
@@ -64,6 +91,10 @@ pub fn run(args: DevArgs) -> Result<(), String> {
                 .unwrap_or_else(|| local_dir().join("dev-data")),
         )
     };
+    // moto first: its start (and its first request) is a burst of CPU that must not meet DynamoDB
+    // Local's cold first requests.
+    eprintln!("Starting moto's server (Secrets Manager)…");
+    let moto = Moto::start().map_err(|e| e.to_string())?;
     eprintln!(
         "Starting DynamoDB Local ({})…",
         match &storage {
@@ -75,195 +106,180 @@ pub fn run(args: DevArgs) -> Result<(), String> {
         Storage::InMemory => None,
         Storage::Dir(d) => Some(d.join("playback-signing-key.pem")),
     };
+    // Before anything starts: a template that cannot be read is the user's to fix.
+    let (template_text, template_name) = template(args.template.as_deref())?;
+    let template = Template::parse(&template_text).map_err(|e| {
+        format!("{template_name}: {e} (pass --template PATH to use another SAM template)")
+    })?;
     let dynamo = DynamoLocal::start(storage).map_err(|e| e.to_string())?;
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    let result = rt.block_on(serve(args.port, &args.provider, &dynamo, key_file));
+    let result = rt.block_on(serve(
+        &args,
+        (&dynamo, &moto),
+        key_file,
+        (&template, &template_text, &template_name),
+    ));
     drop(rt);
+    moto.stop();
     dynamo.stop();
     eprintln!("Stopped.");
     result
 }
 
-/// Starts the gateway simulator on a free loopback port (when a gateway is chosen) and returns the
-/// provider pointed at it, with the simulator's URL.
-async fn local_gateway(
-    provider: &str,
-    port: u16,
-) -> Result<(PaymentProvider, Option<String>), String> {
-    let gateway = match provider {
-        "midtrans" => Gateway::Midtrans {
-            server_key: gateway_sim::DEV_MIDTRANS_SERVER_KEY.into(),
-        },
-        "xendit" => Gateway::Xendit {
-            secret_key: gateway_sim::DEV_XENDIT_SECRET_KEY.into(),
-            callback_token: gateway_sim::DEV_XENDIT_CALLBACK_TOKEN.into(),
-        },
-        _ => return Ok((PaymentProvider::Static, None)),
+/// The template the stack serves: `--template`, else the checkout's, else the one it was built with;
+/// with the name it is shown by.
+fn template(arg: Option<&Path>) -> Result<(String, String), String> {
+    let path = match arg {
+        Some(path) => path.to_owned(),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml"),
     };
-    let listener = server::bind(0).await?;
-    let sim = format!(
-        "http://{}",
-        listener.local_addr().map_err(|e| e.to_string())?
-    );
-    let callback = format!("http://127.0.0.1:{port}/api/payment-callback/{provider}");
-    tokio::spawn(gateway_sim::serve(listener, gateway, callback));
-    let settings = std::collections::HashMap::from([
-        ("PAYMENT_PROVIDER", provider.to_owned()),
-        (
-            "MIDTRANS_SERVER_KEY",
-            gateway_sim::DEV_MIDTRANS_SERVER_KEY.to_owned(),
-        ),
-        ("MIDTRANS_API_BASE", sim.clone()),
-        (
-            "XENDIT_SECRET_KEY",
-            gateway_sim::DEV_XENDIT_SECRET_KEY.to_owned(),
-        ),
-        (
-            "XENDIT_CALLBACK_TOKEN",
-            gateway_sim::DEV_XENDIT_CALLBACK_TOKEN.to_owned(),
-        ),
-        ("XENDIT_API_BASE", sim.clone()),
-    ]);
-    let provider = PaymentProvider::from_lookup(|name| settings.get(name).cloned())
-        .map_err(|e| e.to_string())?;
-    Ok((provider, Some(sim)))
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let shown = std::fs::canonicalize(&path).unwrap_or(path);
+            Ok((text, shown.display().to_string()))
+        }
+        Err(_) if arg.is_none() => {
+            Ok((BUILT_TEMPLATE.to_owned(), "template.yaml (built in)".into()))
+        }
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
 }
 
-/// The playback signing key: `PLAYBACK_SIGNING_KEY`, else the one kept in the data dir (created on
-/// first start, mode 0600), else (in memory) a fresh one.
-fn playback_env(port: u16, key_file: Option<PathBuf>) -> Result<PlaybackEnv, String> {
-    let mut env = PlaybackEnv::from_env().map_err(|e| e.to_string())?;
-    if env.signing_key.is_none() {
-        env.signing_key = Some(match key_file {
-            Some(path) if path.is_file() => {
-                let pem = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
-                SigningKey::from_pkcs8_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))?
-            }
-            Some(path) => {
-                let key = SigningKey::generate();
-                write_private(&path, &key.to_pkcs8_pem())?;
-                key
-            }
-            None => SigningKey::generate(),
-        });
+/// The origins allowed to call the API (the template's `AllowedOrigins`): `ALLOWED_ORIGINS`, else
+/// the stack's own loopback origins; the page port's always.
+fn allowed_origins(port: u16, page_port: Option<u16>) -> String {
+    let loopback = |p: u16| format!("http://127.0.0.1:{p},http://localhost:{p}");
+    let mut origins = std::env::var("ALLOWED_ORIGINS").unwrap_or_else(|_| loopback(port));
+    if let Some(p) = page_port {
+        origins = format!("{origins},{}", loopback(p));
     }
-    if env.issuer.is_none() {
-        env.issuer = Some(format!("http://127.0.0.1:{port}"));
-    }
-    Ok(env)
-}
-
-fn write_private(path: &std::path::Path, pem: &str) -> Result<(), String> {
-    use std::io::Write;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    options.mode(0o600);
-    let mut file = options
-        .open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    file.write_all(pem.as_bytes()).map_err(|e| e.to_string())
+    origins
 }
 
 async fn serve(
-    port: u16,
-    provider: &str,
-    dynamo: &DynamoLocal,
+    args: &DevArgs,
+    (dynamo, moto): (&DynamoLocal, &Moto),
     key_file: Option<PathBuf>,
+    (template, template_text, template_name): (&Template, &str, &str),
 ) -> Result<(), String> {
-    let (provider, sim) = local_gateway(provider, port).await?;
-    let client = local_client(&dynamo.endpoint());
+    let port = args.port;
+    let provider = args.provider.as_str();
+    let origins = allowed_origins(port, args.page_port);
+    let gateway = dev_gateway::choose(provider, port).await?;
+    // The stack's own setup (the table, the sample catalog), not a function: a JVM just started on a
+    // busy machine may take longer than the deployed 3 s for its first answers.
+    let setup = local_client_with(&dynamo.endpoint(), Timeouts::RELAXED);
     let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| "upstream-local".into());
     TABLE
-        .create(&client, &table)
+        .create(&setup, &table)
         .await
         .map_err(|e| e.to_string())?;
-    let policy = Policy::from_env().map_err(|e| e.to_string())?;
-    let store = Store::new(client, table.clone(), policy);
-    if store
+    let seed = Store::new(setup, table.clone(), Policy::default());
+    if seed
         .list_streams()
         .await
         .map_err(|e| e.to_string())?
         .is_empty()
     {
         for stream in parse_catalog(SAMPLE_CATALOG).map_err(|e| e.to_string())? {
-            store.put_stream(&stream).await.map_err(|e| e.to_string())?;
+            seed.put_stream(&stream).await.map_err(|e| e.to_string())?;
         }
     }
-    let manager = SessionManager::new(store.clone(), Arc::new(SystemClock));
-    let qris = generate_qris::static_qris(
-        std::env::var("QRIS_STATIC_PAYLOAD")
-            .as_deref()
-            .unwrap_or(DEMO_STATIC),
-    )
-    .map_err(|e| e.to_string())?;
-    let secret = std::env::var("WEBHOOK_SECRET")
-        .ok()
-        .filter(|s| s.len() >= 16)
-        .unwrap_or_else(random_secret);
-    let origins = std::env::var("ALLOWED_ORIGINS")
-        .unwrap_or_else(|_| format!("http://127.0.0.1:{port},http://localhost:{port}"));
-    let cors = Cors::new(&origins);
-    let playback = playback_env(port, key_file)?;
-    let issuer = playback.issuer().expect("a signing key is set");
+    let base = format!("http://127.0.0.1:{port}");
+    // The secrets in moto, read back through the functions' own init path.
+    let secrets = dev_secrets::load(moto, &gateway, &dynamo.endpoint(), port, key_file).await?;
+    let mut parameters = BTreeMap::from([
+        (
+            "StaticQrisPayload".to_owned(),
+            DEMO_STATIC.trim().to_owned(),
+        ),
+        ("PlaybackIssuer".to_owned(), base.clone()),
+        ("PaymentProvider".to_owned(), provider.to_owned()),
+    ]);
+    parameters.extend(parameters_from_env());
+    parameters.insert("AllowedOrigins".into(), origins.clone());
+    let values = LocalValues {
+        table: table.clone(),
+        parameters,
+        stack_name: dev_secrets::STACK.into(),
+        region: upstream_local::moto::REGION.into(),
+        secrets: BTreeMap::new(),
+    };
+    let mut overrides: BTreeMap<String, String> = gateway
+        .settings
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
+    overrides.insert("TABLE_NAME".into(), table.clone());
+    let http_api = HttpApi::from_template(template_text, &values)
+        .map_err(|e| format!("{template_name}: {e}"))?;
+    api_gateway::check_functions(&http_api)?;
+    let function_urls = http_api::function_urls(template_text).map_err(|e| e.to_string())?;
+    let functions = Functions::new(template, &values, &dynamo.endpoint(), &overrides)
+        .map_err(|e| format!("{template_name}: {e}"))?;
+    let kid = secrets
+        .playback
+        .issuer()
+        .ok_or("the playback signing key was not read")?
+        .key()
+        .kid()
+        .to_owned();
+    let webhook_secret = secrets.webhook_secret.clone();
+    let provider = secrets.provider.clone();
+    // Locally a catalog edit (price, mediaPath) shows at once: no cache.
+    let mut stack = Stack::new(functions.inputs(secrets, TimeDelta::zero(), true)?);
+    functions.configure(&mut stack)?;
     let local = Arc::new(Local {
-        stack: Stack::new(Inputs {
-            manager,
-            cors,
-            qris,
-            // Locally a catalog edit (price, mediaPath) shows at once: no cache.
-            catalog_cache: TimeDelta::zero(),
-            provider,
-            webhook_secret: secret.clone().into_bytes(),
-            playback,
-            playback_tokens: true,
-            playback_prefix: std::env::var("PLAYBACK_PATH_PREFIX")
-                .unwrap_or_else(|_| "/hls/".into()),
-            ome_secret: std::env::var("OME_SECRET_KEY").ok(),
-            allow_local: true,
-            media: MediaApis::from_env().map_err(|e| e.to_string())?,
-        }),
+        stack,
         openapi: routes::openapi_json(),
+        http_api,
+        function_urls,
+        _functions: functions,
     });
     let listener = server::bind(port).await?;
-    let base = format!("http://127.0.0.1:{port}");
+    let page_url = match args.page_port {
+        Some(page_port) => Some(serve_page(page_port, &base).await?),
+        None => None,
+    };
     println!(
         "Upstream Pay local stack (DynamoDB Local at {}, table {table})",
         dynamo.endpoint()
     );
     println!("  Viewer page:  {base}/");
+    if let Some(url) = &page_url {
+        println!(
+            "  Viewer page on another origin: {url}  (calls the API at {base}: CORS as deployed)"
+        );
+    }
     println!("  Admin page:   {base}/admin/approve");
     println!(
         "  API base:     {base}/api  (OpenAPI: {base}{})",
         routes::OPENAPI_PATH
     );
+    println!("  Playback JWKS: {base}/api/.well-known/jwks.json (kid {kid})");
     println!(
-        "  Playback JWKS: {base}/api/.well-known/jwks.json (kid {})",
-        issuer.key().kid()
+        "  Template:     {template_name} ({} HTTP API routes, CORS allows {origins}; each function's environment, its IAM policy enforced)",
+        local.http_api.routes.len()
     );
-    println!("  Webhook secret (WEBHOOK_SECRET): {secret}");
-    if let Some(sim) = &sim {
-        println!(
-            "  Gateway simulator: {sim}  (its page pays orders; or: upstream gateway-sim pay TRX_ID --sim {sim})"
-        );
+    println!(
+        "  Secrets: Secrets Manager on moto at {} ({}/…)",
+        moto.endpoint(),
+        dev_secrets::STACK
+    );
+    print_gateway(&provider, gateway.simulator.as_deref());
+    match &webhook_secret {
+        Some(secret) => println!("  Webhook secret (WEBHOOK_SECRET): {secret}"),
+        None => {
+            println!("  Generic webhook: closed next to the gateway (GENERIC_WEBHOOK=on opens it)")
+        }
     }
     println!("Approve a payment:  upstream approve 2 --local {base} [--user USER_ID]");
-    println!(
-        "Signed webhook:     WEBHOOK_SECRET={secret} upstream webhook --api {base} --trx TRX_ID --amount 1000"
-    );
-    for function in upstream_registry::scheduled() {
-        tokio::spawn(run_on_schedule(local.clone(), function));
+    if let Some(secret) = &webhook_secret {
         println!(
-            "  {} runs {} (as its EventBridge schedule would)",
-            function.spec.name,
-            function.schedule().unwrap_or_default()
+            "Signed webhook:     WEBHOOK_SECRET={secret} upstream webhook --api {base} --trx TRX_ID --amount 1000"
         );
     }
+    dev_schedule::start(&local);
     println!("Stop with Ctrl-C.");
     server::serve(listener, move |req| {
         let local = local.clone();
@@ -273,121 +289,62 @@ async fn serve(
     Ok(())
 }
 
+fn print_gateway(provider: &PaymentProvider, simulator: Option<&str>) {
+    let base = match provider {
+        PaymentProvider::Static => return,
+        PaymentProvider::Midtrans(m) => m.api_base(),
+        PaymentProvider::Xendit(x) => x.api_base(),
+    };
+    match simulator {
+        Some(sim) => println!(
+            "  Gateway simulator: {sim}  (its page pays orders; or: upstream gateway-sim pay TRX_ID --sim {sim})"
+        ),
+        None => println!(
+            "  Payment gateway: {} at {base}  (its key from the environment; no simulator)",
+            provider.name()
+        ),
+    }
+}
+
+/// Serves the viewer page on `127.0.0.1:port`, calling the API at `api`; returns its URL.
+async fn serve_page(port: u16, api: &str) -> Result<String, String> {
+    let listener = server::bind(port).await?;
+    let viewer: Arc<str> = page::viewer_calling(api).into();
+    tokio::spawn(server::serve(listener, move |req| {
+        let viewer = viewer.clone();
+        async move {
+            match page::asset(req.uri().path(), &viewer) {
+                Some((kind, bytes)) => server::text(200, kind, bytes.to_vec()),
+                None => server::text(404, "text/plain; charset=utf-8", b"not found".to_vec()),
+            }
+        }
+    }));
+    Ok(format!("http://localhost:{port}/"))
+}
+
+/// The page and the OpenAPI document, the paths of the functions with a Function URL (the admin's,
+/// mounted on this port), and everything else through the template's HTTP API.
 async fn dispatch(local: &Local, req: server::Simple) -> hyper::Response<Full<Bytes>> {
     let path = req.uri().path().to_owned();
-    if path == "/" || path == "/index.html" {
-        return server::text(200, "text/html; charset=utf-8", VIEWER.as_bytes().to_vec());
-    }
-    if path == "/player.js" {
-        return server::text(
-            200,
-            "text/javascript; charset=utf-8",
-            PLAYER.as_bytes().to_vec(),
-        );
-    }
-    if path == "/vendor/hls.light.min.js" {
-        return server::text(
-            200,
-            "text/javascript; charset=utf-8",
-            HLS_JS.as_bytes().to_vec(),
-        );
+    if let Some((kind, bytes)) = page::asset(&path, page::VIEWER) {
+        return server::text(200, kind, bytes.to_vec());
     }
     if path == routes::OPENAPI_PATH {
         return server::text(200, "application/json", local.openapi.clone().into_bytes());
     }
-    let Some(function) = upstream_registry::serving(&path) else {
-        let code = ErrorCode::RouteNotFound;
-        return server::text(
-            code.status(),
-            "application/json; charset=utf-8",
-            code.envelope(None).into_bytes(),
-        );
-    };
-    let query = req.uri().query().unwrap_or_default().to_owned();
-    let headers: Vec<(String, String)> = req
-        .headers()
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
-    let method = req.method().to_string();
-    let body = req.into_body();
-    let body = (!body.is_empty()).then(|| String::from_utf8_lossy(&body).into_owned());
-    let ev = event::http_v2_event(&method, &path, &query, &headers, body.as_deref());
-    let request = match event::request_from_event(&ev) {
-        Ok(r) => r,
-        Err(e) => return server::text(400, "text/plain; charset=utf-8", e.into_bytes()),
-    };
-    let Some(answer) = function.handle(&local.stack, request) else {
-        return server::text(
-            404,
-            "text/plain; charset=utf-8",
-            b"not an HTTP function".to_vec(),
-        );
-    };
-    let resp = answer.await;
-    let (parts, body) = resp.into_parts();
-    let bytes: Vec<u8> = body.as_ref().to_vec();
-    let mut out = hyper::Response::builder().status(parts.status.as_u16());
-    for (k, v) in parts.headers.iter() {
-        out = out.header(k.as_str(), v.as_bytes());
+    let own_url = upstream_registry::FUNCTIONS.iter().find(|f| {
+        local.function_urls.iter().any(|name| name == f.spec.name) && f.spec.serves(&path)
+    });
+    if let Some(function) = own_url {
+        let (status, headers, body) = api_gateway::invoke(function, &local.stack, req).await;
+        return api_gateway::respond(status, headers, body);
     }
-    out.body(Full::new(Bytes::from(bytes)))
-        .unwrap_or_else(|_| server::text(500, "text/plain", b"bad response".to_vec()))
+    api_gateway::handle(&local.http_api, &local.stack, req).await
 }
 
-/// Runs a scheduled function every period of its `rate(N minute[s])` expression, logging failures.
-async fn run_on_schedule(local: Arc<Local>, function: &'static upstream_registry::Function) {
-    let Some(minutes) = function.schedule().and_then(rate_minutes) else {
-        eprintln!("{}: schedule not understood here", function.spec.name);
-        return;
-    };
-    let rule = format!(
-        "arn:aws:events:ap-southeast-3:000000000000:rule/upstream-local-{}",
-        function.spec.name
-    );
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(minutes * 60));
-    every.tick().await;
-    loop {
-        every.tick().await;
-        let event = event::scheduled_event(chrono::Utc::now(), &rule);
-        let Some(run) = function.run(&local.stack, event) else {
-            return;
-        };
-        if let Err(err) = run.await {
-            eprintln!("{}: {err}", function.spec.name);
-        }
-    }
-}
-
-/// `rate(N minute)` / `rate(N minutes)` → N.
-fn rate_minutes(expression: &str) -> Option<u64> {
-    let inner = expression.strip_prefix("rate(")?.strip_suffix(')')?;
-    let (n, unit) = inner.split_once(' ')?;
-    matches!(unit, "minute" | "minutes")
-        .then(|| n.parse().ok())
-        .flatten()
-        .filter(|n| *n > 0)
-}
-
-fn random_secret() -> String {
+/// 32 random hex digits.
+pub(crate) fn random_secret() -> String {
     let mut b = [0u8; 16];
     getrandom::fill(&mut b).expect("random source");
     b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn rate_expressions_in_minutes() {
-        assert_eq!(super::rate_minutes("rate(1 minute)"), Some(1));
-        assert_eq!(super::rate_minutes("rate(5 minutes)"), Some(5));
-        assert_eq!(super::rate_minutes("rate(0 minutes)"), None);
-        assert_eq!(super::rate_minutes("cron(* * * * ? *)"), None);
-        assert_eq!(super::rate_minutes("rate(1 hour)"), None);
-    }
 }

@@ -1,13 +1,14 @@
 //! `upstream invoke FUNCTION -e EVENT.json`: this project's `sam local invoke`, without Docker. Runs
 //! the function's release bootstrap (built by `infra/sam-check` or `cargo lambda build`; never built
 //! here) under AWS's Runtime Interface Emulator with the environment its `template.yaml` resource
-//! declares, on DynamoDB Local in memory with a fresh table and the sample catalog, and prints the
-//! function's answer.
+//! declares, on DynamoDB Local in memory with a fresh table and the sample catalog and moto's server
+//! holding the stack's secrets, and prints the function's answer.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use upstream_local::lambda::{Emulator, LocalTarget};
+use upstream_local::moto::{Moto, REGION};
 use upstream_local::template::LocalValues;
 use upstream_local::{DynamoLocal, Storage};
 use upstream_session::catalog::parse_catalog;
@@ -46,6 +47,12 @@ pub fn run(args: InvokeArgs) -> Result<(), String> {
     drop(rt);
     let env = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
     let secret = env("WEBHOOK_SECRET", "local-webhook-secret-0123456789");
+    let stack = "upstream-local";
+    let key = upstream_session::playback::SigningKey::generate();
+    let secrets = upstream_registry::local_secrets(stack, &secret, &key, "local-ome-secret");
+    let moto = Moto::start().map_err(|e| e.to_string())?;
+    moto.put_secrets(REGION, &secrets)
+        .map_err(|e| e.to_string())?;
     let target = LocalTarget {
         values: LocalValues {
             table,
@@ -54,17 +61,17 @@ pub fn run(args: InvokeArgs) -> Result<(), String> {
                     "StaticQrisPayload".into(),
                     env("QRIS_STATIC_PAYLOAD", DEMO_STATIC.trim()),
                 ),
-                ("WebhookSecret".into(), secret),
                 (
                     "AllowedOrigins".into(),
                     env("ALLOWED_ORIGINS", "http://127.0.0.1:3001"),
                 ),
             ]),
-            stack_name: "upstream-local".into(),
-            region: "ap-southeast-3".into(),
-            secrets: upstream_local_secrets(),
+            stack_name: stack.into(),
+            region: REGION.into(),
+            secrets,
         },
         dynamodb_endpoint: dynamo.endpoint(),
+        secrets_endpoint: moto.endpoint(),
     };
     eprintln!(
         "Invoking {} under the Lambda Runtime Interface Emulator…",
@@ -77,6 +84,7 @@ pub fn run(args: InvokeArgs) -> Result<(), String> {
         eprintln!("{}", emulator.logs());
     }
     drop(emulator);
+    moto.stop();
     dynamo.stop();
     let invocation = result?;
     println!(
@@ -100,13 +108,4 @@ async fn prepare(endpoint: &str, table: &str) -> Result<(), String> {
         store.put_stream(&stream).await.map_err(|e| e.to_string())?;
     }
     Ok(())
-}
-
-/// Local values of the template's secret references: a fresh playback key pair.
-fn upstream_local_secrets() -> std::collections::BTreeMap<String, String> {
-    let key = upstream_session::playback::SigningKey::generate();
-    std::collections::BTreeMap::from([
-        ("signingKey".to_owned(), key.to_pkcs8_pem()),
-        ("publicKeys".to_owned(), key.verifying_key().to_pem()),
-    ])
 }

@@ -5,8 +5,9 @@ use upstream_session::playback::SigningKey;
 /// `upstream keys …`.
 #[derive(clap::Subcommand)]
 pub enum KeysCommand {
-    /// Print a fresh P-256 key pair: the PKCS#8 PEM private key (PLAYBACK_SIGNING_KEY), the public
-    /// PEM (PLAYBACK_PUBLIC_KEYS) and the public JWK with its kid.
+    /// Print a fresh P-256 key pair: the PKCS#8 PEM private key (the secret
+    /// `<stack>/playback-signing-key`), the public PEM (into `<stack>/playback-public-keys`) and the
+    /// public JWK with its kid.
     New {
         /// Print one JSON object `{kid, signingKey, publicKey, jwk}` (e.g. for Secrets Manager).
         #[arg(long)]
@@ -30,10 +31,10 @@ pub fn run(command: KeysCommand) -> Result<(), String> {
             } else {
                 println!("# kid: {}", key.kid());
                 println!(
-                    "# PLAYBACK_SIGNING_KEY (secret: keep it in Secrets Manager, never in a repo)"
+                    "# signing key: the secret <stack>/playback-signing-key (Secrets Manager, never a repo)"
                 );
                 print!("{}", key.to_pkcs8_pem());
-                println!("# public key (PLAYBACK_PUBLIC_KEYS)");
+                println!("# public key: into the secret <stack>/playback-public-keys");
                 print!("{}", public.to_pem());
                 println!("# public JWK");
                 println!("{}", public.jwk());

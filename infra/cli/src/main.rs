@@ -1,16 +1,23 @@
 //! `upstream`: the operator command.
 
 mod admin_cmd;
+mod api_gateway;
 mod dev_cmd;
+mod dev_functions;
+mod dev_gateway;
+mod dev_schedule;
+mod dev_secrets;
 mod gateway_sim;
 mod invoke_cmd;
 mod keys_cmd;
 mod money_cmd;
+mod page;
 mod proxy_cmd;
 mod qris_cmd;
 mod routes;
 mod server;
 mod sigv4;
+mod smoke_cmd;
 mod target;
 mod webhook_cmd;
 
@@ -72,6 +79,9 @@ enum Command {
     },
     /// Invoke a function's release bootstrap under the Lambda emulator with an event (sam local invoke).
     Invoke(invoke_cmd::InvokeArgs),
+    /// Check a deployed (or local) API as the viewer page uses it: CORS preflights from the page's
+    /// origin, the catalog, the JWKS, one QR and its access check.
+    Smoke(smoke_cmd::SmokeArgs),
     /// Print every route and its function as JSON (the list the SAM template must match).
     Routes,
     /// Print the OpenAPI 3.1 document of every route (committed as infra/openapi.json).
@@ -98,6 +108,7 @@ fn main() -> ExitCode {
         Command::Qris { command } => qris_cmd::run(command),
         Command::GatewaySim { command } => gateway_sim::run(command),
         Command::Keys { command } => keys_cmd::run(command),
+        Command::Smoke(args) => smoke_cmd::run(args),
         Command::Openapi => {
             print!("{}", routes::openapi_json());
             Ok(())

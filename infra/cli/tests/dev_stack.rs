@@ -1,109 +1,14 @@
-//! `upstream dev` as a user runs it: the flow over HTTP, sessions surviving a restart, no orphan java.
+//! `upstream dev` as a user runs it: the flow over HTTP, sessions surviving a restart, no orphan java,
+//! each function's IAM policy taken from the template it is given.
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Dev {
-    child: Child,
-    port: u16,
-}
-
-impl Dev {
-    fn start(data: &std::path::Path, port: u16) -> Dev {
-        Dev::spawn(port, &["--data", data.to_str().unwrap()], &[]).0
-    }
-
-    /// Starts `upstream dev` on `port` with `args` and `env` added; with what it printed to stdout
-    /// (its JSON logs) before the banner.
-    fn spawn(port: u16, args: &[&str], env: &[(&str, &str)]) -> (Dev, Vec<String>) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_upstream"))
-            .args(["dev", "--port", &port.to_string()])
-            .args(args)
-            .env("WEBHOOK_SECRET", "dev-stack-test-secret-123")
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // Wait for the banner, then for the port.
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let deadline = Instant::now() + Duration::from_secs(90);
-        let mut printed = Vec::new();
-        for line in lines.by_ref() {
-            let line = line.unwrap();
-            if line.starts_with("Stop with Ctrl-C") || Instant::now() > deadline {
-                break;
-            }
-            printed.push(line);
-        }
-        std::thread::spawn(move || for _ in lines {});
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "upstream dev did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        (Dev { child, port }, printed)
-    }
-
-    #[allow(unsafe_code)] // SIGTERM to the child, as an operator's Ctrl-C would
-    fn stop(mut self) {
-        unsafe {
-            libc_kill(self.child.id() as i32, 15);
-        }
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(
-                    status.success(),
-                    "upstream dev exits cleanly on SIGTERM: {status}"
-                );
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "upstream dev did not stop on SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn request(&self, method: &str, path: &str, body: Option<&str>) -> (u16, serde_json::Value) {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        let body = body.unwrap_or("");
-        write!(
-            s,
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len(),
-            port = self.port
-        )
-        .unwrap();
-        let mut raw = String::new();
-        s.read_to_string(&mut raw).unwrap();
-        let status: u16 = raw[9..12].parse().unwrap();
-        let json = raw
-            .split("\r\n\r\n")
-            .nth(1)
-            .and_then(|b| serde_json::from_str(b).ok())
-            .unwrap_or_default();
-        (status, json)
-    }
-}
-
-#[allow(unsafe_code)]
-unsafe extern "C" {
-    #[link_name = "kill"]
-    fn libc_kill(pid: i32, sig: i32) -> i32;
-}
+use common::{Dev, free_port};
 
 fn java_children_of(pid: u32) -> usize {
     let out = Command::new("pgrep")
@@ -178,7 +83,14 @@ fn paid_access_survives_a_restart_and_nothing_is_left_running() {
     let trx = r["data"]["trxId"].as_str().unwrap().to_owned();
     let out = Command::new(env!("CARGO_BIN_EXE_upstream"))
         .args(["webhook", "--api", &format!("http://127.0.0.1:{port}")])
-        .args(["--trx", &trx, "--amount", "999"])
+        .args([
+            "--trx",
+            &trx,
+            "--amount",
+            "999",
+            "--provider-ref",
+            "RRN-999",
+        ])
         .env("WEBHOOK_SECRET", "dev-stack-test-secret-123")
         .output()
         .unwrap();
@@ -277,4 +189,71 @@ fn a_merchant_payload_with_warnings_only_starts_and_logs_them_once() {
         "{r}"
     );
     dev.stop();
+}
+
+#[test]
+fn the_template_decides_what_each_function_may_do_in_dynamodb() {
+    // A copy of the template whose GenerateQrisFunction lacks ConditionCheckItem (as on main before
+    // issue 21): the new session's transaction is refused, as it would be on AWS.
+    let broken =
+        std::env::temp_dir().join(format!("upstream-template-{}.yaml", std::process::id()));
+    std::fs::write(
+        &broken,
+        upstream_tests::iam::template_without(
+            "GenerateQrisFunction",
+            "dynamodb:ConditionCheckItem",
+        ),
+    )
+    .unwrap();
+    let order = r#"{"streamId":"2","userId":"template-user"}"#;
+    let port = free_port();
+    let (dev, _) = Dev::spawn(
+        port,
+        &["--in-memory", "--template", broken.to_str().unwrap()],
+        &[],
+    );
+    let (status, r) = dev.request("POST", "/api/generate-qris", Some(order));
+    assert_eq!(
+        (status, r["code"].as_str()),
+        (500, Some("INTERNAL_ERROR")),
+        "{r}"
+    );
+    let (status, _) = dev.request("GET", "/api/streams", None);
+    assert_eq!(status, 200, "what the policy allows still works");
+    let logs = dev.logs.lock().unwrap().join("\n");
+    assert!(
+        logs.contains("AccessDeniedException")
+            && logs.contains("not authorized to perform: dynamodb:ConditionCheckItem"),
+        "the function's log names the denial:\n{logs}"
+    );
+    dev.stop();
+    let _ = std::fs::remove_file(&broken);
+
+    // The repository's template, named explicitly: the QR is made.
+    let real = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
+    let port = free_port();
+    let (dev, printed) = Dev::spawn(port, &["--in-memory", "--template", real], &[]);
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.contains("Template:") && l.contains("template.yaml")),
+        "the banner names the template: {printed:#?}"
+    );
+    let (status, r) = dev.request("POST", "/api/generate-qris", Some(order));
+    assert_eq!(status, 200, "{r}");
+    dev.stop();
+
+    // A template that cannot be read stops the start with the reason.
+    let out = Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .args([
+            "dev",
+            "--in-memory",
+            "--template",
+            "/nonexistent/template.yaml",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/nonexistent/template.yaml"), "{err}");
 }

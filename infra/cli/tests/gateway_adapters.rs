@@ -1,141 +1,25 @@
 //! The gateway adapters (`upstream_session::provider`) against the gateway simulator (the built
 //! `upstream gateway-sim`), over real HTTP on loopback: charge, signed notifications, the status API
 //! as the source of truth, duplicates, timeouts and bounded retries (counted at the simulator). No
-//! mocks in the adapters' path.
+//! mocks in the adapters' path. Midtrans and the HTTP client here; Xendit in `gateway_xendit.rs`.
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
-use std::convert::Infallible;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod simulator;
+
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use chrono::{TimeDelta, Utc};
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
-use hyper::service::service_fn;
-use hyper::{HeaderMap, Request, Response};
-use hyper_util::rt::TokioIo;
+use chrono::TimeDelta;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
-use upstream_session::domain::{Amount, PaymentReport, ReportKind, TrxId};
+use upstream_session::domain::ReportKind;
 use upstream_session::provider::{
-    ChargeRequest, HttpPolicy, Notification, PaymentProvider, ProviderError, Statement,
+    HttpPolicy, Notification, PaymentProvider, ProviderError, Statement,
 };
-use upstream_session::qris::Qris;
+
+use simulator::{Sim, XENDIT_KEY, basic, next, qr_amount, receiver, report, request, xendit};
 
 const MIDTRANS_KEY: &str = "SB-Mid-server-ADAPTER-TEST";
-const XENDIT_KEY: &str = "xnd_development_ADAPTER_TEST";
-const XENDIT_TOKEN: &str = "adapter-test-callback-token";
-
-/// A running simulator (a child process this test started; killed on drop).
-struct Sim {
-    child: Child,
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Sim {
-    fn start(args: &[&str]) -> Sim {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_upstream"))
-            .arg("gateway-sim")
-            .args(args)
-            .args(["--port", "0"])
-            .env_remove("MIDTRANS_SERVER_KEY")
-            .env_remove("XENDIT_SECRET_KEY")
-            .env_remove("XENDIT_CALLBACK_TOKEN")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the simulator");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.starts_with("http://127.0.0.1:"), "{line:?}");
-        Sim {
-            child,
-            base: line.trim().to_owned(),
-            http: reqwest::Client::new(),
-        }
-    }
-
-    async fn post(&self, path: &str, body: Value) -> Value {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success(), "{path}: {}", r.status());
-        serde_json::from_str(&r.text().await.unwrap()).unwrap()
-    }
-
-    async fn count(&self, endpoint: &str) -> u64 {
-        let text = self
-            .http
-            .get(format!("{}/sim/stats", self.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let v: Value = serde_json::from_str(&text).unwrap();
-        v[endpoint].as_u64().unwrap_or(0)
-    }
-
-    async fn fault(&self, endpoint: &str, status: u16, times: u32, hang_ms: u64) {
-        self.post(
-            "/sim/faults",
-            json!({"endpoint": endpoint, "status": status, "times": times, "hangMs": hang_ms}),
-        )
-        .await;
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A loopback server standing in for our callback route: records each request, answers 200.
-async fn receiver() -> (String, mpsc::UnboundedReceiver<(HeaderMap, Bytes)>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let svc = service_fn(move |req: Request<Incoming>| {
-                    let tx = tx.clone();
-                    async move {
-                        let (parts, body) = req.into_parts();
-                        let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap();
-                        let _ = tx.send((parts.headers, bytes));
-                        Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"ok"))))
-                    }
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), svc)
-                    .await;
-            });
-        }
-    });
-    (format!("http://{addr}/api/payment-callback"), rx)
-}
-
-async fn next(rx: &mut mpsc::UnboundedReceiver<(HeaderMap, Bytes)>) -> (HeaderMap, Bytes) {
-    tokio::time::timeout(Duration::from_secs(5), rx.recv())
-        .await
-        .expect("a notification within 5 s")
-        .unwrap()
-}
 
 fn midtrans(base: &str, key: &str, policy: HttpPolicy) -> PaymentProvider {
     PaymentProvider::from_lookup_with(
@@ -150,41 +34,13 @@ fn midtrans(base: &str, key: &str, policy: HttpPolicy) -> PaymentProvider {
     .unwrap()
 }
 
-fn xendit(base: &str, key: &str) -> PaymentProvider {
-    PaymentProvider::from_lookup(|n| match n {
-        "PAYMENT_PROVIDER" => Some("xendit".into()),
-        "XENDIT_SECRET_KEY" => Some(key.into()),
-        "XENDIT_CALLBACK_TOKEN" => Some(XENDIT_TOKEN.into()),
-        "XENDIT_API_BASE" => Some(base.into()),
-        _ => None,
-    })
-    .unwrap()
-}
-
-fn request(amount: u64) -> ChargeRequest {
-    let now = Utc::now();
-    ChargeRequest {
-        trx_id: TrxId::generate(now),
-        amount: Amount::new(amount).unwrap(),
-        expires_at: now + TimeDelta::hours(2),
-        now,
-    }
-}
-
 /// A notification about `order`, as if it had verified: confirming it asks the status API.
 fn claim(order: &str) -> Notification {
     Notification {
         claimed: Statement::Pending {
             trx_id: order.to_owned(),
         },
-    }
-}
-
-/// The final report of a statement.
-fn report(statement: Statement) -> PaymentReport {
-    match statement {
-        Statement::Final(report) => report,
-        other => panic!("not a final report: {other:?}"),
+        charge_ref: None,
     }
 }
 
@@ -192,11 +48,6 @@ fn pending(order: &str) -> Statement {
     Statement::Pending {
         trx_id: order.to_owned(),
     }
-}
-
-fn qr_amount(qr: &str) -> String {
-    let q = Qris::parse(qr).expect("a valid QRIS payload");
-    q.get("54").expect("an amount").value.clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -404,76 +255,11 @@ async fn a_socket_that_never_answers_is_unavailable_within_the_whole_call_budget
     drop(silent);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn xendit_charge_and_callback() {
-    let (callback, mut rx) = receiver().await;
-    let sim = Sim::start(&[
-        "xendit",
-        "--secret-key",
-        XENDIT_KEY,
-        "--callback-token",
-        XENDIT_TOKEN,
-        "--callback",
-        &callback,
-    ]);
-    let provider = xendit(&sim.base, XENDIT_KEY);
-
-    // One 503, then success: the POST carries an idempotency key, so it is retried.
-    sim.fault("charge", 503, 1, 0).await;
-    let req = request(25000);
-    let charge = provider.create_charge(&req).await.unwrap();
-    assert_eq!(sim.count("charge").await, 2);
-    assert!(
-        charge.provider_ref.starts_with("qr_"),
-        "{}",
-        charge.provider_ref
-    );
-    assert_eq!(qr_amount(&charge.qr_string), "25000");
-    let again = provider.create_charge(&req).await.unwrap();
-    assert_eq!(
-        again, charge,
-        "the idempotency key replays the same QR code"
-    );
-
-    let order = req.trx_id.as_str();
-
-    sim.post(&format!("/sim/pay/{order}"), json!({})).await;
-    let (headers, body) = next(&mut rx).await;
-    let n = provider.verify_notification(&headers, &body).unwrap();
-    let statuses = sim.count("status").await;
-    let confirmed = provider.confirm(&n).await.unwrap();
-    assert_eq!(sim.count("status").await, statuses, "no call to confirm");
-    assert_eq!(
-        confirmed, n.claimed,
-        "the verified callback is the statement"
-    );
-    let paid = report(confirmed);
-    assert_eq!(paid.kind, ReportKind::Paid);
-    assert_eq!(paid.amount, 25000);
-    assert_eq!(paid.trx_id, order);
-    assert!(paid.provider_ref.as_deref().unwrap().starts_with("qrpy_"));
-
-    // Another secret key is refused by the gateway.
-    let stranger = xendit(&sim.base, "xnd_development_WRONG");
-    assert!(matches!(
-        stranger.create_charge(&request(1000)).await,
-        Err(ProviderError::Rejected(m)) if m.contains("401")
-    ));
-}
-
 /// The simulator's own request checks, as the gateways document them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_simulator_checks_requests_like_the_gateway() {
     let m = Sim::start(&["midtrans", "--server-key", MIDTRANS_KEY]);
-    let x = Sim::start(&["xendit", "--secret-key", XENDIT_KEY]);
     let http = reqwest::Client::new();
-    let basic = |k: &str| {
-        use base64::Engine;
-        format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(format!("{k}:"))
-        )
-    };
     let good = json!({"payment_type": "qris", "transaction_details": {"order_id": "UP-SIM-1", "gross_amount": 1000}});
     let send = |url: String, auth: Option<String>, ctype: &'static str, body: String| {
         let mut r = http.post(url).header("content-type", ctype).body(body);
@@ -535,49 +321,8 @@ async fn the_simulator_checks_requests_like_the_gateway() {
         200
     );
 
-    let qr = format!("{}/qr_codes", x.base);
-    let body =
-        json!({"reference_id": "UP-SIM-2", "type": "DYNAMIC", "currency": "IDR", "amount": 1000})
-            .to_string();
-    let xsend = |version: Option<&'static str>, auth: Option<String>, body: String| {
-        let mut r = http
-            .post(qr.clone())
-            .header("content-type", "application/json")
-            .body(body);
-        if let Some(v) = version {
-            r = r.header("api-version", v);
-        }
-        if let Some(a) = auth {
-            r = r.header("authorization", a);
-        }
-        async move { r.send().await.unwrap().status().as_u16() }
-    };
-    assert_eq!(xsend(Some("2022-07-31"), None, body.clone()).await, 401);
-    assert_eq!(
-        xsend(None, Some(basic(XENDIT_KEY)), body.clone()).await,
-        400
-    );
-    let bad_amount =
-        json!({"reference_id": "UP-SIM-2", "type": "DYNAMIC", "currency": "IDR", "amount": "1000"})
-            .to_string();
-    assert_eq!(
-        xsend(Some("2022-07-31"), Some(basic(XENDIT_KEY)), bad_amount).await,
-        400
-    );
-    assert_eq!(
-        xsend(Some("2022-07-31"), Some(basic(XENDIT_KEY)), body).await,
-        201
-    );
-
     // The page lists the orders with a Pay button.
-    let page = http
-        .get(format!("{}/", m.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = m.text("/").await;
     assert!(
         page.contains("UP-SIM-1") && page.contains("Bayar"),
         "{page}"

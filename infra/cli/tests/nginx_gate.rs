@@ -34,8 +34,17 @@ fn wait_for_port(port: u16, what: &str) {
     }
 }
 
-/// A child process stopped (SIGTERM, then waited for) when dropped.
-struct Running(Child);
+/// A child process stopped (SIGTERM, then waited for) when dropped; a local stack also holds
+/// [`ONE_STACK`] until then.
+struct Running(
+    Child,
+    #[allow(dead_code)] // held, never read: released when dropped
+    Option<std::sync::MutexGuard<'static, ()>>,
+);
+
+/// One local stack at a time in this binary (a JVM and a Python server each): more at once on a small
+/// machine make DynamoDB Local's cold first requests time out.
+static ONE_STACK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -59,6 +68,7 @@ unsafe extern "C" {
 }
 
 fn start_dev(port: u16, args: &[&str], env: &[(&str, String)]) -> Running {
+    let one = ONE_STACK.lock().unwrap_or_else(|e| e.into_inner());
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_upstream"));
     cmd.args(["dev", "--port", &port.to_string()])
         .args(args)
@@ -78,7 +88,7 @@ fn start_dev(port: u16, args: &[&str], env: &[(&str, String)]) -> Running {
     }
     std::thread::spawn(move || for _ in lines {});
     wait_for_port(port, "upstream dev");
-    Running(child)
+    Running(child, Some(one))
 }
 
 /// One HTTP/1.1 request on loopback: (status, headers, body).
@@ -219,7 +229,7 @@ fn start_nginx(dir: &Path, port: u16, verifier: &str) -> Running {
         .spawn()
         .unwrap();
     wait_for_port(port, "nginx");
-    Running(child)
+    Running(child, None)
 }
 
 /// A tiny HLS rendition per stream: a playlist and one MPEG-TS segment.

@@ -1,6 +1,7 @@
-//! template.yaml's payment gateway settings: the provider is a parameter, the gateway keys reach the
-//! functions only through Secrets Manager dynamic references (resolved at deploy time, never stored in
-//! the template, samconfig.toml or the repository), and only for the gateway chosen.
+//! template.yaml's payment gateway settings: the provider is a parameter, the gateway's keys are
+//! secrets the functions read at init (named `<stack>/gateway-key`, `<stack>/xendit-callback-token`;
+//! never in the template, samconfig.toml or the repository), named only for the gateway chosen, and
+//! the Xendit callback token only to the function receiving callbacks.
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::path::Path;
@@ -35,12 +36,21 @@ fn provider_parameters() {
         .collect();
     assert_eq!(allowed, ["static", "midtrans", "xendit"]);
     assert_eq!(p["MidtransIsProduction"]["Default"], "false");
-    assert!(p["PaymentGatewaySecretName"].is_mapping());
+    assert_eq!(p["GenericWebhook"]["Default"], "off");
 }
 
 #[test]
 fn gateway_keys_come_from_secrets_manager_for_the_chosen_gateway_only() {
     let t: Value = serde_yaml::from_str(&read("template.yaml")).unwrap();
+    let name = |function: &str, var: &str| -> Option<(String, String)> {
+        let v = &t["Resources"][function]["Properties"]["Environment"]["Variables"][var];
+        let branches = untag(v).as_sequence()?;
+        assert_eq!(untag(&branches[2]).as_str(), Some("AWS::NoValue"), "{var}");
+        Some((
+            branches[0].as_str()?.to_owned(),
+            untag(&branches[1]).as_str()?.to_owned(),
+        ))
+    };
     for function in ["GenerateQrisFunction", "PaymentCallbackFunction"] {
         let vars = &t["Resources"][function]["Properties"]["Environment"]["Variables"];
         assert_eq!(
@@ -48,24 +58,31 @@ fn gateway_keys_come_from_secrets_manager_for_the_chosen_gateway_only() {
             Some("PaymentProvider"),
             "{function}"
         );
-        for (var, condition, field) in [
-            ("MIDTRANS_SERVER_KEY", "UsesMidtrans", "serverKey"),
-            ("XENDIT_SECRET_KEY", "UsesXendit", "secretKey"),
-            ("XENDIT_CALLBACK_TOKEN", "UsesXendit", "callbackToken"),
+        assert_eq!(
+            name(function, "GATEWAY_SECRET_NAME"),
+            Some(("UsesGateway".into(), "${AWS::StackName}/gateway-key".into())),
+            "{function}"
+        );
+        for key in [
+            "MIDTRANS_SERVER_KEY",
+            "XENDIT_SECRET_KEY",
+            "XENDIT_CALLBACK_TOKEN",
         ] {
-            let branches = untag(&vars[var]).as_sequence().expect(var);
-            assert_eq!(branches[0].as_str(), Some(condition), "{function} {var}");
-            let reference = untag(&branches[1]).as_str().unwrap();
-            assert_eq!(
-                reference,
-                format!(
-                    "{{{{resolve:secretsmanager:${{PaymentGatewaySecretName}}:SecretString:{field}}}}}"
-                ),
-                "{function} {var}"
-            );
-            assert_eq!(untag(&branches[2]).as_str(), Some("AWS::NoValue"));
+            assert!(vars[key].is_null(), "{function}: no {key} value");
         }
     }
+    assert_eq!(
+        name("PaymentCallbackFunction", "XENDIT_CALLBACK_SECRET_NAME"),
+        Some((
+            "UsesXendit".into(),
+            "${AWS::StackName}/xendit-callback-token".into()
+        ))
+    );
+    assert_eq!(
+        name("GenerateQrisFunction", "XENDIT_CALLBACK_SECRET_NAME"),
+        None,
+        "generate-qris never gets the callback token"
+    );
     let text = read("template.yaml");
     for leaked in [
         "SB-Mid-server-",
@@ -77,7 +94,6 @@ fn gateway_keys_come_from_secrets_manager_for_the_chosen_gateway_only() {
     }
     let samconfig = read("samconfig.toml");
     for name in [
-        "PaymentGatewaySecretName=\"",
         "MIDTRANS_SERVER_KEY",
         "XENDIT_SECRET_KEY",
         "XENDIT_CALLBACK_TOKEN",

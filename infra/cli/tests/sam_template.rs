@@ -5,6 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_yaml::Value;
+use upstream_local::iam::{Effect, Patterns};
+use upstream_local::template::{LocalValues, Template};
 use upstream_registry::{FUNCTIONS, specs};
 use upstream_session::store::TABLE;
 
@@ -14,13 +16,6 @@ fn root() -> &'static Path {
 
 fn template() -> Value {
     serde_yaml::from_str(&std::fs::read_to_string(root().join("template.yaml")).unwrap()).unwrap()
-}
-
-fn untag(v: &Value) -> &Value {
-    match v {
-        Value::Tagged(t) => &t.value,
-        other => other,
-    }
 }
 
 fn tag(v: &Value) -> Option<String> {
@@ -285,33 +280,62 @@ fn table_matches_the_definition_in_code() {
     assert_eq!(indexes, code);
 }
 
-/// `(action, "table" | "index/<name>")` granted by a function's policy statements.
-fn granted(f: &Value) -> BTreeSet<(String, String)> {
+/// The DynamoDB grants of each function's policy, as `(action, "table" | "index/<name>")`, read
+/// through the same parser that enforces them locally (`upstream_local::template`).
+fn dynamodb_grants(name: &str) -> BTreeSet<(String, String)> {
+    let values = LocalValues {
+        table: "t".into(),
+        stack_name: "s".into(),
+        region: "ap-southeast-3".into(),
+        ..LocalValues::default()
+    };
+    let template = Template::load(&root().join("template.yaml")).unwrap();
+    let access = template
+        .access(name, &values)
+        .unwrap_or_else(|e| panic!("{name}: the policy is evaluated locally: {e}"));
+    let table = "arn:aws:dynamodb:ap-southeast-3:123456789012:table/t";
     let mut out = BTreeSet::new();
-    // No Policies at all: no DynamoDB access.
-    let none = Vec::new();
-    let policies = f["Properties"]["Policies"].as_sequence().unwrap_or(&none);
-    for policy in policies {
-        for st in policy["Statement"].as_sequence().unwrap() {
-            assert_eq!(st["Effect"], "Allow");
-            let resource = match (tag(&st["Resource"]).as_deref(), untag(&st["Resource"])) {
-                (Some("!GetAtt"), Value::String(s)) if s == "SessionsTable.Arn" => {
-                    "table".to_owned()
-                }
-                (Some("!Sub"), Value::String(s)) => s
-                    .strip_prefix("${SessionsTable.Arn}/")
-                    .expect("a sub-resource of the table")
-                    .to_owned(),
-                other => panic!("unexpected resource {other:?}"),
+    for st in &access.policy.statements {
+        let (Patterns::Listed(actions), Patterns::Listed(resources)) = (&st.action, &st.resource)
+        else {
+            panic!("{name}: no NotAction/NotResource: {st:?}");
+        };
+        let dynamodb: Vec<&String> = actions
+            .iter()
+            .filter(|a| a.starts_with("dynamodb:"))
+            .collect();
+        if dynamodb.is_empty() {
+            assert!(
+                resources.iter().all(|r| !r.contains(":dynamodb:")),
+                "{name}: the table is granted only by DynamoDB statements: {st:?}"
+            );
+            continue;
+        }
+        assert_eq!(st.effect, Effect::Allow, "{name}: {st:?}");
+        assert_eq!(
+            dynamodb.len(),
+            actions.len(),
+            "{name}: one service a statement"
+        );
+        for r in resources {
+            let on = if r == table {
+                "table".to_owned()
+            } else {
+                let index = r
+                    .strip_prefix(table)
+                    .and_then(|rest| rest.strip_prefix("/index/"))
+                    .unwrap_or_else(|| {
+                        panic!("{name}: {r} is not the table or one of its indexes")
+                    });
+                assert!(
+                    TABLE.indexes.iter().any(|i| i.name == index),
+                    "{name}: {index} is not a declared index"
+                );
+                format!("index/{index}")
             };
-            let actions = match &st["Action"] {
-                Value::Sequence(a) => a.iter().map(|x| x.as_str().unwrap().to_owned()).collect(),
-                Value::String(a) => vec![a.clone()],
-                other => panic!("unexpected action {other:?}"),
-            };
-            for a in actions {
-                assert!(!a.contains('*'), "no wildcard actions: {a}");
-                out.insert((a, resource.clone()));
+            for a in &dynamodb {
+                assert!(!a.contains(['*', '?']), "{name}: no wildcard actions: {a}");
+                out.insert(((*a).clone(), on.clone()));
             }
         }
     }
@@ -319,48 +343,48 @@ fn granted(f: &Value) -> BTreeSet<(String, String)> {
 }
 
 #[test]
-fn each_function_is_granted_exactly_what_it_needs() {
-    let t = template();
-    let fns = functions(&t);
-    let declared: BTreeMap<&str, &[(&str, &str)]> = specs()
+fn each_policy_is_evaluable_locally_and_grants_only_the_table_and_its_indexes() {
+    let grants: BTreeMap<String, BTreeSet<(String, String)>> = specs()
         .into_iter()
-        .map(|spec| (spec.name, spec.dynamodb_access))
+        .map(|spec| (spec.name.to_owned(), dynamodb_grants(spec.name)))
         .collect();
-    assert_eq!(
-        declared
-            .keys()
-            .map(|k| k.to_string())
-            .collect::<BTreeSet<_>>(),
-        crates()
+    assert_eq!(grants.keys().cloned().collect::<BTreeSet<_>>(), crates());
+    let grant = |a: &str, on: &str| (format!("dynamodb:{a}"), on.to_owned());
+    // The transaction that writes a new session checks the viewer's paid-access guard (issue 21:
+    // without ConditionCheckItem every QR fails on AWS with AccessDeniedException).
+    assert!(
+        grants["generate-qris"].contains(&grant("ConditionCheckItem", "table")),
+        "{:?}",
+        grants["generate-qris"]
     );
-    for (name, access) in declared {
-        let want: BTreeSet<(String, String)> = access
-            .iter()
-            .map(|(a, r)| (a.to_string(), r.to_string()))
-            .collect();
-        assert_eq!(granted(&fns[name]), want, "{name}");
-    }
+    // The viewer's list is read from its index only, never from the table.
     assert_eq!(
-        granted(&fns["playback-auth"]),
-        BTreeSet::from([("dynamodb:PutItem".to_owned(), "table".to_owned())]),
-        "the verifier only records admissions: no read"
+        grants["user-sessions"],
+        BTreeSet::from([grant("Query", "index/byUser")])
     );
+    // The verifier reads nothing: it records the connections SRS and MediaMTX admitted.
     assert_eq!(
-        fns["check-access"]["Properties"]["Policies"][0]["Statement"]
-            .as_sequence()
-            .unwrap()
-            .len(),
-        1
+        grants["playback-auth"],
+        BTreeSet::from([grant("PutItem", "table")])
+    );
+    // The reaper finds due connections on their index and deletes them.
+    assert_eq!(
+        grants["media-reaper"],
+        BTreeSet::from([grant("Query", "index/byKick"), grant("BatchWriteItem", "table")])
     );
 }
 
 #[test]
-fn secrets_are_no_echo_parameters_without_defaults() {
+fn the_merchant_payload_is_a_no_echo_parameter_without_default() {
     let t = template();
-    for name in ["StaticQrisPayload", "WebhookSecret"] {
-        let p = &t["Parameters"][name];
-        assert_eq!(p["NoEcho"], true, "{name}");
-        assert!(p["Default"].is_null(), "{name} has no default");
+    let p = &t["Parameters"]["StaticQrisPayload"];
+    assert_eq!(p["NoEcho"], true);
+    assert!(p["Default"].is_null(), "no default");
+    for gone in ["WebhookSecret", "OmeSecretKey", "PaymentGatewaySecretName"] {
+        assert!(
+            t["Parameters"][gone].is_null(),
+            "{gone}: secrets are read from Secrets Manager, never passed as parameters"
+        );
     }
     // Optional (empty: that media server is not used), never echoed.
     for name in ["SrsApiPassword", "MediamtxApiPassword"] {
@@ -381,30 +405,9 @@ fn secrets_are_no_echo_parameters_without_defaults() {
 }
 
 #[test]
-fn playback_keys_come_from_secrets_manager_never_the_repo() {
-    let t = template();
-    let fns = functions(&t);
+fn playback_keys_never_are_in_the_repo() {
     let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
     assert!(!text.contains("BEGIN PRIVATE KEY") && !text.contains("BEGIN EC PRIVATE KEY"));
-    for name in ["check-access", "payment-callback"] {
-        let v = untag(&fns[name]["Properties"]["Environment"]["Variables"]["PLAYBACK_SIGNING_KEY"]);
-        assert!(
-            v.as_str().unwrap().starts_with("{{resolve:secretsmanager:"),
-            "{name}"
-        );
-    }
-    let verifier = &fns["playback-auth"]["Properties"]["Environment"]["Variables"];
-    assert!(
-        verifier["PLAYBACK_SIGNING_KEY"].is_null(),
-        "the verifier never holds the private key"
-    );
-    assert!(
-        untag(&verifier["PLAYBACK_PUBLIC_KEYS"])
-            .as_str()
-            .unwrap()
-            .starts_with("{{resolve:secretsmanager:")
-    );
-    assert_eq!(t["Parameters"]["OmeSecretKey"]["NoEcho"], true);
 }
 
 #[test]

@@ -1,10 +1,14 @@
 //! Runs a function's release `bootstrap` under AWS's Runtime Interface Emulator (the one `sam local
 //! invoke` runs inside its container, shipped in the aws-sam-cli wheel that `infra/setup` installs),
-//! on a free loopback port, with the environment its `template.yaml` resource declares.
+//! on a free loopback port, with the environment its `template.yaml` resource declares; its secrets
+//! come from moto's server (store them with `crate::moto::Moto::put_secrets` first).
 //!
 //! The emulator is started in its own process group with the parent-death signal set; dropping an
 //! [`Emulator`] kills the group (the emulator and the bootstrap it started), and the bootstrap itself
 //! runs under `setpriv --pdeathsig KILL`, so nothing outlives the process that started it.
+//!
+//! [`Emulator::start_function`] puts the function's [`IamProxy`] between it and DynamoDB Local: its
+//! calls are checked against its template policy as IAM checks them.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -16,18 +20,22 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::template::{FunctionResource, LocalValues, function_resource};
+use crate::iam::IamProxy;
+use crate::template::{FunctionResource, LocalValues, Template};
 
 pub use crate::artifacts::{
     LambdaError, bootstrap, bundle_size, lambda_dir, repo_root, rie_binary,
 };
 
-/// Local values for the template: DynamoDB Local, dummy credentials, the demo merchant.
+/// Local values for the template: DynamoDB Local, moto's Secrets Manager, dummy credentials, the
+/// demo merchant.
 #[derive(Debug, Clone)]
 pub struct LocalTarget {
     pub values: LocalValues,
     /// `DYNAMODB_ENDPOINT` (not in the template: the local override every function reads).
     pub dynamodb_endpoint: String,
+    /// `AWS_ENDPOINT_URL_SECRETS_MANAGER`: moto's server (the SDK's standard endpoint override).
+    pub secrets_endpoint: String,
 }
 
 /// The whole environment of a function's process as Lambda would give it: the template's variables
@@ -38,8 +46,8 @@ pub fn function_environment(
     target: &LocalTarget,
     overrides: &[(&str, Option<&str>)],
 ) -> Result<(FunctionResource, BTreeMap<String, String>), LambdaError> {
-    let template = std::fs::read_to_string(repo_root().join("template.yaml"))?;
-    let resource = function_resource(&template, function, &target.values)?;
+    let template = Template::load(&repo_root().join("template.yaml"))?;
+    let resource = template.function(function, &target.values)?;
     let mut env = resource.environment.clone();
     let region = target.values.region.clone();
     let platform = [
@@ -61,6 +69,10 @@ pub fn function_environment(
         ("AWS_EC2_METADATA_DISABLED", "true".into()),
         ("TZ", ":UTC".into()),
         ("DYNAMODB_ENDPOINT", target.dynamodb_endpoint.clone()),
+        (
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+            target.secrets_endpoint.clone(),
+        ),
     ];
     for (k, v) in platform {
         env.insert(k.to_owned(), v);
@@ -149,6 +161,8 @@ pub struct Emulator {
     api_port: u16,
     logs: Arc<Mutex<Vec<u8>>>,
     agent: ureq::Agent,
+    /// The function's IAM proxy, when started by [`Emulator::start_function`].
+    iam: Option<IamProxy>,
 }
 
 /// Log bytes kept per emulator (the tail).
@@ -213,6 +227,7 @@ impl Emulator {
                 api_port,
                 logs,
                 agent,
+                iam: None,
             };
             match emulator.wait_ready() {
                 Ok(()) => return Ok(emulator),
@@ -222,14 +237,28 @@ impl Emulator {
         Err(LambdaError::Start(last))
     }
 
-    /// Starts a built function (`target/lambda/<function>/bootstrap`) with its template environment.
+    /// Starts a built function (`target/lambda/<function>/bootstrap`) with its template environment,
+    /// its DynamoDB calls through an [`IamProxy`] enforcing its template policy (an override of
+    /// `DYNAMODB_ENDPOINT` goes around the proxy).
     pub fn start_function(
         function: &str,
         target: &LocalTarget,
         overrides: &[(&str, Option<&str>)],
     ) -> Result<Self, LambdaError> {
-        let (_, env) = function_environment(function, target, overrides)?;
-        Self::start(&bootstrap(function)?, &env)
+        let (resource, mut env) = function_environment(function, target, overrides)?;
+        let access = resource.access;
+        let proxy = IamProxy::start(&target.dynamodb_endpoint, access.identity, access.policy)?;
+        if !overrides.iter().any(|(k, _)| *k == "DYNAMODB_ENDPOINT") {
+            env.insert("DYNAMODB_ENDPOINT".into(), proxy.endpoint());
+        }
+        let mut emulator = Self::start(&bootstrap(function)?, &env)?;
+        emulator.iam = Some(proxy);
+        Ok(emulator)
+    }
+
+    /// The function's IAM proxy (started by [`Emulator::start_function`]).
+    pub fn iam(&self) -> Option<&IamProxy> {
+        self.iam.as_ref()
     }
 
     fn wait_ready(&mut self) -> Result<(), String> {

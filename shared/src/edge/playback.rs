@@ -31,12 +31,8 @@ pub struct PlaybackEnv {
 }
 
 impl PlaybackEnv {
-    /// Reads the process environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// Reads the settings through `lookup` (tests pass a map).
+    /// Reads the settings through `lookup`: a function's [`Settings`](super::Settings) (the keys
+    /// from Secrets Manager), or a map in tests.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let signing_key = get("PLAYBACK_SIGNING_KEY")
@@ -129,9 +125,13 @@ impl PlaybackIssuer {
         }
     }
 
-    /// From the environment: `None` when `PLAYBACK_SIGNING_KEY` is not set.
-    pub fn from_env(manager: &SessionManager) -> Result<Option<Self>, ConfigError> {
-        Ok(PlaybackEnv::from_env()?
+    /// From the settings read through `lookup` (a function's [`Settings`](super::Settings)): `None`
+    /// when `PLAYBACK_SIGNING_KEY` is not among them.
+    pub fn from_lookup(
+        manager: &SessionManager,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<Self>, ConfigError> {
+        Ok(PlaybackEnv::from_lookup(lookup)?
             .issuer()
             .map(|issuer| Self::new(issuer, manager, CACHE_TTL)))
     }

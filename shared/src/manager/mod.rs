@@ -1,13 +1,18 @@
-//! The SessionManager of seed 001, over the DynamoDB store, with an injectable clock. One place
-//! decides how a session is created, paid (by a gateway or an operator), closed, revoked and how money
-//! that cannot grant access is recorded as owed.
+//! The SessionManager (the original design's session API: create, read, pay, check access, list),
+//! over the DynamoDB store, with an injectable clock. One place decides how a session is created,
+//! paid (by a gateway or an operator), closed, revoked and how money that cannot grant access is
+//! recorded as owed.
 
 mod admin;
 mod charges;
 mod payments;
+mod reconcile;
+mod record;
+mod refunds;
 
 pub use admin::{GrantOutcome, PayOutcome, RevokeOutcome};
-pub use payments::Recorded;
+pub use record::Recorded;
+pub use refunds::RefundsRecorded;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sha2::{Digest, Sha256};

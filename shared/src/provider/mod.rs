@@ -41,7 +41,8 @@ impl PaymentProvider {
 
     /// Reads `PAYMENT_PROVIDER` (default `static`) and the chosen gateway's settings through `lookup`:
     /// Midtrans `MIDTRANS_SERVER_KEY`, `MIDTRANS_IS_PRODUCTION` (default false), `MIDTRANS_API_BASE`
-    /// (overrides both); Xendit `XENDIT_SECRET_KEY`, `XENDIT_CALLBACK_TOKEN`, `XENDIT_API_BASE`.
+    /// (overrides both); Xendit `XENDIT_SECRET_KEY`, `XENDIT_CALLBACK_TOKEN` (optional: see
+    /// [`PaymentProvider::require_notification_key`]), `XENDIT_API_BASE`.
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ProviderConfigError> {
@@ -80,6 +81,17 @@ impl PaymentProvider {
         }
     }
 
+    /// Checks that it can verify its gateway's notifications, as the function receiving them needs:
+    /// Xendit's callback token is set (Midtrans signs with the server key it always has).
+    pub fn require_notification_key(&self) -> Result<(), ProviderConfigError> {
+        match self {
+            Self::Xendit(x) if !x.verifies_callbacks() => {
+                Err(ProviderConfigError::Missing("XENDIT_CALLBACK_TOKEN"))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// True for `static`: no charge to create, the caller keeps the static→dynamic QRIS.
     pub fn is_static(&self) -> bool {
         matches!(self, Self::Static)
@@ -111,13 +123,14 @@ impl PaymentProvider {
         }
     }
 
-    /// What to grant on: Midtrans asks its status API (the notification is only a hint; one GET);
-    /// Xendit's verified callback is itself the statement (no call).
+    /// What to grant on, asked of the gateway (the notification is only a hint; one GET): Midtrans
+    /// its status API, Xendit the payments of the QR code the callback names (check
+    /// [`Notification::is_for`] first: that QR code must be the session's).
     pub async fn confirm(&self, notification: &Notification) -> Result<Statement, ProviderError> {
         match self {
             Self::Static => Err(ProviderError::Unsupported("static")),
             Self::Midtrans(m) => m.confirm(notification).await,
-            Self::Xendit(_) => Ok(notification.claimed.clone()),
+            Self::Xendit(x) => x.confirm(notification).await,
         }
     }
 }

@@ -47,13 +47,24 @@ fn provider_choice() {
         PaymentProvider::from_lookup(env(&[("PAYMENT_PROVIDER", "midtrans")])).unwrap_err(),
         ProviderConfigError::Missing("MIDTRANS_SERVER_KEY")
     );
+    // generate-qris creates QR codes without the callback token; the receiving function requires it,
+    // and without it every callback is refused.
+    let charges_only = PaymentProvider::from_lookup(env(&[
+        ("PAYMENT_PROVIDER", "xendit"),
+        ("XENDIT_SECRET_KEY", "xnd_development_x"),
+    ]))
+    .unwrap();
     assert_eq!(
-        PaymentProvider::from_lookup(env(&[
-            ("PAYMENT_PROVIDER", "xendit"),
-            ("XENDIT_SECRET_KEY", "xnd_development_x")
-        ]))
-        .unwrap_err(),
+        charges_only.require_notification_key().unwrap_err(),
         ProviderConfigError::Missing("XENDIT_CALLBACK_TOKEN")
+    );
+    let mut headers = ::http::HeaderMap::new();
+    headers.insert("x-callback-token", "".parse().unwrap());
+    assert_eq!(
+        charges_only
+            .verify_notification(&headers, b"{}")
+            .unwrap_err(),
+        VerifyError::BadSignature
     );
     let m = PaymentProvider::from_lookup(env(&[
         ("PAYMENT_PROVIDER", "Midtrans"),
@@ -93,6 +104,7 @@ fn provider_choice() {
         ("XENDIT_API_BASE", "http://127.0.0.1:9/"),
     ]))
     .unwrap();
+    assert!(x.require_notification_key().is_ok());
     let debug = format!("{x:?}");
     assert!(!debug.contains("xnd_development_secret") && !debug.contains("tok-secret"));
     let PaymentProvider::Xendit(inner) = &x else {
@@ -105,4 +117,27 @@ fn provider_choice() {
 fn endpoints_encode_segments() {
     let u = endpoint("http://127.0.0.1:1/base", &["v2", "a/b#c", "status"]).unwrap();
     assert_eq!(u.as_str(), "http://127.0.0.1:1/base/v2/a%2Fb%23c/status");
+}
+
+#[test]
+fn a_notification_naming_a_charge_must_name_the_sessions() {
+    let ours = crate::domain::GatewayCharge {
+        provider: "xendit".into(),
+        reference: "qr_ours".into(),
+        qr_string: "000201".into(),
+    };
+    let naming = |charge_ref: Option<&str>| Notification {
+        claimed: Statement::Pending {
+            trx_id: "UP-1".into(),
+        },
+        charge_ref: charge_ref.map(str::to_owned),
+    };
+    assert!(naming(Some("qr_ours")).is_for(Some(&ours)));
+    assert!(!naming(Some("qr_other")).is_for(Some(&ours)));
+    assert!(
+        !naming(Some("qr_ours")).is_for(None),
+        "no session, no charge"
+    );
+    assert!(naming(None).is_for(Some(&ours)), "Midtrans names none");
+    assert!(naming(None).is_for(None));
 }

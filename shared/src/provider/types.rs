@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 pub use crate::config::ProviderConfigError;
-use crate::domain::{Amount, PaymentReport, TrxId};
+use crate::domain::{Amount, GatewayCharge, PaymentReport, RefundReport, TrxId};
 
 /// What a charge is asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +43,9 @@ pub enum Statement {
     },
     /// A final report, for the ledger.
     Final(PaymentReport),
+    /// The payment was paid back (in whole or in part) at the gateway: the payment and every refund
+    /// of it so far, for the ledger.
+    Refunded(RefundReport),
 }
 
 impl Statement {
@@ -51,16 +54,35 @@ impl Statement {
         match self {
             Self::Pending { trx_id } => trx_id,
             Self::Final(report) => &report.trx_id,
+            Self::Refunded(refunds) => &refunds.payment.trx_id,
         }
     }
 }
 
-/// A notification whose signature or token checked out: what the gateway *claims*. Pass it to
-/// [`PaymentProvider::confirm`] before granting anything.
+/// A notification whose signature or token checked out: what the gateway *claims*. Check it
+/// [`is_for`](Notification::is_for) the session its trxId names, then pass it to
+/// [`PaymentProvider::confirm`](super::PaymentProvider::confirm) before granting anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
     /// What the notification claims (to be confirmed with the gateway).
     pub claimed: Statement,
+    /// The gateway's id of the charge it names, when it names one (Xendit's `qr_id`): it must be
+    /// the charge we attached to the session of the claimed trxId. Midtrans: none (its status API
+    /// is asked by order id).
+    pub charge_ref: Option<String>,
+}
+
+impl Notification {
+    /// Whether it may concern the session its trxId names, given that session's charge (`None`: no
+    /// such session, or no charge attached). A notification that names a charge must name that one;
+    /// one that names none always may (the ledger judges it).
+    pub fn is_for(&self, charge: Option<&GatewayCharge>) -> bool {
+        match (&self.charge_ref, charge) {
+            (None, _) => true,
+            (Some(named), Some(ours)) => named == &ours.reference,
+            (Some(_), None) => false,
+        }
+    }
 }
 
 /// Why a notification was refused.

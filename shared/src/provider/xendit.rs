@@ -1,5 +1,6 @@
-//! Xendit QR Codes API (`api-version: 2022-07-31`): `POST /qr_codes` with an idempotency key, and
-//! the `qr.payment` callback authenticated by `x-callback-token`.
+//! Xendit QR Codes API (`api-version: 2022-07-31`): `POST /qr_codes` with an idempotency key, the
+//! `qr.payment` callback authenticated by `x-callback-token`, and `GET /qr_codes/{qr_id}/payments`,
+//! which confirms it.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
@@ -10,7 +11,7 @@ use super::{
     VerifyError,
 };
 use crate::domain::{PaymentReport, ReportKind};
-use crate::requests::{XenditCallback, XenditPayment, from_object};
+use crate::requests::{XenditCallback, XenditPayment, from_object, object_into};
 
 pub(super) const NAME: &str = "xendit";
 const DEFAULT_BASE: &str = "https://api.xendit.co";
@@ -24,20 +25,22 @@ pub const XENDIT_TOKEN_HEADER: &str = "x-callback-token";
 pub struct XenditConfig {
     /// The Xendit secret API key.
     pub secret_key: Secret,
-    /// The Xendit callback verification token.
-    pub callback_token: Secret,
+    /// The Xendit callback verification token: only the function receiving callbacks holds it
+    /// (without it every callback is refused).
+    pub callback_token: Option<Secret>,
     /// `https://api.xendit.co` or a simulator.
     pub api_base: String,
 }
 
 impl XenditConfig {
-    /// `XENDIT_SECRET_KEY`, `XENDIT_CALLBACK_TOKEN` (both required), `XENDIT_API_BASE`.
+    /// `XENDIT_SECRET_KEY` (required), `XENDIT_CALLBACK_TOKEN` (where callbacks are received),
+    /// `XENDIT_API_BASE`.
     pub fn from_lookup(
         lookup: &impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ProviderConfigError> {
         Ok(Self {
             secret_key: super::secret(lookup, "XENDIT_SECRET_KEY")?,
-            callback_token: super::secret(lookup, "XENDIT_CALLBACK_TOKEN")?,
+            callback_token: super::secret(lookup, "XENDIT_CALLBACK_TOKEN").ok(),
             api_base: super::base_url("XENDIT_API_BASE", lookup("XENDIT_API_BASE"), DEFAULT_BASE)?,
         })
     }
@@ -54,6 +57,11 @@ impl Xendit {
     /// A Xendit adapter with its settings and HTTP client.
     pub fn new(config: XenditConfig, http: HttpClient) -> Self {
         Self { config, http }
+    }
+
+    /// Whether it can verify callbacks (its callback token is set).
+    pub fn verifies_callbacks(&self) -> bool {
+        self.config.callback_token.is_some()
     }
 
     /// The API base in use (no trailing slash).
@@ -117,7 +125,8 @@ impl Xendit {
     }
 
     /// Compares `x-callback-token` with the configured token (constant time), then reads the event.
-    /// The token authenticates the sender, not the body: the ledger still checks order and amount.
+    /// The token authenticates the sender, not the body: the callback names its QR code
+    /// (`charge_ref`, to be matched with the session's) and [`Xendit::confirm`] asks what counts.
     pub fn verify_notification(
         &self,
         headers: &::http::HeaderMap,
@@ -127,11 +136,15 @@ impl Xendit {
             .get(XENDIT_TOKEN_HEADER)
             .map(|v| v.as_bytes())
             .ok_or(VerifyError::BadSignature)?;
-        if !super::ct_eq(given, self.config.callback_token.expose().as_bytes()) {
+        let Some(token) = &self.config.callback_token else {
+            return Err(VerifyError::BadSignature);
+        };
+        if !super::ct_eq(given, token.expose().as_bytes()) {
             return Err(VerifyError::BadSignature);
         }
         let callback: XenditCallback =
             from_object(body).map_err(|e| VerifyError::Malformed(e.to_string()))?;
+        let charge_ref = Some(callback.data.qr_id.clone());
         let claimed = statement(callback.data).map_err(VerifyError::Malformed)?;
         if callback.event != "qr.payment" {
             // A verified event we do not act on: nothing final, so the caller answers 200.
@@ -139,9 +152,78 @@ impl Xendit {
                 claimed: Statement::Pending {
                     trx_id: claimed.trx_id().to_owned(),
                 },
+                charge_ref,
             });
         }
-        Ok(Notification { claimed })
+        Ok(Notification {
+            claimed,
+            charge_ref,
+        })
+    }
+
+    /// Asks Xendit about the payment a verified callback claims (nothing final claimed: no call):
+    /// the payment listed by `GET /qr_codes/{qr_id}/payments` under the callback's payment id is
+    /// what counts, with its own status, amount and currency. A payment the list does not show, or
+    /// one of another QR code or reference, is refused: nothing is granted, and the caller answers
+    /// 503 so that Xendit delivers the callback again (a payment that was slow to be listed is
+    /// then found).
+    pub async fn confirm(&self, notification: &Notification) -> Result<Statement, ProviderError> {
+        let Statement::Final(claimed) = &notification.claimed else {
+            return Ok(notification.claimed.clone());
+        };
+        let qr_id = notification
+            .charge_ref
+            .as_deref()
+            .ok_or_else(|| rejected("xendit: the callback names no qr_id"))?;
+        let payment_id = claimed
+            .provider_ref
+            .as_deref()
+            .ok_or_else(|| rejected("xendit: the callback names no payment id"))?;
+        let (listed, has_more) = self.payments(qr_id).await?;
+        let found = listed
+            .into_iter()
+            .find(|p| p.get("id").and_then(Value::as_str) == Some(payment_id))
+            .ok_or_else(|| {
+                let more = if has_more { " (on its first page)" } else { "" };
+                rejected(&format!(
+                    "xendit payments: {payment_id} is not listed for {qr_id}{more}"
+                ))
+            })?;
+        let payment: XenditPayment = object_into(found)
+            .map_err(|e| rejected(&format!("xendit payments: {payment_id}: {e}")))?;
+        if payment.qr_id != qr_id {
+            return Err(rejected(
+                "xendit payments: the payment is of another QR code",
+            ));
+        }
+        if payment.reference_id != claimed.trx_id {
+            return Err(rejected(
+                "xendit payments: the payment is for another reference",
+            ));
+        }
+        statement(payment).map_err(|why| rejected(&format!("xendit payments: {why}")))
+    }
+
+    /// `GET /qr_codes/{qr_id}/payments`, retried on 5xx and timeouts: the QR code's payments
+    /// (`data`) and whether more pages exist (`has_more`).
+    async fn payments(&self, qr_id: &str) -> Result<(Vec<Value>, bool), ProviderError> {
+        let url = super::endpoint(&self.config.api_base, &["qr_codes", qr_id, "payments"])?;
+        let auth = super::basic_auth(&self.config.secret_key);
+        let resp = self
+            .http
+            .send("xendit payments", Idempotency::Idempotent, |c| {
+                c.get(url.clone())
+                    .header("accept", "application/json")
+                    .header("authorization", &auth)
+                    .header("api-version", XENDIT_API_VERSION)
+            })
+            .await?;
+        let mut v = answer("xendit payments", resp.status, &resp.body)?;
+        let has_more = v.get("has_more").and_then(Value::as_bool).unwrap_or(false);
+        match v.get_mut("data").map(Value::take) {
+            Some(Value::Array(items)) => Ok((items, has_more)),
+            _ => Err(rejected("xendit payments: no data list in the answer")),
+        }
     }
 }
 

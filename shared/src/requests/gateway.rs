@@ -38,6 +38,11 @@ pub struct MidtransNotification {
     /// `IDR` when given.
     #[serde(default, deserialize_with = "text")]
     pub(crate) currency: Option<String>,
+    /// With `refund` / `partial_refund`: every refund of the transaction so far, each
+    /// `{refund_chargeback_id, refund_key, refund_amount, …}` (read by the adapter).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<Object>>))]
+    pub(crate) refunds: Option<Value>,
 }
 
 /// Xendit's QR payment callback, authenticated by `x-callback-token`.
@@ -50,12 +55,15 @@ pub struct XenditCallback {
     pub(crate) data: XenditPayment,
 }
 
-/// A QR payment: the `data` of Xendit's `qr.payment` callback.
+/// A QR payment: the `data` of Xendit's `qr.payment` callback, and an entry of
+/// `GET /qr_codes/{qr_id}/payments`.
 #[derive(Debug, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct XenditPayment {
     /// Xendit's id of the payment (`qrpy_…`).
     pub(crate) id: String,
+    /// The QR code paid (`qr_…`): it must be the one created for the reference.
+    pub(crate) qr_id: String,
     /// Our trxId, as the QR code's reference.
     pub(crate) reference_id: String,
     /// `SUCCEEDED`, `FAILED`, or not final yet.

@@ -58,23 +58,34 @@ impl Timeouts {
 /// The client for a Lambda function or the CLI: region and credentials from the standard AWS chain,
 /// endpoint overridden by `DYNAMODB_ENDPOINT` when set (local use); [`Timeouts::DEPLOYED`].
 pub async fn client_from_env() -> Client {
+    client_from_sdk(&sdk_config_from_env().await)
+}
+
+/// The AWS configuration of a deployed function: the standard chain (region, credentials, the
+/// `AWS_ENDPOINT_URL_<SERVICE>` overrides), [`Timeouts::DEPLOYED`] for every client built from it.
+pub async fn sdk_config_from_env() -> aws_config::SdkConfig {
     let t = Timeouts::DEPLOYED;
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+    aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(t.timeout_config())
-        .retry_config(t.retry_config());
+        .retry_config(t.retry_config())
+        .load()
+        .await
+}
+
+/// The DynamoDB client over `sdk`, endpoint overridden by `DYNAMODB_ENDPOINT` when set (local use).
+pub fn client_from_sdk(sdk: &aws_config::SdkConfig) -> Client {
+    let t = Timeouts::DEPLOYED;
+    let mut config = aws_sdk_dynamodb::config::Builder::from(sdk)
+        .timeout_config(t.timeout_config())
+        .retry_config(t.retry_config())
+        .interceptor(crate::calls::CallCounter);
     if let Some(endpoint) = std::env::var("DYNAMODB_ENDPOINT")
         .ok()
         .filter(|e| !e.is_empty())
     {
-        loader = loader.endpoint_url(endpoint);
+        config = config.endpoint_url(endpoint);
     }
-    let sdk = loader.load().await;
-    let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
-        .timeout_config(t.timeout_config())
-        .retry_config(t.retry_config())
-        .interceptor(crate::calls::CallCounter)
-        .build();
-    Client::from_conf(config)
+    Client::from_conf(config.build())
 }
 
 /// A client for DynamoDB Local at `endpoint`, with fixed dummy credentials and region: it never

@@ -17,9 +17,12 @@ pub mod retry;
 mod sessions;
 pub mod table;
 
-pub use client::{Timeouts, client_from_env, local_client, local_client_with};
+pub use client::{
+    Timeouts, client_from_env, client_from_sdk, local_client, local_client_with,
+    sdk_config_from_env,
+};
 pub use item::{IdemClaim, KICK_SHARDS};
-pub use ledger::{LedgerPage, SettleOutcome};
+pub use ledger::{LedgerPage, PairOutcome, SettleOutcome};
 pub use listing::{ListFilter, Page, StatusFilter};
 use retry::{MAX_ATTEMPTS, backoff};
 pub use sessions::{Change, GuardRule, Insert, LedgerWrite, Transition};

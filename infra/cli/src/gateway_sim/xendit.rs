@@ -177,6 +177,8 @@ fn create(sim: &Sim, req: &Simple) -> Resp {
     json_resp(201, &answer)
 }
 
+/// The payments of one QR code, as the list endpoint answers: `{"data": [...], "has_more": false}`
+/// (a hidden payment is not among them).
 fn payments(sim: &Sim, qr_id: &str) -> Resp {
     match sim.orders().into_iter().find(|o| o.provider_id == qr_id) {
         None => error(404, "DATA_NOT_FOUND", "QR code not found"),
@@ -184,23 +186,26 @@ fn payments(sim: &Sim, qr_id: &str) -> Resp {
     }
 }
 
-/// The `qr.payment` callback for paying `order` (default `SUCCEEDED`, the order's amount); the
-/// payments list records it unless `keep_pending`.
+/// The `qr.payment` callback for paying `order` (default `SUCCEEDED`, the order's amount, or
+/// `amount`); the payments list shows the payment unless `hidden`, and the callback claims
+/// `claim_amount` when given (a callback that lies about the amount).
 pub(super) fn callback(
     sim: &Sim,
     order: &Order,
     status: Option<&str>,
-    keep_pending: bool,
+    hidden: bool,
     amount: Option<u64>,
+    claim_amount: Option<u64>,
     token: &str,
 ) -> (Vec<(String, String)>, String) {
     let status = status.unwrap_or("SUCCEEDED");
     let now = iso(Utc::now());
+    let amount = amount.unwrap_or(order.amount);
     let payment = json!({
         "id": format!("qrpy_{}", random_id()),
         "business_id": BUSINESS_ID,
         "currency": "IDR",
-        "amount": amount.unwrap_or(order.amount),
+        "amount": amount,
         "status": status,
         "created": now,
         "qr_id": order.provider_id,
@@ -214,7 +219,7 @@ pub(super) fn callback(
         "metadata": null,
         "payment_detail": {"receipt_id": random_id()[..9].to_owned(), "source": "GOPAY", "name": null, "account_details": null},
     });
-    if !keep_pending {
+    if !hidden {
         let p = payment.clone();
         sim.update(&order.order_id, move |o| {
             if status == "SUCCEEDED" {
@@ -223,12 +228,16 @@ pub(super) fn callback(
             o.payments.push(p);
         });
     }
+    let mut claimed = payment;
+    if let Some(claim) = claim_amount {
+        claimed["amount"] = json!(claim);
+    }
     let body = json!({
         "event": "qr.payment",
         "api_version": XENDIT_API_VERSION,
         "business_id": BUSINESS_ID,
         "created": now,
-        "data": payment,
+        "data": claimed,
     });
     (
         vec![(XENDIT_TOKEN_HEADER.to_owned(), token.to_owned())],

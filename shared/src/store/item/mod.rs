@@ -19,6 +19,8 @@ mod connection;
 mod event;
 mod idem;
 mod payment;
+#[cfg(test)]
+mod payment_tests;
 mod session;
 mod stream;
 #[cfg(test)]
