@@ -4,7 +4,6 @@
 //! request at all; an SRS or MediaMTX admission (asked once per connection) is one PutItem, the
 //! connection the reaper ends when access ends or is revoked.
 
-
 use lambda_http::http::{HeaderValue, header};
 use lambda_http::{Body, Request, Response};
 use upstream_session::ConfigError;

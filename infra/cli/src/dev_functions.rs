@@ -10,8 +10,8 @@ use chrono::TimeDelta;
 use upstream_local::iam::IamProxy;
 use upstream_local::template::{LocalValues, Template};
 use upstream_registry::{Inputs, Stack};
-use upstream_session::media::MediaApis;
 use upstream_session::edge::Cors;
+use upstream_session::media::MediaApis;
 use upstream_session::store::local_client;
 use upstream_session::{SessionManager, Store, SystemClock};
 

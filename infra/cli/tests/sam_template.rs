@@ -370,7 +370,10 @@ fn each_policy_is_evaluable_locally_and_grants_only_the_table_and_its_indexes() 
     // The reaper finds due connections on their index and deletes them.
     assert_eq!(
         grants["media-reaper"],
-        BTreeSet::from([grant("Query", "index/byKick"), grant("BatchWriteItem", "table")])
+        BTreeSet::from([
+            grant("Query", "index/byKick"),
+            grant("BatchWriteItem", "table")
+        ])
     );
 }
 
