@@ -6,8 +6,13 @@
 
 use chrono::TimeDelta;
 use serde_json::json;
+use upstream_session::Origin;
+use upstream_session::domain::{
+    GatewayRefund, PaymentReport, RefundReport, ReportKind, SessionId, Status,
+};
+use upstream_session::media::end_soon;
 use upstream_tests::kicking::{kicking, mediamtx_read, reap, revoke, run_budget, srs_play, viewer};
-use upstream_tests::viewing::check;
+use upstream_tests::viewing::{check, token};
 
 #[tokio::test]
 async fn an_srs_viewer_is_kicked_by_the_first_run_once_access_has_ended() {
@@ -181,4 +186,63 @@ async fn thirty_connections_end_in_two_batches() {
     );
     assert_eq!(ops, run_budget(2));
     assert_eq!(reap(api).await.0["due"], 0);
+}
+
+/// A refund made at the gateway revokes the session in payment-callback, which holds no media
+/// server credentials: it makes the session's connections due now (`media::end_soon`, what the
+/// handler calls after a refund that revoked), and the reaper's next run ends them.
+#[tokio::test]
+async fn a_refund_at_the_gateway_ends_the_connections_by_the_next_run() {
+    let k = kicking().await;
+    let api = &k.api;
+    let (trx, session) = api.pending("viewer-refunded", "2").await;
+    let payment = PaymentReport {
+        provider: "midtrans".into(),
+        provider_ref: Some("tx-refunded".into()),
+        trx_id: trx.clone(),
+        amount: 1000,
+        kind: ReportKind::Paid,
+    };
+    let gateway = Origin {
+        source: "webhook".into(),
+        actor: Some("midtrans".into()),
+        ..Origin::default()
+    };
+    api.h
+        .manager
+        .record_report(&payment, &gateway)
+        .await
+        .unwrap();
+    let token = token(api, &session, "2").await;
+    k.srs.connect(None, "refund01");
+    assert_eq!(srs_play(api, &token, "refund01").await.status, 200);
+
+    let statement = RefundReport {
+        payment,
+        refunds: vec![GatewayRefund {
+            refund_id: "1".into(),
+            amount: 1000,
+        }],
+    };
+    let recorded = api
+        .h
+        .manager
+        .record_refunds(&statement, &gateway)
+        .await
+        .unwrap();
+    assert_eq!(recorded.session.unwrap().status, Status::Revoked);
+    // Revoked, but the connection's access end is two hours away: a run alone ends nothing.
+    assert_eq!(reap(api).await.0["due"], 0);
+    assert!(k.srs.connected("refund01"));
+
+    let id = SessionId::parse(&session).unwrap();
+    let store = &api.stack.payment_callback.manager;
+    assert_eq!(end_soon(store.store(), &id, store.now()).await.unwrap(), 1);
+    let (run, _) = reap(api).await;
+    assert_eq!(
+        (run["due"].clone(), run["kicked"].clone()),
+        (json!(1), json!(1))
+    );
+    assert!(!k.srs.connected("refund01"));
+    assert_eq!(reap(api).await.0["due"], 0, "ended once, then forgotten");
 }

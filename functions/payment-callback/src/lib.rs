@@ -11,6 +11,7 @@ use upstream_session::domain::{PaymentReport, RefundReport, SessionId, Status, T
 use upstream_session::edge::playback::PlaybackIssuer;
 use upstream_session::edge::signature::{self, SignatureError};
 use upstream_session::edge::{self, ApiError, ApiResult, Cors, Init};
+use upstream_session::media::end_soon;
 use upstream_session::provider::{PaymentProvider, Statement, VerifyError};
 use upstream_session::requests::WebhookRequest;
 use upstream_session::secrets;
@@ -261,6 +262,15 @@ async fn record_refunds(state: &State, report: &RefundReport) -> ApiResult {
         session_status = recorded.session.as_ref().map(|s| s.status.as_str()),
         "gateway refunds recorded"
     );
+    if let Some(session) = recorded
+        .session
+        .as_ref()
+        .filter(|s| s.status == Status::Revoked)
+    {
+        if !recorded.already_processed() {
+            end_media_soon(state, &session.session_id).await;
+        }
+    }
     let view = ReportView::of(
         record,
         recorded.already_processed(),
@@ -268,6 +278,22 @@ async fn record_refunds(state: &State, report: &RefundReport) -> ApiResult {
         state.manager.now(),
     );
     edge::ok_view(&view)
+}
+
+/// A session a gateway refund revoked: its SRS and MediaMTX connections are made due now, so the
+/// reaper ends them within a minute (this function holds no media server credentials). Best
+/// effort: the refund is recorded already; a failure is logged (the connections then end when the
+/// access they were admitted for ends).
+async fn end_media_soon(state: &State, session: &SessionId) {
+    match end_soon(state.manager.store(), session, state.manager.now()).await {
+        Ok(0) => {}
+        Ok(n) => {
+            tracing::info!(session = %session.redacted(), connections = n, "revoked session's media connections due now")
+        }
+        Err(err) => {
+            tracing::warn!(session = %session.redacted(), error = %err, "could not make the revoked session's media connections due")
+        }
+    }
 }
 
 /// Where a gateway's report came from, for the audit trail.

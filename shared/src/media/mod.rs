@@ -10,4 +10,4 @@ pub mod apis;
 pub mod reaper;
 
 pub use apis::{Ended, KickError, MediaApis};
-pub use reaper::{Reaper, Report};
+pub use reaper::{Reaper, Report, end_soon};

@@ -3,6 +3,7 @@
 //! session. Ended (or already gone) connections are forgotten; the others stay for the next run (a
 //! revoked session's, due now).
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio::task::JoinSet;
 
@@ -68,14 +69,7 @@ impl Reaper {
             .session_connections(&session_hash(session))
             .await?;
         let (report, not_ended) = self.end_all(connections).await?;
-        let now = self.clock.now();
-        for connection in not_ended {
-            let due_now = Connection {
-                access_end: connection.access_end.min(now),
-                ..connection
-            };
-            self.store.put_connection(&due_now).await?;
-        }
+        due_now(&self.store, not_ended, self.clock.now()).await?;
         Ok(report)
     }
 
@@ -126,6 +120,37 @@ impl Reaper {
         self.store.forget_connections(&ended).await?;
         Ok((report, not_ended))
     }
+}
+
+/// After a revoke committed by a function that holds no media server credentials (a refund made
+/// at the gateway, recorded by payment-callback): makes the session's connections due `now`, so the
+/// reaper's next run (within a minute) ends them. DynamoDB: one Query, one PutItem per connection.
+/// Returns how many were made due.
+pub async fn end_soon(
+    store: &Store,
+    session: &SessionId,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let connections = store.session_connections(&session_hash(session)).await?;
+    let n = connections.len();
+    due_now(store, connections, now).await?;
+    Ok(n)
+}
+
+/// Records each of `connections` as due at `now` at the latest.
+async fn due_now(
+    store: &Store,
+    connections: Vec<Connection>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for connection in connections {
+        let due = Connection {
+            access_end: connection.access_end.min(now),
+            ..connection
+        };
+        store.put_connection(&due).await?;
+    }
+    Ok(())
 }
 
 fn log(connection: &Connection, result: &Result<Ended, KickError>) {
