@@ -262,14 +262,12 @@ async fn record_refunds(state: &State, report: &RefundReport) -> ApiResult {
         session_status = recorded.session.as_ref().map(|s| s.status.as_str()),
         "gateway refunds recorded"
     );
-    if let Some(session) = recorded
+    let revoked = recorded
         .session
         .as_ref()
-        .filter(|s| s.status == Status::Revoked)
-    {
-        if !recorded.already_processed() {
-            end_media_soon(state, &session.session_id).await;
-        }
+        .filter(|s| s.status == Status::Revoked && !recorded.already_processed());
+    if let Some(session) = revoked {
+        end_media_soon(state, &session.session_id).await;
     }
     let view = ReportView::of(
         record,
