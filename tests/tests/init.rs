@@ -172,6 +172,75 @@ async fn the_gateway_key_is_read_where_a_gateway_is_configured() {
 }
 
 #[tokio::test]
+async fn the_media_api_passwords_are_secrets_read_only_where_a_server_is_configured() {
+    use upstream_session::secrets::{MEDIAMTX_API, SRS_API};
+    let plant = [
+        ("MEDIAMTX_API_PASS", Some("planted")),
+        ("SRS_API_PASS", Some("planted")),
+    ];
+    // No media server: nothing named, nothing read (no secret exists either), the environment ignored.
+    let (stack, _) = stack_with_secrets("no-media", &[], &[]).await;
+    let verifier = playback_auth::State::init(&stack.init("playback-auth", &plant))
+        .await
+        .unwrap();
+    assert_eq!(verifier.mediamtx_api, None);
+    for function in ["media-reaper", "admin"] {
+        let env = stack.environment(function, &[]);
+        assert!(
+            !env.contains_key("SRS_API_SECRET_NAME")
+                && !env.contains_key("MEDIAMTX_API_SECRET_NAME"),
+            "{function}: {env:?}"
+        );
+    }
+    media_reaper::State::init(&stack.init("media-reaper", &plant))
+        .await
+        .unwrap();
+
+    // Both servers configured: the passwords come from their secrets.
+    let (stack, _) = stack_with_secrets(
+        "media",
+        &[
+            ("SrsApiUrl", "http://127.0.0.1:9"),
+            ("SrsApiUser", "reaper"),
+            ("MediamtxApiUrl", "http://127.0.0.1:9"),
+            ("MediamtxApiUser", "reaper"),
+        ],
+        &[
+            (&SRS_API, "srs-from-secret"),
+            (&MEDIAMTX_API, "mtx-from-secret"),
+        ],
+    )
+    .await;
+    let verifier = playback_auth::State::init(&stack.init("playback-auth", &plant))
+        .await
+        .unwrap();
+    assert_eq!(
+        verifier.mediamtx_api,
+        Some(("reaper".to_owned(), "mtx-from-secret".to_owned())),
+        "the hook lets the reaper's login through, with the secret's password"
+    );
+    media_reaper::State::init(&stack.init("media-reaper", &plant))
+        .await
+        .unwrap();
+    admin::State::init(&stack.init("admin", &plant))
+        .await
+        .unwrap();
+
+    // Configured but never stored: the start is refused, naming the secret.
+    let name = stack_name("media-missing");
+    let stack = LocalStack::new(
+        &name,
+        &catalog_table().await,
+        &[("SrsApiUrl", "http://127.0.0.1:9")],
+    );
+    let err = media_reaper::State::init(&stack.init("media-reaper", &[]))
+        .await
+        .map(drop)
+        .unwrap_err();
+    assert_eq!(err.name(), Some("SRS_API_SECRET_NAME"), "{err}");
+}
+
+#[tokio::test]
 async fn a_secret_that_cannot_be_read_refuses_the_start() {
     // Nothing stored for this stack: every named secret is missing from Secrets Manager.
     let name = stack_name("missing");
