@@ -99,7 +99,7 @@ pub fn note_provider_call(what: &str) {
 }
 
 /// Runs `fut` and returns its output with the DynamoDB operations (and gateway calls, prefixed
-/// `provider:`) it sent, in order.
+/// `provider:`) it sent, in order. A record around this one gets them too.
 pub async fn count_calls<F: Future>(fut: F) -> (F::Output, Vec<String>) {
     let (out, calls, _) = count_usage(fut).await;
     (out, calls)
@@ -110,6 +110,10 @@ pub async fn count_usage<F: Future>(fut: F) -> (F::Output, Vec<String>, Capacity
     let record = Arc::new(Mutex::new(Record::default()));
     let out = CALLS.scope(record.clone(), fut).await;
     let record = std::mem::take(&mut *record.lock().unwrap_or_else(|e| e.into_inner()));
+    with_record(|outer| {
+        outer.operations.extend(record.operations.iter().cloned());
+        outer.capacity.merge(&record.capacity);
+    });
     (out, record.operations, record.capacity)
 }
 
@@ -141,6 +145,15 @@ impl Capacity {
     /// Units at `place` ([`TABLE_UNITS`] or an index name); zero if none.
     pub fn at(&self, place: &str) -> Units {
         self.0.get(place).copied().unwrap_or_default()
+    }
+
+    /// Adds `other`'s units, place by place.
+    fn merge(&mut self, other: &Capacity) {
+        for (place, u) in &other.0 {
+            let units = self.0.entry(place.clone()).or_default();
+            units.read += u.read;
+            units.write += u.write;
+        }
     }
 
     fn add(&mut self, place: &str, c: &aws_sdk_dynamodb::types::Capacity, write_op: bool) {
@@ -277,5 +290,23 @@ mod tests {
                 write: 6.0
             }
         );
+        // A nested record's units are added to the one around it, place by place.
+        let mut outer = c.clone();
+        outer.merge(&c);
+        assert_eq!(outer.at("byTime").write, 4.0);
+        assert_eq!(outer.total().read, 1.0);
+    }
+
+    #[tokio::test]
+    async fn a_nested_record_also_reaches_the_one_around_it() {
+        let ((_, inner), outer) = count_calls(async {
+            note_provider_call("before");
+            count_calls(async { note_provider_call("inside") }).await
+        })
+        .await;
+        assert_eq!(inner, ["provider:inside"]);
+        assert_eq!(outer, ["provider:before", "provider:inside"]);
+        // Outside any record nothing is kept.
+        note_provider_call("nowhere");
     }
 }

@@ -7,6 +7,7 @@ use upstream_registry::{Inputs, Stack};
 use upstream_session::calls::Capacity;
 use upstream_session::edge::event::{http_v2_event, request_from_event};
 use upstream_session::edge::{DynamoCalls, DynamoCapacity};
+use upstream_session::media::MediaApis;
 use upstream_session::{Clock, Policy};
 
 use crate::iam::{Proxies, template};
@@ -96,7 +97,12 @@ pub async fn api() -> Api {
 
 /// [`api`] with another policy (short windows for expiry tests).
 pub async fn api_with(policy: Policy) -> Api {
-    build(policy, template(), true).await
+    api_with_media(policy, MediaApis::none()).await
+}
+
+/// [`api_with`], ending media connections through `media` (e.g. the [`media_fakes`](crate::media_fakes)).
+pub async fn api_with_media(policy: Policy, media: MediaApis) -> Api {
+    build(policy, template(), true, media).await
 }
 
 /// [`api`] with the functions' policies from another template (`text`); a refused call is not a
@@ -106,11 +112,12 @@ pub async fn api_with_template(text: &str) -> Api {
         Policy::default(),
         &Template::parse(text).expect("the template parses"),
         false,
+        MediaApis::none(),
     )
     .await
 }
 
-async fn build(policy: Policy, template: &Template, strict: bool) -> Api {
+async fn build(policy: Policy, template: &Template, strict: bool, media: MediaApis) -> Api {
     let h = harness_with(policy).await;
     crate::load_sample_catalog(&h.store).await;
     let iam = Proxies::start(template, &h.table);
@@ -138,6 +145,7 @@ async fn build(policy: Policy, template: &Template, strict: bool) -> Api {
         playback_prefix: "/hls/".into(),
         ome_secret: Some(OME_SECRET.into()),
         allow_local: false,
+        media,
     });
     Api {
         h,
@@ -158,6 +166,22 @@ impl Api {
             .await
             .unwrap_or_else(|| panic!("unknown function {function}"));
         self.reply(resp)
+    }
+
+    /// Runs the named scheduled function on `event`: its answer (or error) and the DynamoDB
+    /// operations it sent (each allowed by its policy).
+    pub async fn run(
+        &self,
+        function: &str,
+        event: &serde_json::Value,
+    ) -> (Result<serde_json::Value, String>, Vec<String>) {
+        let (answer, operations) =
+            upstream_session::calls::count_calls(self.stack.run(function, event.clone())).await;
+        let answer = answer.unwrap_or_else(|| panic!("no scheduled function {function}"));
+        if self.strict {
+            self.iam.assert_none_denied();
+        }
+        (answer, operations)
     }
 
     fn reply(&self, resp: Response<Body>) -> Reply {

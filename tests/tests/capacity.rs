@@ -1,12 +1,16 @@
 //! Capacity units as budgets: every DynamoDB call asks `ReturnConsumedCapacity = INDEXES`; each route
-//! of a ticket rush (open a QR, pay it, poll, list) is measured on DynamoDB Local (table and each
-//! index) and held to a budget next to its call count. `--nocapture` prints the table the README and
-//! the capacity model (`upstream_session::capacity`) quote.
+//! of a ticket rush (open a QR, pay it, poll, list) and of a stream's start (the media servers'
+//! admissions, the reaper's runs) is measured on DynamoDB Local (table and each index) and held to a
+//! budget next to its call count. `--nocapture` prints the table the README and the capacity model
+//! (`upstream_session::capacity`) quote.
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
+use chrono::TimeDelta;
 use serde_json::json;
-use upstream_session::calls::TABLE_UNITS;
+use upstream_session::calls::{TABLE_UNITS, Units, count_usage};
 use upstream_session::capacity::{MEASURED, RouteUnits};
+use upstream_session::edge::event::scheduled_event;
+use upstream_tests::kicking::{RULE, kicking, run_budget, srs_play, viewer};
 use upstream_tests::{Reply, api};
 
 /// A route's budget: at most these calls, and at most these units (read, write) in the table and each index.
@@ -173,4 +177,46 @@ async fn every_rush_route_stays_within_its_capacity_budget() {
     // Today's 8 shards, then the previous days' back to the sessions' lifetime (at most
     // 8 rounds of 8 Queries; a nearly empty table walks the whole window).
     check(&listing, &budget("GET /admin/sessions", 64, 8.0, 0.0));
+}
+
+/// When a stream starts every viewer's player connects: each admission is one PutItem of the
+/// connection (the table and the sparse `byKick`, no listing index), and a run of the media reaper
+/// reads only its 8 `byKick` buckets.
+#[tokio::test]
+async fn a_media_admission_and_a_reaper_run_stay_within_their_budgets() {
+    let k = kicking().await;
+    let api = &k.api;
+    let (_, token, access_end) = viewer(api, "rush-media").await;
+    k.srs.connect(None, "9308h583");
+    let admitted = srs_play(api, &token, "9308h583").await;
+    check(
+        &admitted,
+        &budget("POST /api/playback-auth/srs (admitted)", 1, 0.0, 2.0),
+    );
+    assert!(
+        admitted.capacity.at("byKick").write >= 1.0,
+        "{:?}",
+        admitted.capacity
+    );
+    for index in ["byUser", "byTime", "byStreamShard", "byRefund"] {
+        assert_eq!(admitted.capacity.at(index), Units::default(), "{index}");
+    }
+
+    // A run once the access has ended: the record around it gets its operations and their units.
+    api.h.clock.set(access_end + TimeDelta::seconds(1));
+    let event = scheduled_event(api.h.manager.now(), RULE);
+    let ((answer, _), operations, units) = count_usage(api.run("media-reaper", &event)).await;
+    assert_eq!(answer.unwrap()["kicked"], 1);
+    assert_eq!(operations, run_budget(1));
+    let total = units.total();
+    println!(
+        "| media-reaper run (one connection ended) | {} | {:.1} | {:.1} | {units:?} |",
+        operations.len(),
+        total.read,
+        total.write
+    );
+    // Reads on `byKick` only; the BatchWriteItem deletes the connection (table and `byKick`).
+    assert_eq!(units.at(TABLE_UNITS).read, 0.0, "{units:?}");
+    assert!(units.at("byKick").read > 0.0, "{units:?}");
+    assert!(total.read <= 4.0 && total.write <= 2.0, "{units:?}");
 }

@@ -105,7 +105,8 @@ async fn each_function_reads_its_secrets_from_secrets_manager_never_its_environm
         .await
         .unwrap();
     assert!(callback.playback.is_some(), "the signing key was read");
-    let body = json!({"trxId": "UP-261121180000-ZZZZZZZZ", "amount": 1000, "status": "paid"});
+    let body = json!({"trxId": "UP-261121180000-ZZZZZZZZ", "amount": 1000, "status": "paid",
+        "providerRef": "rrn-1"});
     let (status, answer) =
         decode(payment_callback::handler(&callback, signed_webhook(WEBHOOK, &body)).await);
     assert_eq!(status, 200, "signed with the secret it read: {answer}");
@@ -168,6 +169,75 @@ async fn the_gateway_key_is_read_where_a_gateway_is_configured() {
         let (status, answer) = decode(payment_callback::handler(&callback, req).await);
         assert_eq!(status == 401, refused, "callback token {token}: {answer}");
     }
+}
+
+#[tokio::test]
+async fn the_media_api_passwords_are_secrets_read_only_where_a_server_is_configured() {
+    use upstream_session::secrets::{MEDIAMTX_API, SRS_API};
+    let plant = [
+        ("MEDIAMTX_API_PASS", Some("planted")),
+        ("SRS_API_PASS", Some("planted")),
+    ];
+    // No media server: nothing named, nothing read (no secret exists either), the environment ignored.
+    let (stack, _) = stack_with_secrets("no-media", &[], &[]).await;
+    let verifier = playback_auth::State::init(&stack.init("playback-auth", &plant))
+        .await
+        .unwrap();
+    assert_eq!(verifier.mediamtx_api, None);
+    for function in ["media-reaper", "admin"] {
+        let env = stack.environment(function, &[]);
+        assert!(
+            !env.contains_key("SRS_API_SECRET_NAME")
+                && !env.contains_key("MEDIAMTX_API_SECRET_NAME"),
+            "{function}: {env:?}"
+        );
+    }
+    media_reaper::State::init(&stack.init("media-reaper", &plant))
+        .await
+        .unwrap();
+
+    // Both servers configured: the passwords come from their secrets.
+    let (stack, _) = stack_with_secrets(
+        "media",
+        &[
+            ("SrsApiUrl", "http://127.0.0.1:9"),
+            ("SrsApiUser", "reaper"),
+            ("MediamtxApiUrl", "http://127.0.0.1:9"),
+            ("MediamtxApiUser", "reaper"),
+        ],
+        &[
+            (&SRS_API, "srs-from-secret"),
+            (&MEDIAMTX_API, "mtx-from-secret"),
+        ],
+    )
+    .await;
+    let verifier = playback_auth::State::init(&stack.init("playback-auth", &plant))
+        .await
+        .unwrap();
+    assert_eq!(
+        verifier.mediamtx_api,
+        Some(("reaper".to_owned(), "mtx-from-secret".to_owned())),
+        "the hook lets the reaper's login through, with the secret's password"
+    );
+    media_reaper::State::init(&stack.init("media-reaper", &plant))
+        .await
+        .unwrap();
+    admin::State::init(&stack.init("admin", &plant))
+        .await
+        .unwrap();
+
+    // Configured but never stored: the start is refused, naming the secret.
+    let name = stack_name("media-missing");
+    let stack = LocalStack::new(
+        &name,
+        &catalog_table().await,
+        &[("SrsApiUrl", "http://127.0.0.1:9")],
+    );
+    let err = media_reaper::State::init(&stack.init("media-reaper", &[]))
+        .await
+        .map(drop)
+        .unwrap_err();
+    assert_eq!(err.name(), Some("SRS_API_SECRET_NAME"), "{err}");
 }
 
 #[tokio::test]

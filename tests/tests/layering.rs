@@ -35,9 +35,9 @@ const SESSION: Layers = Layers {
         &["rules", "contract", "views", "playback"],
         // What a function is, the payment gateways, the one module that talks to DynamoDB.
         &["function_spec", "provider", "store"],
-        // Services over the store: the catalog cache, the session manager; the capacity model of the
-        // store's key design.
-        &["catalog", "manager", "capacity"],
+        // Services over the store: the catalog cache, the session manager, ending the connections
+        // media servers admitted once; the capacity model of the store's key design.
+        &["catalog", "manager", "media", "capacity"],
         // The Lambda/HTTP edge and the OpenAPI document.
         &["edge", "openapi"],
     ],

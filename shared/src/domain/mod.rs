@@ -27,22 +27,26 @@ macro_rules! wire_names {
 use wire_names;
 
 mod amount;
+mod connection;
 mod event;
 mod ids;
 mod media_path;
 mod payment;
+mod refund;
 mod session;
 mod stream;
 
 pub use amount::{Amount, format_idr};
+pub use connection::{Connection, MediaServer, MediamtxList, Target};
 pub use event::AuditEvent;
-pub use ids::{IdempotencyKey, SessionId, SessionKey, StreamId, TrxId, UserId};
+pub use ids::{ClientId, IdempotencyKey, SessionId, SessionKey, StreamId, TrxId, UserId};
 pub use media_path::MediaPath;
 pub use payment::{
     Outcome, PaymentId, PaymentRecord, PaymentReport, RefundReason, RefundStatus, ReportKind,
     Settlement,
 };
-pub use session::{GatewayCharge, PaymentSession, Status};
+pub use refund::{GatewayRefund, RefundReport};
+pub use session::{GatewayCharge, PaymentSession, RevokeReason, Status};
 pub use stream::Stream;
 #[cfg(feature = "openapi")]
 pub(crate) use {ids::SESSION_PREFIX, payment::PAYMENT_PREFIX};
@@ -121,6 +125,7 @@ mod tests {
             ["pending", "paid", "failed", "expired", "revoked"]
         );
         assert_eq!(names::<RefundStatus>(), ["open", "settled"]);
+        assert_eq!(names::<RevokeReason>(), ["operator", "refunded_at_gateway"]);
         assert_eq!(
             names::<RefundReason>(),
             [
@@ -131,6 +136,19 @@ mod tests {
                 "amount_mismatch",
                 "unknown_trx",
                 "revoked"
+            ]
+        );
+        assert_eq!(names::<MediaServer>(), ["srs", "mediamtx"]);
+        assert_eq!(
+            names::<MediamtxList>(),
+            [
+                "rtmpconns",
+                "rtmpsconns",
+                "rtspsessions",
+                "rtspssessions",
+                "webrtcsessions",
+                "srtconns",
+                "hlssessions"
             ]
         );
         assert_eq!(Status::NAMES, names::<Status>());

@@ -29,6 +29,22 @@ pub enum Status {
 
 super::wire_names!(Status);
 
+/// Why a session was revoked. Its wire and storage names are the variants' names in snake_case
+/// (serde and strum alike).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum RevokeReason {
+    /// An operator revoked it.
+    Operator,
+    /// The gateway paid back the payment that granted it.
+    RefundedAtGateway,
+}
+
+super::wire_names!(RevokeReason);
+
 /// A charge created at a payment gateway for a session: its reference and the QR string to pay.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -70,6 +86,9 @@ pub struct PaymentSession {
     /// The payment gateway's charge for this session (none with the static QRIS).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub charge: Option<Box<GatewayCharge>>,
+    /// Why it was revoked, for a revoked session (none on sessions revoked before reasons were kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke_reason: Option<RevokeReason>,
 }
 
 impl PaymentSession {
@@ -114,6 +133,7 @@ mod tests {
             expires_at: DateTime::from_timestamp_millis(expires_ms).unwrap(),
             payment_id: None,
             charge: None,
+            revoke_reason: None,
         }
     }
 

@@ -41,10 +41,17 @@ pub const CREATED_AT: &str = "createdAt";
 pub const BY_REFUND_INDEX: &str = "byRefund";
 /// The byRefund index's partition key attribute.
 pub const REFUND_STATUS: &str = "refundStatus";
+/// Sparse index of the connections media servers admitted once, by when their access ends:
+/// partition `kickPk` (`KICK#<UTC day>#<shard>`, only on connection items), sort `kickAt` (ms).
+pub const BY_KICK_INDEX: &str = "byKick";
+/// The byKick index's partition key attribute.
+pub const KICK_PK: &str = "kickPk";
+/// The byKick index's sort key attribute: when the connection's access ends (ms).
+pub const KICK_AT: &str = "kickAt";
 
 /// The non-key attributes the session listings read (`byTime`, `byStreamShard` copy these only): all
 /// but the charge (its QR string is the bulk of the item) and the bookkeeping (`kind`, `ttl`).
-pub const LISTED_SESSION: [&str; 9] = [
+pub const LISTED_SESSION: [&str; 10] = [
     "sessionId",
     "userId",
     "streamId",
@@ -54,11 +61,12 @@ pub const LISTED_SESSION: [&str; 9] = [
     "paidAt",
     "expiresAt",
     "paymentId",
+    "revokeReason",
 ];
 
 /// The non-key attributes the ledger listing reads (`byTime` copies these): all but `kind`, `ttl` and
 /// `refundStatus` (the record derives it).
-pub const LISTED_PAYMENT: [&str; 15] = [
+pub const LISTED_PAYMENT: [&str; 18] = [
     "paymentId",
     "provider",
     "providerRef",
@@ -74,6 +82,9 @@ pub const LISTED_PAYMENT: [&str; 15] = [
     "settledAt",
     "settledBy",
     "settleNote",
+    "related",
+    "gatewayRefundId",
+    "refunded",
 ];
 
 /// A key attribute: name and scalar type (`S` or `N`).
@@ -193,6 +204,19 @@ pub const TABLE: TableDef = TableDef {
                 name: CREATED_AT,
                 kind: "N",
             },
+            projection: Projected::All,
+        },
+        IndexDef {
+            name: BY_KICK_INDEX,
+            hash: KeyAttr {
+                name: KICK_PK,
+                kind: "S",
+            },
+            range: KeyAttr {
+                name: KICK_AT,
+                kind: "N",
+            },
+            // A connection item holds only what the reaper reads.
             projection: Projected::All,
         },
     ],
@@ -318,7 +342,9 @@ mod tests {
                 TIME_PK,
                 CREATED_AT,
                 STREAM_SHARD,
-                REFUND_STATUS
+                REFUND_STATUS,
+                KICK_PK,
+                KICK_AT
             ]
         );
     }

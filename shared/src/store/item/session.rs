@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::{Item, StoreError, corrupt, key, n_attr, read, s_attr, write};
 use crate::clock::from_millis;
 use crate::domain::{
-    Amount, GatewayCharge, PaymentId, PaymentSession, SessionId, Status, StreamId, TrxId, UserId,
+    Amount, GatewayCharge, PaymentId, PaymentSession, RevokeReason, SessionId, Status, StreamId,
+    TrxId, UserId,
 };
 use crate::store::shard::{SESSION_KIND, day_pk, stream_shard_pk};
 use crate::store::table::{STREAM_SHARD, TIME_PK, TTL, USER_PK, USER_SK};
@@ -45,6 +46,8 @@ struct Stored {
     charge_ref: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     charge_qr: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revoke_reason: Option<RevokeReason>,
 }
 
 /// The key of the canonical item.
@@ -85,6 +88,7 @@ pub fn session_item(s: &PaymentSession, copy: SessionCopy, ttl: i64) -> Item {
         charge_provider: charge.map(|c| c.provider.clone()),
         charge_ref: charge.map(|c| c.reference.clone()),
         charge_qr: charge.map(|c| c.qr_string.clone()),
+        revoke_reason: s.revoke_reason,
     };
     let mut item = write(key, kind, &stored);
     item.insert(TTL.into(), n_attr(ttl));
@@ -133,5 +137,6 @@ pub fn parse_session(item: Item) -> Result<PaymentSession, StoreError> {
         expires_at: from_millis(s.expires_at),
         payment_id: s.payment_id,
         charge,
+        revoke_reason: s.revoke_reason,
     })
 }
