@@ -12,6 +12,7 @@ mod dev_secrets;
 mod gateway_sim;
 mod invoke_cmd;
 mod keys_cmd;
+mod load_cmd;
 mod money_cmd;
 mod page;
 mod proxy_cmd;
@@ -88,6 +89,10 @@ enum Command {
     Backfill(backfill_cmd::BackfillArgs),
     /// The peak load a ticket rush puts on the hottest partition of the table and each index.
     Capacity(capacity_cmd::CapacityArgs),
+    /// A ticket rush on a running local stack (infra/load starts one): viewers open QRs, are paid
+    /// through the signed webhook and poll as the page does; prints p50/p99 per route and checks the
+    /// ledger.
+    Load(load_cmd::LoadArgs),
     /// Print every route and its function as JSON (the list the SAM template must match).
     Routes,
     /// Print the OpenAPI 3.1 document of every route (committed as infra/openapi.json).
@@ -117,6 +122,7 @@ fn main() -> ExitCode {
         Command::Smoke(args) => smoke_cmd::run(args),
         Command::Backfill(args) => backfill_cmd::run(args),
         Command::Capacity(args) => capacity_cmd::run(args),
+        Command::Load(args) => load_cmd::run(args),
         Command::Openapi => {
             print!("{}", routes::openapi_json());
             Ok(())
