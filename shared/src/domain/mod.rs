@@ -31,8 +31,10 @@ mod event;
 mod ids;
 mod media_path;
 mod payment;
+mod schedule;
 mod session;
 mod stream;
+mod thumbnail;
 
 pub use amount::{Amount, format_idr};
 pub use event::AuditEvent;
@@ -42,8 +44,13 @@ pub use payment::{
     Outcome, PaymentId, PaymentRecord, PaymentReport, RefundReason, RefundStatus, ReportKind,
     Settlement,
 };
+pub use schedule::{AccessUntil, Phase, Schedule, ScheduleError};
 pub use session::{GatewayCharge, PaymentSession, Status};
-pub use stream::Stream;
+pub use stream::{
+    MAX_CATEGORY_CHARS, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS, Stream, is_category,
+    is_description, is_title,
+};
+pub use thumbnail::{MAX_THUMBNAIL_LEN, ThumbnailUrl};
 #[cfg(feature = "openapi")]
 pub(crate) use {ids::SESSION_PREFIX, payment::PAYMENT_PREFIX};
 
