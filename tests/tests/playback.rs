@@ -33,15 +33,7 @@ async fn playback_api() -> Api {
 
 /// A paid session of `user` for `stream`: (trxId, sessionId).
 async fn paid(api: &Api, user: &str, stream: &str) -> (String, String) {
-    let r = api
-        .request(
-            "generate-qris",
-            "POST",
-            "/api/generate-qris",
-            "",
-            Some(json!({"streamId": stream, "userId": user})),
-        )
-        .await;
+    let r = api.generate_qris(user, stream).await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     let trx = r.data()["trxId"].as_str().unwrap().to_owned();
     let session = r.data()["sessionId"].as_str().unwrap().to_owned();

@@ -20,15 +20,26 @@ pub enum AccessUntil {
 
 super::wire_names!(AccessUntil);
 
+impl AccessUntil {
+    /// The default rule (left out of stored items).
+    pub fn is_two_hours(&self) -> bool {
+        *self == Self::TwoHours
+    }
+}
+
 /// A stream's schedule: also carried by each of its sessions from creation, so that the payment
 /// sets the access window without reading the catalog.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Schedule {
     /// When the event starts, if scheduled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub starts_at: Option<DateTime<Utc>>,
     /// When the event ends, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ends_at: Option<DateTime<Utc>>,
     /// How long a purchase lasts.
+    #[serde(default)]
     pub access_until: AccessUntil,
 }
 
@@ -54,6 +65,11 @@ super::wire_names!(Phase);
 pub struct ScheduleError(pub &'static str);
 
 impl Schedule {
+    /// No start, no end, two hours: what every session of the first release carries.
+    pub fn is_unscheduled(&self) -> bool {
+        *self == Self::default()
+    }
+
     /// Checked: `endsAt` after `startsAt`; `accessUntil: event_end` needs `endsAt`.
     pub fn check(&self) -> Result<(), ScheduleError> {
         if let (Some(start), Some(end)) = (self.starts_at, self.ends_at)

@@ -32,7 +32,7 @@ struct Stored {
     starts_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     ends_at: Option<i64>,
-    #[serde(default, skip_serializing_if = "is_two_hours")]
+    #[serde(default, skip_serializing_if = "AccessUntil::is_two_hours")]
     access_until: AccessUntil,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     live: bool,
@@ -40,10 +40,6 @@ struct Stored {
 
 fn on_sale() -> bool {
     true
-}
-
-fn is_two_hours(a: &AccessUntil) -> bool {
-    *a == AccessUntil::TwoHours
 }
 
 /// The key of a catalog entry.

@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use super::*;
 use crate::domain::{
     AccessUntil, Amount, AuditEvent, GatewayCharge, IdempotencyKey, MediaPath, Outcome, PaymentId,
-    PaymentRecord, PaymentSession, RefundReason, SessionId, Settlement, Status, Stream, StreamId,
-    ThumbnailUrl, TrxId, UserId,
+    PaymentRecord, PaymentSession, RefundReason, Schedule, SessionId, Settlement, Status, Stream,
+    StreamId, ThumbnailUrl, TrxId, UserId,
 };
 
 const SID: &str = "session_0123456789abcdef0123456789abcdef";
@@ -57,6 +57,11 @@ fn paid() -> PaymentSession {
             reference: "tx-1".into(),
             qr_string: "00020101021226".into(),
         })),
+        schedule: Some(Box::new(Schedule {
+            starts_at: Some(at(1_756_580_000_000)),
+            ends_at: Some(at(1_756_590_000_000)),
+            access_until: AccessUntil::EventEnd,
+        })),
     }
 }
 
@@ -67,6 +72,7 @@ fn pending() -> PaymentSession {
         paid_at: None,
         payment_id: None,
         charge: None,
+        schedule: None,
         ..paid()
     }
 }
@@ -87,6 +93,9 @@ fn paid_attrs() -> Vec<(&'static str, AttributeValue)> {
         ("chargeProvider", s("midtrans")),
         ("chargeRef", s("tx-1")),
         ("chargeQr", s("00020101021226")),
+        ("startsAt", n(1_756_580_000_000)),
+        ("endsAt", n(1_756_590_000_000)),
+        ("accessUntil", s("event_end")),
         ("ttl", n(42)),
     ]
 }
