@@ -210,3 +210,92 @@ async fn answers_are_cacheable_with_an_etag_and_304() {
     assert_eq!(after.data()["stream"]["live"], true);
     assert_ne!(after.headers["etag"], before);
 }
+
+#[tokio::test]
+async fn operators_edit_every_field_with_the_same_validation() {
+    let api = api().await;
+    let entry = serde_json::json!({
+        "title": "Konser <Akhir> Tahun", "price": 25000, "active": true,
+        "description": "Langsung dari Bandung.\nDua babak.",
+        "thumbnailUrl": "https://cdn.example.id/t/9.jpg", "category": "Musik",
+        "startsAt": "2025-08-31T19:00:00+07:00", "endsAt": "2025-08-31T22:00:00+07:00",
+        "accessUntil": "event_end", "live": false, "mediaPath": "live/akhir"
+    });
+    let put = api
+        .admin("PUT", "/admin/streams/9", "", Some(entry.clone()))
+        .await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    let stored = api
+        .h
+        .store
+        .get_stream(&StreamId::parse("9").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.description.as_deref(),
+        Some("Langsung dari Bandung.\nDua babak.")
+    );
+    assert_eq!(stored.access_until, AccessUntil::EventEnd);
+    assert_eq!(
+        stored.starts_at.unwrap().to_rfc3339(),
+        "2025-08-31T12:00:00+00:00"
+    );
+    let public = get(&api, "/api/streams/9", "").await;
+    assert_eq!(public.data()["stream"]["category"], "Musik");
+    assert_eq!(public.data()["stream"]["status"], "upcoming");
+
+    for (field, value) in [
+        ("description", Value::String("x".repeat(2_001))),
+        ("thumbnailUrl", "http://cdn.example.id/t/9.jpg".into()),
+        ("startsAt", "31/08/2025 19:00".into()),
+        ("endsAt", "2025-08-31T18:00:00+07:00".into()),
+        ("accessUntil", "forever".into()),
+        ("live", "ya".into()),
+    ] {
+        let mut bad = entry.clone();
+        bad[field] = value;
+        let r = api.admin("PUT", "/admin/streams/9", "", Some(bad)).await;
+        assert_eq!((r.status, r.code()), (400, "INVALID_FIELD"), "{field}");
+        assert_eq!(r.body["error"], format!("Parameter {field} tidak valid"));
+    }
+    let unchanged = api
+        .h
+        .store
+        .get_stream(&StreamId::parse("9").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(unchanged, stored, "a refused write changes nothing");
+
+    // The admin page edits every field: the form carries the entry, escaped, times in WIB.
+    let page = api.admin("GET", "/admin/approve", "", None).await;
+    let html = page.body.as_str().unwrap();
+    let form = html
+        .split("<form class=\"entry\" data-stream=\"9\">")
+        .nth(1)
+        .unwrap()
+        .split("</form>")
+        .next()
+        .unwrap();
+    for part in [
+        "value=\"Konser &lt;Akhir&gt; Tahun\"",
+        "value=\"25000\"",
+        "value=\"Musik\"",
+        "value=\"https://cdn.example.id/t/9.jpg\"",
+        "value=\"live/akhir\"",
+        "class=\"starts\" type=\"datetime-local\" value=\"2025-08-31T19:00\"",
+        "class=\"ends\" type=\"datetime-local\" value=\"2025-08-31T22:00\"",
+        "<option value=\"event_end\" selected>",
+        ">Langsung dari Bandung.\nDua babak.</textarea>",
+        "class=\"active\" type=\"checkbox\" checked",
+    ] {
+        assert!(form.contains(part), "{part} in {form}");
+    }
+    assert!(!form.contains("class=\"live\" type=\"checkbox\" checked"));
+    assert!(
+        html.contains("<input class=\"id\""),
+        "a blank form adds a stream"
+    );
+    assert!(html.contains("Tambah stream"));
+}
