@@ -7,6 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use lambda_http::{Body, Request, Response};
+use serde_json::Value;
 use upstream_session::FunctionSpec;
 
 mod secrets;
@@ -18,28 +19,82 @@ pub use stack::{Inputs, Stack};
 /// A handler's answer, on its way.
 pub type Answer<'a> = Pin<Box<dyn Future<Output = Response<Body>> + Send + 'a>>;
 
+/// A scheduled run's answer (JSON) or its error's message, on its way.
+pub type RunAnswer<'a> = Pin<Box<dyn Future<Output = Result<Value, String>> + Send + 'a>>;
+
+/// What invokes a function.
+#[derive(Clone, Copy)]
+pub enum Trigger {
+    /// Its routes, through the HTTP API (or its Function URL): a request in, a response out.
+    Http(for<'a> fn(&'a Stack, Request) -> Answer<'a>),
+    /// An EventBridge schedule: the event in (JSON), the run's answer out.
+    Schedule {
+        /// The schedule expression, e.g. `rate(1 minute)`.
+        expression: &'static str,
+        /// Its handler.
+        run: for<'a> fn(&'a Stack, Value) -> RunAnswer<'a>,
+    },
+}
+
 /// One Lambda function: what it is and how a [`Stack`] runs it.
 pub struct Function {
     /// Its name (its crate and binary), template resource, routes and DynamoDB access.
     pub spec: &'static FunctionSpec,
-    /// Its handler, over its state in the stack.
-    handler: for<'a> fn(&'a Stack, Request) -> Answer<'a>,
+    /// What invokes it, with its handler over its state in the stack.
+    pub trigger: Trigger,
 }
 
 impl Function {
-    /// Runs its handler over its state in `stack`.
-    pub fn handle<'a>(&self, stack: &'a Stack, req: Request) -> Answer<'a> {
-        (self.handler)(stack, req)
+    /// Runs its handler over its state in `stack` (`None`: it serves no HTTP requests).
+    pub fn handle<'a>(&self, stack: &'a Stack, req: Request) -> Option<Answer<'a>> {
+        match self.trigger {
+            Trigger::Http(handler) => Some(handler(stack, req)),
+            Trigger::Schedule { .. } => None,
+        }
+    }
+
+    /// Runs its scheduled handler on `event` (`None`: it has no schedule).
+    pub fn run<'a>(&self, stack: &'a Stack, event: Value) -> Option<RunAnswer<'a>> {
+        match self.trigger {
+            Trigger::Schedule { run, .. } => Some(run(stack, event)),
+            Trigger::Http(_) => None,
+        }
+    }
+
+    /// Its schedule expression, if an EventBridge schedule invokes it.
+    pub fn schedule(&self) -> Option<&'static str> {
+        match self.trigger {
+            Trigger::Schedule { expression, .. } => Some(expression),
+            Trigger::Http(_) => None,
+        }
     }
 }
 
 /// The entry of the function crate `krate`: its `SPEC`, its `handler` over the stack's field of
-/// the same name.
+/// the same name; `scheduled` for a crate run by its `SCHEDULE` (the event deserialized first).
 macro_rules! function {
     ($krate:ident) => {
         Function {
             spec: &$krate::SPEC,
-            handler: |stack, req| Box::pin($krate::handler(&stack.$krate, req)),
+            trigger: Trigger::Http(|stack, req| Box::pin($krate::handler(&stack.$krate, req))),
+        }
+    };
+    (scheduled $krate:ident) => {
+        Function {
+            spec: &$krate::SPEC,
+            trigger: Trigger::Schedule {
+                expression: $krate::SCHEDULE,
+                run: |stack, event| {
+                    Box::pin(async move {
+                        let event = serde_json::from_value(event)
+                            .map_err(|e| format!("not a scheduled event: {e}"))?;
+                        let answer = $krate::handler(&stack.$krate, event)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        serde_json::to_value(answer).map_err(|e| e.to_string())
+                    })
+                },
+            },
         }
     };
 }
@@ -53,6 +108,7 @@ pub static FUNCTIONS: &[Function] = &[
     function!(streams),
     function!(admin),
     function!(playback_auth),
+    function!(scheduled media_reaper),
 ];
 
 /// Every function's spec.
@@ -68,6 +124,20 @@ pub fn names() -> Vec<&'static str> {
 /// The function named `name`.
 pub fn named(name: &str) -> Option<&'static Function> {
     FUNCTIONS.iter().find(|f| f.spec.name == name)
+}
+
+/// Every function invoked over HTTP, by name.
+pub fn http_names() -> Vec<&'static str> {
+    FUNCTIONS
+        .iter()
+        .filter(|f| f.schedule().is_none())
+        .map(|f| f.spec.name)
+        .collect()
+}
+
+/// Every function an EventBridge schedule invokes.
+pub fn scheduled() -> impl Iterator<Item = &'static Function> {
+    FUNCTIONS.iter().filter(|f| f.schedule().is_some())
 }
 
 /// The function serving `path` (a path parameter matches any one segment).
@@ -96,6 +166,20 @@ mod tests {
             Some("StreamsFunction")
         );
         assert!(named("nope").is_none());
+        let reaper = named("media-reaper").unwrap();
+        assert_eq!(reaper.schedule(), Some("rate(1 minute)"));
+        assert!(
+            reaper.spec.routes.is_empty(),
+            "a scheduled function has no route"
+        );
+        assert_eq!(
+            scheduled().map(|f| f.spec.name).collect::<Vec<_>>(),
+            ["media-reaper"]
+        );
+        // Every other function is invoked over HTTP through at least one route.
+        for f in FUNCTIONS.iter().filter(|f| f.schedule().is_none()) {
+            assert!(!f.spec.routes.is_empty(), "{}", f.spec.name);
+        }
     }
 
     /// The package name of `functions/<dir>/Cargo.toml`.

@@ -2,9 +2,11 @@
 
 use chrono::TimeDelta;
 use lambda_http::{Body, Request, Response};
+use serde_json::Value;
 use upstream_session::SessionManager;
 use upstream_session::edge::playback::{PlaybackEnv, PlaybackIssuer};
 use upstream_session::edge::{Cors, ManagerState};
+use upstream_session::media::{MediaApis, Reaper};
 use upstream_session::provider::PaymentProvider;
 use upstream_session::qris::Qris;
 
@@ -36,6 +38,9 @@ pub struct Inputs {
     pub ome_secret: Option<String>,
     /// Whether the admin function accepts calls without an IAM caller (the local stack only).
     pub allow_local: bool,
+    /// The media servers' APIs (SRS, MediaMTX) that end connections: the reaper's and the admin
+    /// function's revoke; the MediaMTX login also passes the MediaMTX hook.
+    pub media: MediaApis,
 }
 
 /// Every function's state: what the local stack and the tests serve requests with. Each field is
@@ -49,6 +54,7 @@ pub struct Stack {
     pub streams: streams::State,
     pub admin: admin::State,
     pub playback_auth: playback_auth::State,
+    pub media_reaper: media_reaper::State,
 }
 
 impl Stack {
@@ -66,7 +72,12 @@ impl Stack {
             playback_prefix,
             ome_secret,
             allow_local,
+            media,
         } = inputs;
+        let (mediamtx_user, mediamtx_pass) = media.mediamtx_login().unwrap_or_default();
+        let reaper = |manager: &SessionManager| {
+            Reaper::new(manager.store().clone(), media.clone(), manager.clock())
+        };
         let issuer = |manager: &SessionManager| {
             playback
                 .issuer()
@@ -75,6 +86,8 @@ impl Stack {
         };
         let callback = manager(payment_callback::SPEC.name);
         let check = manager(check_access::SPEC.name);
+        let verifier = manager(playback_auth::SPEC.name);
+        let admin = manager(admin::SPEC.name);
         Self {
             generate_qris: generate_qris::State::new(
                 manager(generate_qris::SPEC.name),
@@ -107,17 +120,28 @@ impl Stack {
                 &playback,
                 &playback_prefix,
                 ome_secret.as_deref(),
-                manager(playback_auth::SPEC.name).clock(),
-            ),
+                verifier.store().clone(),
+                verifier.clock(),
+            )
+            .with_mediamtx_api(mediamtx_user, mediamtx_pass),
+            media_reaper: media_reaper::State {
+                reaper: reaper(&manager(media_reaper::SPEC.name)),
+            },
             admin: admin::State {
-                manager: manager(admin::SPEC.name),
+                media: reaper(&admin),
+                manager: admin,
                 allow_local,
             },
         }
     }
 
-    /// The answer of the function named `name` to `req` (`None`: no such function).
+    /// The answer of the function named `name` to `req` (`None`: no such HTTP function).
     pub async fn handle(&self, name: &str, req: Request) -> Option<Response<Body>> {
-        Some(named(name)?.handle(self, req).await)
+        Some(named(name)?.handle(self, req)?.await)
+    }
+
+    /// The answer of the scheduled function named `name` to `event` (`None`: no such function).
+    pub async fn run(&self, name: &str, event: Value) -> Option<Result<Value, String>> {
+        Some(named(name)?.run(self, event)?.await)
     }
 }

@@ -58,10 +58,34 @@ pub fn note_provider_call(what: &str) {
 }
 
 /// Runs `fut` and returns its output with the DynamoDB operations (and gateway calls, prefixed
-/// `provider:`) it sent, in order.
+/// `provider:`) it sent, in order. A record around this one gets them too.
 pub async fn count_calls<F: Future>(fut: F) -> (F::Output, Vec<String>) {
     let record = Arc::new(Mutex::new(Vec::new()));
     let out = CALLS.scope(record.clone(), fut).await;
     let calls = std::mem::take(&mut *record.lock().unwrap_or_else(|e| e.into_inner()));
+    let _ = CALLS.try_with(|outer| {
+        outer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(calls.iter().cloned())
+    });
     (out, calls)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_nested_record_also_reaches_the_one_around_it() {
+        let ((_, inner), outer) = count_calls(async {
+            note_provider_call("before");
+            count_calls(async { note_provider_call("inside") }).await
+        })
+        .await;
+        assert_eq!(inner, ["provider:inside"]);
+        assert_eq!(outer, ["provider:before", "provider:inside"]);
+        // Outside any record nothing is kept.
+        note_provider_call("nowhere");
+    }
 }

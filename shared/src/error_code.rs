@@ -42,6 +42,9 @@ pub enum ErrorCode {
     AlreadyHasAccess,
     /// The user (named by an operator) already has live access to the stream.
     UserAlreadyHasAccess,
+    /// An approval by stream and user that matches several pending sessions: the operator must name
+    /// one by the trxId the viewer reads off their screen (the answer lists the candidates).
+    AmbiguousSession,
     /// The session changed while its QR was being created.
     SessionChanged,
     /// An approval of a session that is closed (failed or revoked).
@@ -96,6 +99,7 @@ impl ErrorCode {
             PaymentNotFound => "PAYMENT_NOT_FOUND",
             MethodNotAllowed => "METHOD_NOT_ALLOWED",
             AlreadyHasAccess | UserAlreadyHasAccess => "ALREADY_HAS_ACCESS",
+            AmbiguousSession => "AMBIGUOUS_SESSION",
             SessionChanged | SessionClosed | SessionTooOld | SessionNotRevocable => {
                 "SESSION_CLOSED"
             }
@@ -126,8 +130,8 @@ impl ErrorCode {
             Forbidden => 403,
             RouteNotFound | SessionNotFound | StreamNotFound | PaymentNotFound => 404,
             MethodNotAllowed => 405,
-            AlreadyHasAccess | UserAlreadyHasAccess | SessionChanged | SessionClosed
-            | SessionTooOld | SessionNotRevocable | NotARefund => 409,
+            AlreadyHasAccess | UserAlreadyHasAccess | AmbiguousSession | SessionChanged
+            | SessionClosed | SessionTooOld | SessionNotRevocable | NotARefund => 409,
             MisdirectedRequest => 421,
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
@@ -172,6 +176,10 @@ impl ErrorCode {
             MethodNotAllowed => "Metode HTTP tidak didukung untuk alamat ini",
             AlreadyHasAccess => "Anda sudah memiliki akses untuk stream ini",
             UserAlreadyHasAccess => "Pengguna ini sudah memiliki akses untuk stream ini",
+            AmbiguousSession => {
+                "Ada beberapa sesi menunggu pembayaran untuk pengguna dan stream ini; \
+                 pilih satu dengan Trx ID yang terlihat di layar penonton"
+            }
             SessionChanged => "Sesi pembayaran berubah saat QR dibuat; silakan coba lagi",
             SessionClosed => {
                 "Sesi ini sudah ditutup (gagal atau dicabut) dan tidak dapat disetujui"

@@ -13,6 +13,7 @@ pub mod edge;
 pub mod error_code;
 pub mod function_spec;
 pub mod manager;
+pub mod media;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod playback;

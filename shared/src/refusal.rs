@@ -2,6 +2,8 @@
 //! an [`ErrorCode`]. A value below every layer that refuses (request bodies, the edge); the edge turns
 //! it into a response.
 
+use serde_json::{Map, Value};
+
 use crate::error_code::ErrorCode;
 
 /// A refusal with its HTTP status, stable code and message for people, built from an [`ErrorCode`].
@@ -15,6 +17,9 @@ pub struct ApiError {
     pub message: String,
     /// Seconds for `Retry-After` (503 only).
     pub retry_after: Option<u32>,
+    /// Fields the envelope carries beside `success`, `error` and `code` (e.g. `candidates` of
+    /// `AMBIGUOUS_SESSION`); empty for most refusals.
+    pub extra: Map<String, Value>,
     kind: ErrorCode,
 }
 
@@ -26,8 +31,17 @@ impl ApiError {
             code: code.code(),
             message: code.message(None),
             retry_after: code.retry_after(),
+            extra: Map::new(),
             kind: code,
         }
+    }
+
+    /// With one more field in the envelope (`success`, `error` and `code` cannot be replaced).
+    pub fn with_field(mut self, name: &str, value: Value) -> Self {
+        if !matches!(name, "success" | "error" | "code") {
+            self.extra.insert(name.to_owned(), value);
+        }
+        self
     }
 
     /// The message with its detail (a field name, a price) for the codes that take one.

@@ -4,8 +4,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::config::Policy;
 use crate::domain::{
-    AccessUntil, Amount, PaymentRecord, PaymentSession, RefundReason, Schedule, SessionId, Status,
-    StreamId, TrxId, UserId,
+    AccessUntil, Amount, PaymentRecord, PaymentSession, RefundReason, RevokeReason, Schedule,
+    SessionId, Status, StreamId, TrxId, UserId,
 };
 
 /// How long the ledger keeps a payment record once nothing is owed on it (granted, failed, settled).
@@ -33,6 +33,7 @@ pub fn new_pending(
         expires_at: now + policy.pending_validity,
         payment_id: None,
         charge: None,
+        revoke_reason: None,
         schedule: (!schedule.is_unscheduled()).then(|| Box::new(schedule)),
     }
 }
@@ -105,12 +106,18 @@ pub fn fail(session: &PaymentSession) -> Result<PaymentSession, Refusal> {
     }
 }
 
-/// Pending or paid → revoked now (an operator ends it); `expires_at` moves to `now` if later.
-pub fn revoke(session: &PaymentSession, now: DateTime<Utc>) -> Result<PaymentSession, Refusal> {
+/// Pending or paid → revoked now (an operator ends it, or the gateway paid the money back), for
+/// `reason`; `expires_at` moves to `now` if later.
+pub fn revoke(
+    session: &PaymentSession,
+    now: DateTime<Utc>,
+    reason: RevokeReason,
+) -> Result<PaymentSession, Refusal> {
     match session.status {
         Status::Pending | Status::Paid => Ok(PaymentSession {
             status: Status::Revoked,
             expires_at: session.expires_at.min(now),
+            revoke_reason: Some(reason),
             ..session.clone()
         }),
         other => Err(Refusal::Closed(other)),
@@ -301,7 +308,8 @@ mod tests {
             pay(&failed, t0(), &Policy::default()),
             Err(Refusal::Closed(Status::Failed))
         );
-        let revoked = revoke(&pending(), t0()).unwrap();
+        let revoked = revoke(&pending(), t0(), RevokeReason::Operator).unwrap();
+        assert_eq!(revoked.revoke_reason, Some(RevokeReason::Operator));
         assert_eq!(revoked.expires_at, t0());
         assert_eq!(
             pay(&revoked, t0(), &Policy::default()),

@@ -35,8 +35,11 @@ pub struct PaymentView {
     pub amount: u64,
     /// The amount formatted for people, e.g. `Rp 1.000`.
     pub amount_display: String,
-    /// `granted`, `refund_due`, `failed` or `refunded`.
+    /// `granted`, `refund_due`, `failed`, `refunded` (paid back at the gateway) or `reconciled` (an
+    /// approval the gateway's payment confirmed).
     pub outcome: &'static str,
+    /// What became of it, in Bahasa Indonesia.
+    pub outcome_text: &'static str,
     /// For a refund owed: why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<&'static str>,
@@ -66,6 +69,16 @@ pub struct PaymentView {
     #[serde(skip_serializing_if = "Option::is_none")]
     /// A free-form note.
     pub note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The record this one concerns: for `refunded` the payment it returned, for `reconciled` the
+    /// gateway's payment that confirmed it, for that payment the approval it confirmed.
+    pub related_payment_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    /// For `refunded`: the gateway's id of the refund.
+    pub gateway_refund_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Rupiah of this payment the gateway has paid back so far.
+    pub refunded_at_gateway: Option<u64>,
 }
 
 impl PaymentView {
@@ -79,6 +92,7 @@ impl PaymentView {
             amount: r.amount,
             amount_display: format_idr(r.amount),
             outcome: r.outcome.as_str(),
+            outcome_text: r.outcome.label_id(),
             reason: r.outcome.reason().map(|x| x.as_str()),
             reason_text: r.outcome.reason().map(|x| x.label_id()),
             status: r.refund_status().map(|s| s.as_str()),
@@ -93,6 +107,37 @@ impl PaymentView {
                 .as_ref()
                 .and_then(|s| s.note.clone())
                 .or_else(|| r.note.clone()),
+            related_payment_id: r.related.as_ref().map(ToString::to_string),
+            gateway_refund_id: r.gateway_refund_id.clone(),
+            refunded_at_gateway: (r.refunded > 0).then_some(r.refunded),
+        }
+    }
+}
+
+/// A pending session an approval by stream and user could mean (`AMBIGUOUS_SESSION`'s
+/// `candidates`): what the operator can match against the viewer's screen, never its sessionId.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionCandidate {
+    /// The transaction id shown under the viewer's QR.
+    pub trx_id: crate::domain::TrxId,
+    /// When it was created.
+    pub created_at: String,
+    /// The amount in rupiah.
+    pub amount: crate::domain::Amount,
+    /// The amount formatted for people, e.g. `Rp 1.000`.
+    pub amount_display: String,
+}
+
+impl SessionCandidate {
+    /// The candidate of `s`.
+    pub fn of(s: &PaymentSession) -> Self {
+        Self {
+            trx_id: s.trx_id.clone(),
+            created_at: iso(s.created_at),
+            amount: s.amount,
+            amount_display: s.amount.display_idr(),
         }
     }
 }
@@ -107,8 +152,9 @@ pub struct ReportView {
     pub payment_id: Option<String>,
     /// The transaction id it reported.
     pub trx_id: String,
-    /// `granted`, `refund_due`, `failed`, `refunded`, `pending` (nothing recorded yet), or `ignored`
-    /// (the notification names a charge that is not its session's: nothing recorded).
+    /// `granted`, `refund_due`, `failed`, `refunded` (a refund made at the gateway), `reconciled`,
+    /// `pending` (nothing recorded yet), or `ignored` (the notification names a charge that is not its
+    /// session's: nothing recorded).
     pub outcome: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     /// For a refund owed: why.

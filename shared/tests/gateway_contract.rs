@@ -327,3 +327,46 @@ fn static_provider_takes_no_gateway_notifications() {
         Err(VerifyError::Malformed(_))
     ));
 }
+
+const MIDTRANS_REFUND_SAMPLE: &str =
+    include_str!("fixtures/gateways/midtrans_partial_refund_notification.json");
+
+#[test]
+fn midtrans_partial_refund_sample_states_each_refund_of_the_payment() {
+    let provider = midtrans(TEST_SERVER_KEY);
+    let n = provider
+        .verify_notification(&HeaderMap::new(), MIDTRANS_REFUND_SAMPLE.as_bytes())
+        .expect("genuine refund notification");
+    let Statement::Refunded(report) = n.claimed else {
+        panic!("not a refund statement: {:?}", n.claimed);
+    };
+    assert_eq!(report.payment.trx_id, "example-1424936368");
+    assert_eq!(report.payment.amount, 30000, "the original gross amount");
+    assert_eq!(report.payment.kind, ReportKind::Paid);
+    assert_eq!(
+        report.payment.provider_ref.as_deref(),
+        Some("249fc620-6017-4540-af7c-5a1c25788f46")
+    );
+    let refunds: Vec<_> = report
+        .refunds
+        .iter()
+        .map(|r| (r.refund_id.as_str(), r.amount))
+        .collect();
+    assert_eq!(refunds, vec![("1", 5000), ("2", 7000)]);
+    // A full refund reads the same; the signature still covers order, status code and gross amount.
+    let full = MIDTRANS_REFUND_SAMPLE.replace("\"partial_refund\"", "\"refund\"");
+    assert!(matches!(
+        provider
+            .verify_notification(&HeaderMap::new(), full.as_bytes())
+            .unwrap()
+            .claimed,
+        Statement::Refunded(_)
+    ));
+    let forged = one_char_changed(MIDTRANS_REFUND_SAMPLE, "30000.00");
+    assert_eq!(
+        provider
+            .verify_notification(&HeaderMap::new(), forged.as_bytes())
+            .unwrap_err(),
+        VerifyError::BadSignature
+    );
+}

@@ -134,7 +134,14 @@ fn public_views_match_their_fixtures() {
     );
     let user = UserId::parse("demo-user").expect("valid");
     let sessions = [paid.clone(), pending.clone()];
-    check("user_sessions", &UserSessionsView::of(user, &sessions, now));
+    check(
+        "user_sessions",
+        &UserSessionsView::of(user.clone(), &sessions, now, true),
+    );
+    check(
+        "user_sessions_anonymous",
+        &UserSessionsView::of(user, &sessions, now, false),
+    );
     check(
         "user_access",
         &UserAccessView::of(StreamId::parse("2").expect("valid"), &sessions, now),

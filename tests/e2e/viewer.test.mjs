@@ -87,6 +87,7 @@ test("pay on the viewer page (another origin than the API), approve from the CLI
     await page.locator("#pay.open").waitFor({ timeout: 10_000 });
     assert.match(await qr.getAttribute("src"), /^data:image\/png;base64,/);
     assert.equal(await page.locator("#pay-amount").textContent(), "Rp 1.000");
+    assert.match(await page.locator("#pay-trx").textContent(), /^UP-/, "the trxId the operator may ask for");
     await page.waitForFunction(() => document.querySelector("#pay-qr").naturalWidth > 0);
     await page.screenshot({ path: join(shots, "1-qr.png") });
 
@@ -138,6 +139,16 @@ test("with the Midtrans simulator: Bayar shows the gateway's QR, a simulated pay
     assert.equal(paid.status, 200);
     await card.getByRole("button", { name: "👑 Tonton" }).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(shots, "5-midtrans-tonton.png") });
+
+    // Refunded at the gateway: the access ends, the page offers Bayar again, the admin page says why.
+    const refunded = await (await fetch(stack.sim + "/sim/refund/" + encodeURIComponent(order.orderId), { method: "POST" })).json();
+    assert.equal(refunded.transaction_status, "refund");
+    await page.reload();
+    await page.locator('.card[data-stream="2"]').getByRole("button", { name: "Bayar" }).waitFor({ timeout: 10_000 });
+    await page.goto(base + "/admin/approve");
+    const row = page.locator("#sessions tbody tr", { hasText: order.orderId });
+    assert.equal(await row.locator(".badge").first().textContent(), "REVOKED");
+    assert.match(await row.textContent(), /dana dikembalikan gateway/);
     assert.deepEqual(errors, [], "no script errors on the page");
   } finally {
     await browser.close();
@@ -176,5 +187,58 @@ test("with a template whose CORS AllowHeaders lacks idempotency-key, the browser
     await browser.close();
     assert.equal(await stop(stack), 0, "upstream dev stops cleanly");
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("two pending sessions under one userId: Setujui cepat lists both trxIds and approves the one the viewer reads", { timeout: 180_000 }, async () => {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const stack = await startStack(port);
+  const browser = await launch();
+  try {
+    const errors = [];
+    // Carol opens her QR and reads the Kode transaksi under it.
+    const carol = await (await browser.newContext()).newPage();
+    carol.on("pageerror", e => errors.push(e.message));
+    await carol.goto(base + "/");
+    await carol.locator('.card[data-stream="2"]').getByRole("button", { name: "Bayar" }).click({ timeout: 15_000 });
+    await carol.locator("#pay.open").waitFor({ timeout: 10_000 });
+    const userId = await carol.evaluate(() => localStorage.getItem("upstreamUserId"));
+    const carolTrx = await carol.locator("#pay-trx").textContent();
+    // A stranger claims her userId and opens another.
+    const strangerContext = await browser.newContext();
+    await strangerContext.addInitScript(id => localStorage.setItem("upstreamUserId", id), userId);
+    const stranger = await strangerContext.newPage();
+    await stranger.goto(base + "/");
+    await stranger.locator('.card[data-stream="2"]').getByRole("button", { name: "Bayar" }).click({ timeout: 15_000 });
+    await stranger.locator("#pay.open").waitFor({ timeout: 10_000 });
+    const strangerTrx = await stranger.locator("#pay-trx").textContent();
+    assert.notEqual(strangerTrx, carolTrx);
+
+    // The operator approves "stream 2 for this user": refused, both listed.
+    const admin = await (await browser.newContext()).newPage();
+    admin.on("pageerror", e => errors.push(e.message));
+    await admin.goto(base + "/admin/approve");
+    await admin.locator('#quick select[name="streamId"]').selectOption("2");
+    await admin.locator('#quick input[name="userId"]').fill(userId);
+    await admin.locator("#quick button[type=submit]").click();
+    await admin.locator("#candidates:not([hidden])").waitFor({ timeout: 10_000 });
+    const listed = await admin.locator("#candidates").textContent();
+    assert.ok(listed.includes(carolTrx) && listed.includes(strangerTrx), listed);
+    assert.match(await admin.locator("#msg").textContent(), /Ada 2 sesi/);
+    await admin.screenshot({ path: join(shots, "7-ambiguous.png"), fullPage: true });
+
+    // Carol reads her Trx ID; only her session is paid.
+    await admin.locator('#quick input[name="trxId"]').fill(carolTrx);
+    await admin.locator("#quick button[type=submit]").click();
+    await admin.locator("#msg.ok").waitFor({ timeout: 10_000 });
+    assert.match(await admin.locator("#msg").textContent(), new RegExp("Disetujui: " + carolTrx));
+    await carol.locator("#pay-status", { hasText: "Pembayaran diterima" }).waitFor({ timeout: 10_000 });
+    assert.equal(await stranger.locator("#pay-status").textContent(), "Menunggu pembayaran…");
+    assert.deepEqual(errors, [], "no script errors on the pages");
+  } finally {
+    await browser.close();
+    const code = await stop(stack);
+    assert.equal(code, 0, "upstream dev stops cleanly");
   }
 });

@@ -6,6 +6,7 @@ use upstream_local::template::Template;
 use upstream_registry::{Inputs, Stack};
 use upstream_session::edge::DynamoCalls;
 use upstream_session::edge::event::{http_v2_event, request_from_event};
+use upstream_session::media::MediaApis;
 use upstream_session::{Clock, Policy};
 
 use crate::iam::{Proxies, template};
@@ -87,7 +88,12 @@ pub async fn api() -> Api {
 
 /// [`api`] with another policy (short windows for expiry tests).
 pub async fn api_with(policy: Policy) -> Api {
-    build(policy, template(), true).await
+    api_with_media(policy, MediaApis::none()).await
+}
+
+/// [`api_with`], ending media connections through `media` (e.g. the [`media_fakes`](crate::media_fakes)).
+pub async fn api_with_media(policy: Policy, media: MediaApis) -> Api {
+    build(policy, template(), true, media).await
 }
 
 /// [`api`] with the functions' policies from another template (`text`); a refused call is not a
@@ -97,11 +103,12 @@ pub async fn api_with_template(text: &str) -> Api {
         Policy::default(),
         &Template::parse(text).expect("the template parses"),
         false,
+        MediaApis::none(),
     )
     .await
 }
 
-async fn build(policy: Policy, template: &Template, strict: bool) -> Api {
+async fn build(policy: Policy, template: &Template, strict: bool, media: MediaApis) -> Api {
     let h = harness_with(policy).await;
     crate::load_sample_catalog(&h.store).await;
     let iam = Proxies::start(template, &h.table);
@@ -129,6 +136,7 @@ async fn build(policy: Policy, template: &Template, strict: bool) -> Api {
         playback_prefix: "/hls/".into(),
         ome_secret: Some(OME_SECRET.into()),
         allow_local: false,
+        media,
     });
     Api {
         h,
@@ -149,6 +157,22 @@ impl Api {
             .await
             .unwrap_or_else(|| panic!("unknown function {function}"));
         self.reply(resp)
+    }
+
+    /// Runs the named scheduled function on `event`: its answer (or error) and the DynamoDB
+    /// operations it sent (each allowed by its policy).
+    pub async fn run(
+        &self,
+        function: &str,
+        event: &serde_json::Value,
+    ) -> (Result<serde_json::Value, String>, Vec<String>) {
+        let (answer, operations) =
+            upstream_session::calls::count_calls(self.stack.run(function, event.clone())).await;
+        let answer = answer.unwrap_or_else(|| panic!("no scheduled function {function}"));
+        if self.strict {
+            self.iam.assert_none_denied();
+        }
+        (answer, operations)
     }
 
     fn reply(&self, resp: Response<Body>) -> Reply {

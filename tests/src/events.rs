@@ -9,7 +9,8 @@ use serde_json::Value;
 use upstream_session::edge::signature;
 
 /// Expected `(status, code)` per event file: `OK` for a success envelope, `-` for an empty body,
-/// `HTML` for a page, `JWKS` for a JWK Set, else the error envelope's `code`.
+/// `HTML` for a page, `JWKS` for a JWK Set, `RUN` for a scheduled run's answer (status 200: it
+/// succeeded), else the error envelope's `code`.
 pub fn expectations() -> BTreeMap<&'static str, (u16, &'static str)> {
     BTreeMap::from([
         ("generate-qris/ok.json", (200, "OK")),
@@ -60,6 +61,11 @@ pub fn expectations() -> BTreeMap<&'static str, (u16, &'static str)> {
             "payment-callback/webhook-signed-unknown-trx.json",
             (200, "OK"),
         ),
+        // Signed money without its reference: refused, so the sender fixes its integration.
+        (
+            "payment-callback/webhook-signed-no-provider-ref.json",
+            (400, "MISSING_FIELD"),
+        ),
         ("check-access/unknown-session.json", (200, "OK")),
         ("check-access/missing-stream.json", (400, "MISSING_FIELD")),
         ("check-access/invalid-session.json", (400, "INVALID_FIELD")),
@@ -83,6 +89,8 @@ pub fn expectations() -> BTreeMap<&'static str, (u16, &'static str)> {
         ("playback-auth/jwks.json", (200, "JWKS")),
         ("playback-auth/nginx-no-token.json", (401, "-")),
         ("playback-auth/nginx-alg-none.json", (401, "-")),
+        // Nothing due on a fresh table: the run's 8 Queries, nothing ended.
+        ("media-reaper/scheduled.json", (200, "RUN")),
     ])
 }
 
@@ -151,6 +159,11 @@ fn resign(event: &mut Value, now: i64) {
     }
 }
 
+/// Whether `event` is an EventBridge scheduled event (not an HTTP request).
+pub fn is_scheduled(event: &Value) -> bool {
+    event["detail-type"] == "Scheduled Event" && event["source"] == "aws.events"
+}
+
 /// Asserts that a reply (status, decoded body) is what the table says for `file`.
 pub fn assert_answer(file: &str, status: u16, body: &Value) {
     let (want_status, code) = expectations()[file];
@@ -164,6 +177,11 @@ pub fn assert_answer(file: &str, status: u16, body: &Value) {
                 .is_some_and(|k| !k.is_empty() && k.iter().all(|k| k["alg"] == "ES256")),
             "{file}: a JWK Set: {body}"
         ),
+        "RUN" => {
+            assert_eq!(body["due"], 0, "{file}: {body}");
+            assert_eq!(body["failed"], 0, "{file}: {body}");
+            assert_eq!(body["dynamodbCalls"], 8, "{file}: the run's budget: {body}");
+        }
         "HTML" => assert!(
             body.as_str().is_some_and(|b| b.contains("<html")),
             "{file}: an HTML page: {body}"

@@ -13,11 +13,15 @@ use upstream_session::{ManualClock, Policy, SessionManager, Store};
 
 mod api;
 pub mod events;
+mod flows;
 pub mod iam;
 pub mod init;
+pub mod kicking;
 pub mod layering;
+pub mod media_fakes;
+pub mod viewing;
 
-pub use api::{Api, Reply, api, api_with, api_with_template};
+pub use api::{Api, Reply, api, api_with, api_with_media, api_with_template};
 
 /// The DynamoDB Local of this test binary.
 pub fn dynamo() -> &'static DynamoLocal {

@@ -19,6 +19,7 @@ async fn setup() -> Admin {
     let state = admin::State {
         manager: api.stack.admin.manager.clone(),
         allow_local: false,
+        media: api.stack.admin.media.clone(),
     };
     Admin { api, state }
 }

@@ -216,7 +216,7 @@ async fn user_sessions_never_contain_a_session_id() {
     let (trx, _) = ids(&generate(&api, "demo-user", "2").await);
     generate(&api, "demo-user", "4").await;
     api.webhook(
-        &json!({"trxId": trx, "amount": 1000, "status": "paid"}),
+        &json!({"trxId": trx, "amount": 1000, "status": "paid", "providerRef": format!("RRN-{}", trx)}),
         None,
     )
     .await;
@@ -267,7 +267,7 @@ async fn user_sessions_never_contain_a_session_id() {
 async fn webhook_refusals_and_records() {
     let api = api().await;
     let (trx, session) = ids(&generate(&api, "demo-user", "2").await);
-    let body = json!({"trxId": trx, "amount": 1000, "status": "paid"});
+    let body = json!({"trxId": trx, "amount": 1000, "status": "paid", "providerRef": format!("RRN-{}", trx)});
 
     let forged = api
         .webhook(
@@ -298,7 +298,7 @@ async fn webhook_refusals_and_records() {
     );
     let tampered = api
         .webhook(
-            &json!({"trxId": trx, "amount": 1, "status": "paid"}),
+            &json!({"trxId": trx, "amount": 1, "status": "paid", "providerRef": format!("RRN-{}", trx)}),
             Some(tampered_sig),
         )
         .await;
@@ -306,7 +306,7 @@ async fn webhook_refusals_and_records() {
 
     let wrong = api
         .webhook(
-            &json!({"trxId": trx, "amount": 999, "status": "paid"}),
+            &json!({"trxId": trx, "amount": 999, "status": "paid", "providerRef": format!("RRN-{}", trx)}),
             None,
         )
         .await;
@@ -321,7 +321,7 @@ async fn webhook_refusals_and_records() {
 
     let unknown = api
         .webhook(
-            &json!({"trxId": "UP-NOPE", "amount": 1000, "status": "paid"}),
+            &json!({"trxId": "UP-NOPE", "amount": 1000, "status": "paid", "providerRef": format!("RRN-{}", "UP-NOPE")}),
             None,
         )
         .await;
@@ -336,7 +336,7 @@ async fn webhook_refusals_and_records() {
     assert_eq!((bad.status, bad.code()), (400, "INVALID_FIELD"));
     let bad_amount = api
         .webhook(
-            &json!({"trxId": trx, "amount": "1000", "status": "paid"}),
+            &json!({"trxId": trx, "amount": "1000", "status": "paid", "providerRef": format!("RRN-{}", trx)}),
             None,
         )
         .await;
@@ -382,7 +382,7 @@ async fn failed_report_closes_the_session_and_frees_the_pair() {
     assert_ne!(again.data()["trxId"], trx.as_str());
     let paid_after = api
         .webhook(
-            &json!({"trxId": trx, "amount": 1000, "status": "paid"}),
+            &json!({"trxId": trx, "amount": 1000, "status": "paid", "providerRef": format!("RRN-{}", trx)}),
             None,
         )
         .await;
@@ -403,7 +403,7 @@ async fn late_payment_is_honoured_and_a_duplicate_is_recorded_for_refund() {
 
     let late = api
         .webhook(
-            &json!({"trxId": old_trx, "amount": 1000, "status": "paid"}),
+            &json!({"trxId": old_trx, "amount": 1000, "status": "paid", "providerRef": format!("RRN-{}", old_trx)}),
             None,
         )
         .await;
@@ -416,7 +416,7 @@ async fn late_payment_is_honoured_and_a_duplicate_is_recorded_for_refund() {
 
     let dup = api
         .webhook(
-            &json!({"trxId": new_trx, "amount": 1000, "status": "paid"}),
+            &json!({"trxId": new_trx, "amount": 1000, "status": "paid", "providerRef": format!("RRN-{}", new_trx)}),
             None,
         )
         .await;
@@ -431,7 +431,7 @@ async fn late_payment_is_honoured_and_a_duplicate_is_recorded_for_refund() {
     assert_eq!(st.data()["hasAccess"], false);
     let replay = api
         .webhook(
-            &json!({"trxId": new_trx, "amount": 1000, "status": "paid"}),
+            &json!({"trxId": new_trx, "amount": 1000, "status": "paid", "providerRef": format!("RRN-{}", new_trx)}),
             None,
         )
         .await;
@@ -455,7 +455,7 @@ async fn late_payment_is_honoured_and_a_duplicate_is_recorded_for_refund() {
     api.h.clock.advance(TimeDelta::hours(2 + 24));
     let too_late = api
         .webhook(
-            &json!({"trxId": trx3, "amount": 1000, "status": "paid"}),
+            &json!({"trxId": trx3, "amount": 1000, "status": "paid", "providerRef": format!("RRN-{}", trx3)}),
             None,
         )
         .await;

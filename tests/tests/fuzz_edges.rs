@@ -362,6 +362,7 @@ fn admin_survives_arbitrary_requests() {
     let state = admin::State {
         manager: api.stack.admin.manager.clone(),
         allow_local: false,
+        media: api.stack.admin.media.clone(),
     };
     let routes: &'static [(&'static str, &'static str)] = &[
         ("POST", "/api/force-approve"),

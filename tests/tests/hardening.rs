@@ -41,6 +41,7 @@ async fn a_cursor_of_another_listing_is_a_400_not_a_500() {
     let state = admin::State {
         manager: api.stack.admin.manager.clone(),
         allow_local: false,
+        media: api.stack.admin.media.clone(),
     };
     let (status, page) = admin_get(&state, "/admin/sessions", "streamId=2&limit=1").await;
     assert_eq!(status, 200, "{page}");
@@ -286,7 +287,7 @@ fn the_start_up_check_accepts_codes_real_acquirers_issue_with_warnings() {
 #[tokio::test]
 async fn regression_extreme_signature_timestamps_are_refused_not_a_panic() {
     let api = api().await;
-    let body = json!({"trxId": "UP-250830181615-ABCDEFGH", "amount": 1000, "status": "paid"});
+    let body = json!({"trxId": "UP-250830181615-ABCDEFGH", "amount": 1000, "status": "paid", "providerRef": format!("RRN-{}", "UP-250830181615-ABCDEFGH")});
     for header in [
         "t=-9223372036854775808,v1=00",
         "t=9223372036854775807,v1=00",

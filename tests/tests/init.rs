@@ -105,7 +105,8 @@ async fn each_function_reads_its_secrets_from_secrets_manager_never_its_environm
         .await
         .unwrap();
     assert!(callback.playback.is_some(), "the signing key was read");
-    let body = json!({"trxId": "UP-261121180000-ZZZZZZZZ", "amount": 1000, "status": "paid"});
+    let body = json!({"trxId": "UP-261121180000-ZZZZZZZZ", "amount": 1000, "status": "paid",
+        "providerRef": "rrn-1"});
     let (status, answer) =
         decode(payment_callback::handler(&callback, signed_webhook(WEBHOOK, &body)).await);
     assert_eq!(status, 200, "signed with the secret it read: {answer}");

@@ -35,8 +35,9 @@ const SESSION: Layers = Layers {
         &["rules", "contract", "views", "playback"],
         // What a function is, the payment gateways, the one module that talks to DynamoDB.
         &["function_spec", "provider", "store"],
-        // Services over the store: the catalog cache, the session manager.
-        &["catalog", "manager"],
+        // Services over the store: the catalog cache, the session manager, ending the connections
+        // media servers admitted once.
+        &["catalog", "manager", "media"],
         // The Lambda/HTTP edge and the OpenAPI document.
         &["edge", "openapi"],
     ],

@@ -59,7 +59,7 @@ fn main() {
 
 fn run() -> Result<(), String> {
     let args = args()?;
-    for f in upstream_registry::names().iter().chain(&REFERENCES) {
+    for f in upstream_registry::http_names().iter().chain(&REFERENCES) {
         bootstrap(f).map_err(|e| e.to_string())?;
     }
     eprintln!("== DynamoDB Local (in memory), table, sample catalog");
@@ -109,7 +109,7 @@ fn run() -> Result<(), String> {
     // functions themselves: generate-qris, then the admin function's force-approve.
     let events = Events::new(&start)?;
 
-    let names: Vec<&str> = upstream_registry::names()
+    let names: Vec<&str> = upstream_registry::http_names()
         .into_iter()
         .chain(REFERENCES)
         .collect();

@@ -145,7 +145,7 @@ impl Report {
                 None,
             ),
         ];
-        for f in upstream_registry::names() {
+        for f in upstream_registry::http_names() {
             let name: &'static str =
                 Box::leak(format!("{f} cold / hello-world cold").into_boxed_str());
             out.push(r(name, self.row(f).cold_ms, hello.cold_ms, None));
@@ -161,7 +161,7 @@ impl Report {
             "\n{:<20} {:>9} {:>9} {:>9} {:>10} {:>9}",
             "function", "cold ms", "p50 ms", "p99 ms", "peak RSS", "zip"
         );
-        let order = upstream_registry::names()
+        let order = upstream_registry::http_names()
             .into_iter()
             .chain(crate::REFERENCES);
         for name in order {

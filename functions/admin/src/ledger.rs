@@ -29,12 +29,35 @@ pub async fn revoke(state: &State, req: &Request, id: &str, actor: &str) -> ApiR
         .revoke(&id, revocation.refund, &origin)
         .await?
     {
-        RevokeOutcome::Revoked { session, refund } => edge::ok_view(&RevokeView {
-            session: SessionView::of(&session, now),
-            refund: refund.as_deref().map(PaymentView::of),
-        }),
+        RevokeOutcome::Revoked { session, refund } => {
+            end_playback(state, &session.session_id).await;
+            edge::ok_view(&RevokeView {
+                session: SessionView::of(&session, now),
+                refund: refund.as_deref().map(PaymentView::of),
+            })
+        }
         RevokeOutcome::NotOpen(_) => Err(ApiError::of(ErrorCode::SessionNotRevocable)),
         RevokeOutcome::NotFound => Err(ApiError::session_not_found()),
+    }
+}
+
+/// After a revoke committed: ends the session's SRS and MediaMTX connections at once. Best effort:
+/// a failure is logged, and the reaper's next run ends what is left when their access ends.
+async fn end_playback(state: &State, session: &SessionId) {
+    match state.media.end_session(session).await {
+        Ok(report) if report.due > 0 => tracing::info!(
+            session = %session.redacted(),
+            kicked = report.kicked,
+            gone = report.gone,
+            failed = report.failed,
+            "revoked session's media connections ended"
+        ),
+        Ok(_) => {}
+        Err(err) => tracing::warn!(
+            session = %session.redacted(),
+            error = %err,
+            "could not end the revoked session's media connections now"
+        ),
     }
 }
 
@@ -156,8 +179,11 @@ fn instant(raw: &str, end_of_day: bool) -> Option<DateTime<Utc>> {
     }
 }
 
-/// The CSV columns, in order.
-pub const CSV_HEADER: &str = "paymentId,receivedAt,provider,providerRef,trxId,amount,outcome,reason,refundStatus,sessionId,userId,streamId,settledAt,settledBy,note";
+/// The CSV columns, in order. Money received is the `amount` of `granted` and `refund_due` rows;
+/// a `reconciled` row is an approval whose money is its `relatedPaymentId` row (not counted again);
+/// a `refunded` row is money the gateway paid back of its `relatedPaymentId` row, whose
+/// `refundedAtGateway` is the sum of those.
+pub const CSV_HEADER: &str = "paymentId,receivedAt,provider,providerRef,trxId,amount,outcome,reason,refundStatus,sessionId,userId,streamId,settledAt,settledBy,note,relatedPaymentId,gatewayRefundId,refundedAtGateway";
 
 /// The ledger as CSV (RFC 4180 quoting; cells that a spreadsheet would run as a formula are defused).
 pub fn to_csv(records: &[PaymentRecord]) -> String {
@@ -166,6 +192,10 @@ pub fn to_csv(records: &[PaymentRecord]) -> String {
     for r in records {
         let v = PaymentView::of(r);
         let amount = v.amount.to_string();
+        let refunded = v
+            .refunded_at_gateway
+            .map(|r| r.to_string())
+            .unwrap_or_default();
         let cells = [
             v.payment_id.as_str(),
             v.received_at.as_str(),
@@ -182,6 +212,9 @@ pub fn to_csv(records: &[PaymentRecord]) -> String {
             v.settled_at.as_deref().unwrap_or(""),
             v.settled_by.as_deref().unwrap_or(""),
             v.note.as_deref().unwrap_or(""),
+            v.related_payment_id.as_deref().unwrap_or(""),
+            v.gateway_refund_id.as_deref().unwrap_or(""),
+            refunded.as_str(),
         ];
         let line: Vec<String> = cells.iter().map(|c| cell(c)).collect();
         out.push_str(&line.join(","));

@@ -14,10 +14,13 @@ use upstream_session::FunctionSpec;
 use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
 use upstream_session::domain::{RefundStatus, SessionId, Status, StreamId};
 use upstream_session::edge::{self, ApiError, ApiResult, Cors};
+use upstream_session::media::{MediaApis, Reaper};
 use upstream_session::requests::{ApprovalTarget, ForceApproval, ForceApproveRequest};
 use upstream_session::rules::Refusal;
 use upstream_session::store::ListFilter;
-use upstream_session::views::{ApprovalView, SessionEventsView, SessionPageView, SessionView};
+use upstream_session::views::{
+    ApprovalView, SessionCandidate, SessionEventsView, SessionPageView, SessionView,
+};
 use upstream_session::{GrantOutcome, Origin, PayOutcome, SessionManager};
 
 /// Built once per container.
@@ -25,14 +28,24 @@ pub struct State {
     pub manager: SessionManager,
     /// Accept requests without an IAM caller (the local stack only; never set from the environment).
     pub allow_local: bool,
+    /// Ends a revoked session's media connections (SRS, MediaMTX) at once.
+    pub media: Reaper,
 }
 
 impl State {
-    /// From the environment (`TABLE_NAME`, policy variables). IAM callers only.
+    /// From the environment (`TABLE_NAME`, policy variables, the media servers' APIs:
+    /// `SRS_API_URL`, `MEDIAMTX_API_URL` and their credentials). IAM callers only.
     pub async fn from_env() -> Result<Self, ConfigError> {
+        let manager = edge::manager_from_env().await?;
+        let media = Reaper::new(
+            manager.store().clone(),
+            MediaApis::from_env()?,
+            manager.clock(),
+        );
         Ok(Self {
-            manager: edge::manager_from_env().await?,
+            manager,
             allow_local: false,
+            media,
         })
     }
 }
@@ -50,7 +63,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
     resource: "AdminFunction",
     routes: &[
         Route::post("/api/force-approve", Reply::Data(Payload::Approval))
-            .summary("Approve a session as paid (by sessionId or trxId), or grant a viewer access to a stream")
+            .summary("Approve a session as paid (by sessionId or trxId), or a viewer's one pending session of a stream (several: 409 AMBIGUOUS_SESSION with the candidates' trxIds), or grant a viewer access to a stream")
             .body(Payload::ForceApproveRequest)
             .errors(&[
                 ErrorCode::Forbidden,
@@ -59,6 +72,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
                 ErrorCode::SessionNotFound,
                 ErrorCode::StreamNotFound,
                 ErrorCode::UserAlreadyHasAccess,
+                ErrorCode::AmbiguousSession,
                 ErrorCode::SessionClosed,
                 ErrorCode::SessionTooOld,
             ]),
@@ -213,8 +227,19 @@ async fn force_approve(state: &State, req: &Request, actor: &str) -> ApiResult {
     let origin = admin_origin(actor, approval.note);
     let now = state.manager.now();
     let (user, stream) = match approval.target {
-        ApprovalTarget::Session(key) => {
-            return approved(state.manager.mark_paid(&key, &origin).await?, now);
+        ApprovalTarget::Session {
+            key,
+            user_id,
+            stream_id,
+        } => {
+            let session = state
+                .manager
+                .find(&key)
+                .await?
+                .filter(|s| user_id.as_ref().is_none_or(|u| u == &s.user_id))
+                .filter(|s| stream_id.as_ref().is_none_or(|st| st == &s.stream_id))
+                .ok_or_else(ApiError::session_not_found)?;
+            return approved(state.manager.approve(session, &origin).await?, now);
         }
         ApprovalTarget::Viewer { user_id, stream_id } => (user_id, stream_id),
     };
@@ -226,8 +251,23 @@ async fn force_approve(state: &State, req: &Request, actor: &str) -> ApiResult {
     {
         return Err(already_has_access());
     }
-    if let Some(pending) = state.manager.newest_pending(&user, &stream).await? {
-        return approved(state.manager.approve(pending, &origin).await?, now);
+    // The userId is the client's choice: anyone may have opened a pending session under it. Only
+    // one names the payment; several are the viewer's to tell apart, by the trxId on their screen.
+    match state
+        .manager
+        .pending_sessions(&user, &stream)
+        .await?
+        .as_slice()
+    {
+        [] => {}
+        [one] => return approved(state.manager.approve(one.clone(), &origin).await?, now),
+        several => {
+            let candidates: Vec<_> = several.iter().map(SessionCandidate::of).collect();
+            return Err(ApiError::of(ErrorCode::AmbiguousSession).with_field(
+                "candidates",
+                serde_json::to_value(candidates).map_err(|_| ApiError::internal())?,
+            ));
+        }
     }
     // No pending session: a complimentary grant, through the same guard, on the ledger at Rp 0.
     let entry = state

@@ -1,7 +1,9 @@
 //! The `/admin/approve` page: server-rendered session list and catalog, inline CSS and JS, no CDN.
 
 use chrono::{DateTime, Utc};
-use upstream_session::domain::{AccessUntil, PaymentRecord, PaymentSession, Status, Stream};
+use upstream_session::domain::{
+    AccessUntil, PaymentRecord, PaymentSession, RevokeReason, Status, Stream,
+};
 use upstream_session::views::PaymentView;
 
 /// Escapes text for HTML content and attribute values.
@@ -36,6 +38,14 @@ fn badge(status: Status) -> &'static str {
     }
 }
 
+/// Why a revoked session ended, for the badge (Bahasa Indonesia).
+fn revoke_note(s: &PaymentSession) -> &'static str {
+    match s.revoke_reason {
+        Some(RevokeReason::RefundedAtGateway) => " <small>(dana dikembalikan gateway)</small>",
+        _ => "",
+    }
+}
+
 fn row(s: &PaymentSession, now: DateTime<Utc>) -> String {
     let status = s.status_at(now);
     let action = match status {
@@ -52,13 +62,14 @@ fn row(s: &PaymentSession, now: DateTime<Utc>) -> String {
     format!(
         "<tr data-session=\"{sid}\"><td class=\"mono\"><a href=\"#\" class=\"trail\" data-session=\"{sid}\">{sid}</a></td>\
          <td class=\"mono\">{trx}</td><td>{user}</td><td>{stream}</td>\
-         <td><span class=\"badge {b}\">{b}</span></td><td class=\"num\">{amount}</td>\
+         <td><span class=\"badge {b}\">{b}</span>{why}</td><td class=\"num\">{amount}</td>\
          <td>{created}</td><td>{expires}</td><td class=\"countdown\" data-expires=\"{exp_ms}\">{remaining}</td><td>{action}</td></tr>",
         sid = esc(s.session_id.as_str()),
         trx = esc(s.trx_id.as_str()),
         user = esc(s.user_id.as_str()),
         stream = esc(s.stream_id.as_str()),
         b = badge(status),
+        why = revoke_note(s),
         amount = esc(&s.amount.display_idr()),
         created = wib(s.created_at),
         expires = wib(s.expires_at),
@@ -150,9 +161,21 @@ fn refund_row(r: &PaymentRecord) -> String {
         user = esc(v.user_id.as_deref().unwrap_or("")),
         stream = esc(v.stream_id.as_deref().unwrap_or("")),
         amount = esc(&v.amount_display),
-        reason = esc(v.reason_text.unwrap_or("")),
+        reason = esc(&refund_reason(&v)),
         received = wib(r.received_at),
     )
+}
+
+/// A refund's reason, and what the gateway has paid back of it already (Bahasa Indonesia).
+fn refund_reason(v: &PaymentView) -> String {
+    let reason = v.reason_text.unwrap_or("");
+    match v.refunded_at_gateway {
+        Some(back) => format!(
+            "{reason} — sudah dikembalikan lewat gateway: {}",
+            upstream_session::domain::format_idr(back)
+        ),
+        None => reason.to_owned(),
+    }
 }
 
 /// The whole page: sessions, open refunds and the catalog.

@@ -7,10 +7,11 @@ use upstream_session::ConfigError;
 use upstream_session::ErrorCode;
 use upstream_session::FunctionSpec;
 use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
-use upstream_session::domain::{PaymentReport, SessionId, Status, TrxId};
+use upstream_session::domain::{PaymentReport, RefundReport, SessionId, Status, TrxId};
 use upstream_session::edge::playback::PlaybackIssuer;
 use upstream_session::edge::signature::{self, SignatureError};
 use upstream_session::edge::{self, ApiError, ApiResult, Cors, Init};
+use upstream_session::media::end_soon;
 use upstream_session::provider::{PaymentProvider, Statement, VerifyError};
 use upstream_session::requests::WebhookRequest;
 use upstream_session::secrets;
@@ -195,9 +196,10 @@ async fn route(state: &State, req: Request) -> ApiResult {
 /// wrong), matched with the session its trxId names (a notification naming a charge — Xendit's
 /// `qr_id` — that is not that session's records nothing and is answered 200 `ignored`), confirmed
 /// with the gateway (Midtrans's status API, Xendit's payments of that QR code: what they state is
-/// what counts), then recorded on the ledger like any verified report and answered 200. A `pending`
-/// status records nothing. A gateway that cannot confirm (unreachable, or it does not show the
-/// payment) answers 503 so the gateway retries; nothing is granted meanwhile.
+/// what counts), then recorded on the ledger like any verified report and answered 200; a refund
+/// made at the gateway is recorded against the payment it returned. A `pending` status records
+/// nothing. A gateway that cannot confirm (unreachable, it does not show the payment, or it states a
+/// refund without its history) answers 503 so the gateway retries; nothing is granted meanwhile.
 async fn gateway_notification(state: &State, req: Request) -> ApiResult {
     let provider = state.provider.name();
     let raw = edge::raw_body(&req)?;
@@ -232,12 +234,74 @@ async fn gateway_notification(state: &State, req: Request) -> ApiResult {
     let report = match confirmed {
         Statement::Pending { trx_id } => return edge::ok_view(&ReportView::pending(trx_id)),
         Statement::Final(report) => report,
+        Statement::Refunded(refunds) => return record_refunds(state, &refunds).await,
     };
     let recorded = state
         .manager
         .record_report_on(&report, session, &origin(&report))
         .await?;
     answer(state, recorded)
+}
+
+/// Records a gateway's confirmed refund statement (the payment, then each refund once) and answers
+/// with the newest refund's record and the session as it stands: a refund of the payment that
+/// granted access has ended it.
+async fn record_refunds(state: &State, report: &RefundReport) -> ApiResult {
+    let recorded = state
+        .manager
+        .record_refunds(report, &origin(&report.payment))
+        .await?;
+    let record = recorded
+        .refunds
+        .last()
+        .map_or(&recorded.payment.record, |(r, _)| r);
+    tracing::info!(
+        payment_id = %recorded.payment.record.payment_id,
+        refunds = recorded.refunds.len(),
+        new = recorded.refunds.iter().filter(|(_, already)| !already).count(),
+        session_status = recorded.session.as_ref().map(|s| s.status.as_str()),
+        "gateway refunds recorded"
+    );
+    let revoked = recorded
+        .session
+        .as_ref()
+        .filter(|s| s.status == Status::Revoked && !recorded.already_processed());
+    if let Some(session) = revoked {
+        end_media_soon(state, &session.session_id).await;
+    }
+    let view = ReportView::of(
+        record,
+        recorded.already_processed(),
+        recorded.session.as_ref(),
+        state.manager.now(),
+    );
+    edge::ok_view(&view)
+}
+
+/// A session a gateway refund revoked: its SRS and MediaMTX connections are made due now, so the
+/// reaper ends them within a minute (this function holds no media server credentials). Best
+/// effort: the refund is recorded already; a failure is logged (the connections then end when the
+/// access they were admitted for ends).
+async fn end_media_soon(state: &State, session: &SessionId) {
+    match end_soon(state.manager.store(), session, state.manager.now()).await {
+        Ok(0) => {}
+        Ok(n) => {
+            tracing::info!(session = %session.redacted(), connections = n, "revoked session's media connections due now")
+        }
+        Err(err) => {
+            tracing::warn!(session = %session.redacted(), error = %err, "could not make the revoked session's media connections due")
+        }
+    }
+}
+
+/// Where a gateway's report came from, for the audit trail.
+fn origin(report: &PaymentReport) -> Origin {
+    Origin {
+        source: "webhook".into(),
+        actor: Some(report.provider.clone()),
+        provider_ref: report.provider_ref.clone(),
+        note: None,
+    }
 }
 
 async fn status(state: &State, req: Request) -> ApiResult {
@@ -282,16 +346,6 @@ async fn webhook(state: &State, secret: &[u8], req: Request) -> ApiResult {
 async fn record(state: &State, report: &PaymentReport) -> ApiResult {
     let recorded = state.manager.record_report(report, &origin(report)).await?;
     answer(state, recorded)
-}
-
-/// Who reported: a webhook of the report's provider.
-fn origin(report: &PaymentReport) -> Origin {
-    Origin {
-        source: "webhook".into(),
-        actor: Some(report.provider.clone()),
-        provider_ref: report.provider_ref.clone(),
-        note: None,
-    }
 }
 
 /// Logs what the ledger now says about a report and answers with it.

@@ -1,8 +1,8 @@
 //! The playback-token verifier for media servers: `GET /api/.well-known/jwks.json` (the public keys)
 //! and one authorization hook per media server (`/api/playback-auth/{nginx,mediamtx,srs,ome}`), each
-//! answering in that server's own contract. No database: zero DynamoDB requests.
-
-use std::sync::Arc;
+//! answering in that server's own contract. Zero DynamoDB reads: the JWKS, nginx and OME make no
+//! request at all; an SRS or MediaMTX admission (asked once per connection) is one PutItem, the
+//! connection the reaper ends when access ends or is revoked.
 
 use lambda_http::http::{HeaderValue, header};
 use lambda_http::{Body, Request, Response};
@@ -10,12 +10,12 @@ use upstream_session::ConfigError;
 use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
 use upstream_session::edge::playback::PlaybackEnv;
 use upstream_session::edge::{self, ApiError, ApiResult, Cors, Init};
-use upstream_session::playback::hooks::{self, Decision, NginxRequest};
+use upstream_session::playback::hooks::{self, ApiLogin, Decision, NginxRequest};
 use upstream_session::playback::{Verifier, jwks};
-use upstream_session::{FunctionSpec, SharedClock, SystemClock, secrets};
+use upstream_session::{FunctionSpec, SharedClock, Store, secrets};
 
-/// This function, declared once: the local stack, the tests and the template test read it. No
-/// DynamoDB access at all (the template grants it no DynamoDB policy).
+/// This function, declared once: the local stack, the tests and the template test read it. Its only
+/// DynamoDB access is the PutItem recording a connection SRS or MediaMTX admitted.
 pub const SPEC: FunctionSpec = FunctionSpec {
     name: "playback-auth",
     resource: "PlaybackAuthFunction",
@@ -47,7 +47,9 @@ pub const SPEC: FunctionSpec = FunctionSpec {
                 json: &[400],
             },
         )
-        .summary("MediaMTX's external authentication hook")
+        .summary(
+            "MediaMTX's external authentication hook (its API calls: the reaper's credentials)",
+        )
         .body(Payload::MediamtxHook),
         Route::post(
             "/api/playback-auth/srs",
@@ -88,6 +90,11 @@ pub struct State {
     pub ome_secret: Option<Vec<u8>>,
     pub clock: SharedClock,
     pub cors: Cors,
+    /// Where the connections SRS and MediaMTX admit are recorded.
+    pub store: Store,
+    /// `MEDIAMTX_API_USER` and `MEDIAMTX_API_PASS`: MediaMTX's API calls (the reaper's kicks) with
+    /// these credentials pass the MediaMTX hook.
+    pub mediamtx_api: Option<(String, String)>,
 }
 
 impl State {
@@ -96,6 +103,7 @@ impl State {
         env: &PlaybackEnv,
         prefix: &str,
         ome_secret: Option<&str>,
+        store: Store,
         clock: SharedClock,
     ) -> Self {
         Self {
@@ -108,7 +116,15 @@ impl State {
             clock,
             // The JWKS is public; hooks are called server to server.
             cors: Cors::new("*"),
+            store,
+            mediamtx_api: None,
         }
+    }
+
+    /// With the MediaMTX API credentials of the reaper (an empty password: none).
+    pub fn with_mediamtx_api(mut self, user: &str, password: &str) -> Self {
+        self.mediamtx_api = (!password.is_empty()).then(|| (user.to_owned(), password.to_owned()));
+        self
     }
 
     /// The deployed init: the process environment and Secrets Manager (see [`State::init`]).
@@ -132,12 +148,16 @@ impl State {
             .filter(|p| p.starts_with('/'))
             .unwrap_or_else(|| hooks::DEFAULT_PATH_PREFIX.to_owned());
         let ome = settings.get("OME_SECRET_KEY");
+        let manager = init.manager()?;
+        let var = |name: &str| init.var(name).unwrap_or_default();
         Ok(Self::new(
             &env,
             &prefix,
             ome.as_deref(),
-            Arc::new(SystemClock),
-        ))
+            manager.store().clone(),
+            manager.clock(),
+        )
+        .with_mediamtx_api(&var("MEDIAMTX_API_USER"), &var("MEDIAMTX_API_PASS")))
     }
 }
 
@@ -172,7 +192,11 @@ async fn route(state: &State, req: Request) -> ApiResult {
             )
         }
         ("/api/playback-auth/mediamtx", false) if method == "POST" => {
-            hooks::mediamtx(&state.verifier, edge::raw_body(&req)?, now)
+            let login = state
+                .mediamtx_api
+                .as_ref()
+                .map(|(user, password)| ApiLogin { user, password });
+            hooks::mediamtx(&state.verifier, login, edge::raw_body(&req)?, now)
         }
         ("/api/playback-auth/srs", false) if method == "POST" => {
             hooks::srs(&state.verifier, edge::raw_body(&req)?, now)
@@ -198,6 +222,11 @@ async fn route(state: &State, req: Request) -> ApiResult {
         }
         _ => return Err(ApiError::not_found_route()),
     };
+    if let Some(connection) = &decision.connection {
+        // Recorded before the server hears yes: a connection that could not be recorded could not
+        // be ended, so the store's failure (the 503 or 500 envelope) refuses it; the player may retry.
+        state.store.put_connection(connection).await?;
+    }
     Ok(decision_response(&path, decision))
 }
 
@@ -211,9 +240,16 @@ fn jwks_response(state: &State) -> Response<Body> {
 }
 
 fn decision_response(hook: &str, d: Decision) -> Response<Body> {
-    match &d.claims {
-        Some(c) => tracing::info!(hook, stream = %c.stream, sid = %c.sid, "playback allowed"),
-        None => tracing::info!(hook, status = d.status, reason = %d.reason, "playback refused"),
+    match (&d.claims, &d.connection) {
+        (Some(c), Some(conn)) => {
+            tracing::info!(hook, stream = %c.stream, sid = %c.sid, connection = %conn.target, "playback allowed")
+        }
+        (Some(c), None) => {
+            tracing::info!(hook, stream = %c.stream, sid = %c.sid, "playback allowed")
+        }
+        (None, _) => {
+            tracing::info!(hook, status = d.status, reason = %d.reason, "not allowed as playback")
+        }
     }
     let mut resp = match &d.body {
         Some(body) => edge::json_response(d.status, body),

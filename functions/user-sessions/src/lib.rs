@@ -1,10 +1,12 @@
-//! `GET /api/user-sessions?userId=…` (the user's live sessions) and `POST /api/user-sessions
-//! {userId, streamId}` (does the user have access to this stream?). One Query each. A sessionId is a
-//! bearer secret: these responses never contain one.
+//! `GET /api/user-sessions?userId=…[&sessionId=…]` (the user's live sessions) and `POST
+//! /api/user-sessions {userId, streamId}` (does the user have access to this stream?). One Query each.
+//! A sessionId is a bearer secret: these responses never contain one. A userId is chosen by the
+//! client and proves nothing, so the list carries trxIds only when the request also presents a live
+//! sessionId of that user.
 
 use lambda_http::{Body, Request, Response};
 use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
-use upstream_session::domain::{StreamId, UserId};
+use upstream_session::domain::{SessionId, StreamId, UserId};
 use upstream_session::edge::{self, ApiError, ApiResult};
 use upstream_session::requests::{AccessQuery, UserAccessRequest};
 use upstream_session::views::{UserAccessView, UserSessionsView};
@@ -19,8 +21,15 @@ pub const SPEC: FunctionSpec = FunctionSpec {
     resource: "UserSessionsFunction",
     routes: &[
         Route::get("/api/user-sessions", Reply::Data(Payload::UserSessions))
-            .summary("A viewer's live sessions (never their sessionIds)")
-            .query(&[Param::required("userId", Shape::UserId, "the viewer")])
+            .summary("A viewer's live sessions (never their sessionIds; trxIds only to the viewer)")
+            .query(&[
+                Param::required("userId", Shape::UserId, "the viewer"),
+                Param::optional(
+                    "sessionId",
+                    Shape::SessionId,
+                    "a live session of this viewer: proves the caller is them, so the trxIds are listed",
+                ),
+            ])
             .errors(&[ErrorCode::MissingField, ErrorCode::InvalidField]),
         Route::post("/api/user-sessions", Reply::Data(Payload::UserAccess))
             .summary("Whether a viewer has access to a stream from any of their sessions")
@@ -37,7 +46,16 @@ pub async fn handler(state: &State, req: Request) -> Response<Body> {
 
 async fn route(state: &State, req: Request) -> ApiResult {
     match req.method().as_str() {
-        "GET" => list(state, edge::require_query(&req, "userId", UserId::parse)?).await,
+        "GET" => {
+            let user = edge::require_query(&req, "userId", UserId::parse)?;
+            let presented = match edge::query(&req, "sessionId").filter(|s| !s.is_empty()) {
+                Some(raw) => {
+                    Some(SessionId::parse(raw).map_err(|_| ApiError::invalid("sessionId"))?)
+                }
+                None => None,
+            };
+            list(state, user, presented).await
+        }
         "POST" => {
             let query = AccessQuery::try_from(edge::json_body::<UserAccessRequest>(&req)?)?;
             access(state, query.user_id, query.stream_id).await
@@ -46,10 +64,13 @@ async fn route(state: &State, req: Request) -> ApiResult {
     }
 }
 
-async fn list(state: &State, user: UserId) -> ApiResult {
+/// The user's live sessions; their trxIds only when `presented` is one of them (the same Query
+/// answers both: no extra read).
+async fn list(state: &State, user: UserId, presented: Option<SessionId>) -> ApiResult {
     let sessions = state.manager.get_user_sessions(&user).await?;
     let now = state.manager.now();
-    edge::ok_view(&UserSessionsView::of(user, &sessions, now))
+    let reveal = presented.is_some_and(|id| sessions.iter().any(|s| s.session_id == id));
+    edge::ok_view(&UserSessionsView::of(user, &sessions, now, reveal))
 }
 
 async fn access(state: &State, user: UserId, stream: StreamId) -> ApiResult {

@@ -9,13 +9,14 @@ use crate::target::{Target, TargetArgs};
 pub struct ApproveArgs {
     /// The stream whose pending session to approve.
     pub stream_id: String,
-    /// Only this user's session (grants complimentary access if it has none pending).
+    /// Only this user's session (grants complimentary access if it has none pending; with several
+    /// pending, lists their trxIds and asks for --trx).
     #[arg(long)]
     pub user: Option<String>,
     /// Approve exactly this session.
     #[arg(long)]
     pub session: Option<String>,
-    /// Approve the session of this transaction id.
+    /// Approve the session of this transaction id (the one the viewer reads under their QR).
     #[arg(long)]
     pub trx: Option<String>,
     /// A note for the audit trail.
@@ -39,40 +40,40 @@ pub fn enc(s: &str) -> String {
 
 pub fn approve(args: ApproveArgs) -> Result<(), String> {
     let target = args.target.resolve()?;
-    let mut body = json!({"note": args.note});
+    // The stream (and user) named beside a session are what it must match.
+    let mut body = json!({"note": args.note, "streamId": args.stream_id});
+    if let Some(user) = &args.user {
+        body["userId"] = json!(user);
+    }
     if let Some(s) = &args.session {
         body["sessionId"] = json!(s);
     } else if let Some(t) = &args.trx {
         body["trxId"] = json!(t);
-    } else {
-        let pending = pending_of(&target, &args.stream_id, args.user.as_deref())?;
-        match (pending.as_slice(), &args.user) {
-            ([one], _) => body["sessionId"] = one["sessionId"].clone(),
-            ([], Some(user)) => {
-                body["streamId"] = json!(args.stream_id);
-                body["userId"] = json!(user);
-            }
-            ([], None) => return Err(format!("no pending session for stream {}", args.stream_id)),
-            (many, _) => {
+    } else if args.user.is_none() {
+        let pending = pending_of(&target, &args.stream_id)?;
+        match pending.as_slice() {
+            [one] => body["sessionId"] = one["sessionId"].clone(),
+            [] => return Err(format!("no pending session for stream {}", args.stream_id)),
+            many => {
                 eprintln!(
-                    "{} pending sessions for stream {}; choose one with --session:",
+                    "{} pending sessions for stream {}; ask the viewer for the Trx ID under their QR and pass it with --trx:",
                     many.len(),
                     args.stream_id
                 );
                 for s in many {
                     eprintln!(
-                        "  {}  {}  user={}  {}",
-                        s["sessionId"].as_str().unwrap_or(""),
+                        "  {}  user={}  {}  {}",
                         s["trxId"].as_str().unwrap_or(""),
                         s["userId"].as_str().unwrap_or(""),
-                        s["createdAt"].as_str().unwrap_or("")
+                        s["createdAt"].as_str().unwrap_or(""),
+                        s["amountDisplay"].as_str().unwrap_or("")
                     );
                 }
                 return Err("several pending sessions match".into());
             }
         }
     }
-    let data = target.call("POST", "/api/force-approve", Some(&body))?;
+    let data = force_approve(&target, &body)?;
     let sid = data["sessionId"].as_str().unwrap_or_default();
     let trx = data["trxId"].as_str().unwrap_or_default();
     let what = if data["alreadyPaid"] == Value::Bool(true) {
@@ -97,7 +98,38 @@ pub fn approve(args: ApproveArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn pending_of(target: &Target, stream: &str, user: Option<&str>) -> Result<Vec<Value>, String> {
+/// `POST /api/force-approve`: the approval, or the refusal; `AMBIGUOUS_SESSION` lists the pending
+/// sessions it could mean, by trxId.
+fn force_approve(target: &Target, body: &Value) -> Result<Value, String> {
+    let headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+    let (status, _, bytes) = target.send(
+        "POST",
+        "/api/force-approve",
+        &headers,
+        body.to_string().as_bytes(),
+    )?;
+    let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if answer["code"] == "AMBIGUOUS_SESSION" {
+        eprintln!(
+            "{}. Pending sessions of this user and stream (ask the viewer which Trx ID is under their QR, then pass it with --trx):",
+            answer["error"]
+                .as_str()
+                .unwrap_or("several pending sessions")
+        );
+        for c in answer["candidates"].as_array().cloned().unwrap_or_default() {
+            eprintln!(
+                "  {}  {}  {}",
+                c["trxId"].as_str().unwrap_or(""),
+                c["createdAt"].as_str().unwrap_or(""),
+                c["amountDisplay"].as_str().unwrap_or("")
+            );
+        }
+        return Err("several pending sessions match: choose one with --trx".into());
+    }
+    target.envelope(status, &bytes)
+}
+
+fn pending_of(target: &Target, stream: &str) -> Result<Vec<Value>, String> {
     let data = target.call(
         "GET",
         &format!(
@@ -106,13 +138,7 @@ fn pending_of(target: &Target, stream: &str, user: Option<&str>) -> Result<Vec<V
         ),
         None,
     )?;
-    Ok(data["sessions"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|s| user.is_none_or(|u| s["userId"] == u))
-        .collect())
+    Ok(data["sessions"].as_array().cloned().unwrap_or_default())
 }
 
 pub fn sessions(

@@ -93,7 +93,14 @@ pub async fn invoke(function: &Function, stack: &Stack, req: server::Simple) -> 
             );
         }
     };
-    let (parts, body) = function.handle(stack, request).await.into_parts();
+    let Some(answer) = function.handle(stack, request) else {
+        return (
+            404,
+            vec![("content-type".into(), "text/plain; charset=utf-8".into())],
+            b"not an HTTP function".to_vec(),
+        );
+    };
+    let (parts, body) = answer.await.into_parts();
     let headers = parts
         .headers
         .iter()

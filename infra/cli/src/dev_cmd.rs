@@ -21,7 +21,7 @@ use upstream_session::store::{TABLE, Timeouts, local_client_with};
 use upstream_session::{Policy, Store};
 
 use crate::dev_functions::{Functions, parameters_from_env};
-use crate::{api_gateway, dev_gateway, dev_secrets, page, routes, server};
+use crate::{api_gateway, dev_gateway, dev_schedule, dev_secrets, page, routes, server};
 
 const SAMPLE_CATALOG: &str = include_str!("../../streams.sample.json");
 /// The checkout's template, for a binary run away from its checkout.
@@ -72,6 +72,12 @@ struct Local {
     function_urls: Vec<String>,
     /// The functions' environments and IAM proxies, kept for the stack's life.
     _functions: Functions,
+}
+
+impl AsRef<Stack> for Local {
+    fn as_ref(&self) -> &Stack {
+        &self.stack
+    }
 }
 
 pub fn run(args: DevArgs) -> Result<(), String> {
@@ -273,6 +279,7 @@ async fn serve(
             "Signed webhook:     WEBHOOK_SECRET={secret} upstream webhook --api {base} --trx TRX_ID --amount 1000"
         );
     }
+    dev_schedule::start(&local);
     println!("Stop with Ctrl-C.");
     server::serve(listener, move |req| {
         let local = local.clone();

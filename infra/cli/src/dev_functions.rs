@@ -11,6 +11,7 @@ use upstream_local::iam::IamProxy;
 use upstream_local::template::{LocalValues, Template};
 use upstream_registry::{Inputs, Stack};
 use upstream_session::edge::Cors;
+use upstream_session::media::MediaApis;
 use upstream_session::store::local_client;
 use upstream_session::{SessionManager, Store, SystemClock};
 
@@ -29,6 +30,12 @@ pub const PARAMETERS_FROM_ENV: &[(&str, &str)] = &[
     ("PLAYBACK_AUDIENCE", "PlaybackAudience"),
     ("PLAYBACK_TOKEN_TTL", "PlaybackTokenTtl"),
     ("PLAYBACK_PATH_PREFIX", "PlaybackPathPrefix"),
+    ("SRS_API_URL", "SrsApiUrl"),
+    ("SRS_API_USER", "SrsApiUser"),
+    ("SRS_API_PASS", "SrsApiPassword"),
+    ("MEDIAMTX_API_URL", "MediamtxApiUrl"),
+    ("MEDIAMTX_API_USER", "MediamtxApiUser"),
+    ("MEDIAMTX_API_PASS", "MediamtxApiPassword"),
 ];
 
 /// Every function's environment and session manager, and the IAM proxies they call through.
@@ -115,6 +122,9 @@ impl Functions {
             playback_prefix: verifier("PLAYBACK_PATH_PREFIX").unwrap_or_else(|| "/hls/".into()),
             ome_secret: secrets.ome_secret,
             allow_local,
+            // The reaper's view of the media servers (the admin function's revoke reads the same).
+            media: MediaApis::from_lookup(|k| self.var("media-reaper", k))
+                .map_err(|e| e.to_string())?,
         })
     }
 

@@ -5,6 +5,7 @@ mod api_gateway;
 mod dev_cmd;
 mod dev_functions;
 mod dev_gateway;
+mod dev_schedule;
 mod dev_secrets;
 mod gateway_sim;
 mod invoke_cmd;

@@ -218,19 +218,20 @@ pub fn payments(args: PaymentsArgs) -> Result<(), String> {
     }
     let payments = all_pages(&target, &path, "payments")?;
     println!(
-        "{:<24}  {:<13}  {:<25}  {:>12}  {:<10}  {:<16}  PAYMENT",
-        "RECEIVED", "PROVIDER", "TRX", "AMOUNT", "OUTCOME", "REASON"
+        "{:<24}  {:<13}  {:<25}  {:>12}  {:<10}  {:<16}  {:<36}  RELATED",
+        "RECEIVED", "PROVIDER", "TRX", "AMOUNT", "OUTCOME", "REASON", "PAYMENT"
     );
     for p in &payments {
         println!(
-            "{:<24}  {:<13}  {:<25}  {:>12}  {:<10}  {:<16}  {}",
+            "{:<24}  {:<13}  {:<25}  {:>12}  {:<10}  {:<16}  {:<36}  {}",
             p["receivedAt"].as_str().unwrap_or(""),
             p["provider"].as_str().unwrap_or(""),
             p["trxId"].as_str().unwrap_or(""),
             p["amountDisplay"].as_str().unwrap_or(""),
             p["outcome"].as_str().unwrap_or(""),
             p["reason"].as_str().unwrap_or(""),
-            p["paymentId"].as_str().unwrap_or("")
+            p["paymentId"].as_str().unwrap_or(""),
+            p["relatedPaymentId"].as_str().unwrap_or("")
         );
     }
     Ok(())

@@ -175,16 +175,21 @@ impl Target {
             vec![]
         };
         let (status, _, bytes) = self.send(method, path_and_query, &headers, raw.as_bytes())?;
+        self.envelope(status, &bytes)
+    }
+
+    /// Reads an answer: the `data` of a success envelope, or a one-line error.
+    pub fn envelope(&self, status: u16, bytes: &[u8]) -> Result<Value, String> {
         if status == 403
             && matches!(self, Target::Signed { .. })
-            && serde_json::from_slice::<Value>(&bytes).map_or(true, |v| v.get("success").is_none())
+            && serde_json::from_slice::<Value>(bytes).map_or(true, |v| v.get("success").is_none())
         {
             return Err(format!(
                 "403 from {}: your AWS identity may not invoke this function URL (lambda:InvokeFunctionUrl)",
                 self.base()
             ));
         }
-        let json: Value = serde_json::from_slice(&bytes)
+        let json: Value = serde_json::from_slice(bytes)
             .map_err(|_| format!("HTTP {status} from {}: not a JSON answer", self.base()))?;
         if json["success"] == Value::Bool(true) {
             Ok(json["data"].clone())

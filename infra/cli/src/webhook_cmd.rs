@@ -16,6 +16,8 @@ pub struct WebhookArgs {
     /// `paid` or `failed`.
     #[arg(long, default_value = "paid")]
     pub status: String,
+    /// The payment's reference at the gateway (the bank's RRN or the aggregator's id): required
+    /// with `paid`, since the ledger keys each payment by it.
     #[arg(long)]
     pub provider_ref: Option<String>,
     /// The shared secret (default: WEBHOOK_SECRET).
@@ -24,6 +26,12 @@ pub struct WebhookArgs {
 }
 
 pub fn run(args: WebhookArgs) -> Result<(), String> {
+    if args.status == "paid" && args.provider_ref.is_none() {
+        return Err(
+            "--provider-ref is required with --status paid (the bank's RRN or the gateway's payment id)"
+                .into(),
+        );
+    }
     let body = json!({"trxId": args.trx, "amount": args.amount, "status": args.status, "providerRef": args.provider_ref}).to_string();
     let t = chrono::Utc::now().timestamp();
     let sig = signature::sign(args.secret.as_bytes(), t, body.as_bytes());

@@ -83,7 +83,14 @@ fn paid_access_survives_a_restart_and_nothing_is_left_running() {
     let trx = r["data"]["trxId"].as_str().unwrap().to_owned();
     let out = Command::new(env!("CARGO_BIN_EXE_upstream"))
         .args(["webhook", "--api", &format!("http://127.0.0.1:{port}")])
-        .args(["--trx", &trx, "--amount", "999"])
+        .args([
+            "--trx",
+            &trx,
+            "--amount",
+            "999",
+            "--provider-ref",
+            "RRN-999",
+        ])
         .env("WEBHOOK_SECRET", "dev-stack-test-secret-123")
         .output()
         .unwrap();

@@ -169,6 +169,58 @@ impl Stack {
         r
     }
 
+    /// Refunds `trx` at the simulator (`amount=`, `key=`): its answer, with the callback's.
+    fn refund(&self, trx: &str, query: &str) -> Value {
+        let (status, r) = call(
+            "POST",
+            &format!("{}/sim/refund/{trx}?{query}", self.sim),
+            None,
+        );
+        assert_eq!(status, 200, "{r}");
+        r
+    }
+
+    /// A session of `user` revoked before its QR is paid, then paid at the simulator: its trxId.
+    fn paid_after_closing(&self, user: &str) -> String {
+        let qr = self.bayar(user);
+        let (status, r) = call(
+            "POST",
+            &format!(
+                "{}/admin/sessions/{}/revoke",
+                self.base,
+                qr["sessionId"].as_str().unwrap()
+            ),
+            Some(json!({"note": "closed before payment"})),
+        );
+        assert_eq!(status, 200, "{r}");
+        let trx = qr["trxId"].as_str().unwrap().to_owned();
+        self.pay(&trx, "");
+        trx
+    }
+
+    /// What our callback answered the notification a simulator call sent.
+    fn callback_answer(&self, sim_answer: &Value) -> Value {
+        let first = &sim_answer["responses"][0];
+        assert_eq!(first["status"], 200, "{sim_answer}");
+        serde_json::from_str(first["body"].as_str().unwrap()).unwrap()
+    }
+
+    /// The refunds with `status` (open, settled) of `trx`.
+    fn refunds(&self, status: &str, trx: &str) -> Vec<Value> {
+        let (_, r) = call(
+            "GET",
+            &format!("{}/admin/refunds?status={status}", self.base),
+            None,
+        );
+        r["data"]["refunds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["trxId"] == trx)
+            .cloned()
+            .collect()
+    }
+
     fn order(&self, trx: &str) -> Value {
         let (_, r) = call("GET", &format!("{}/sim/orders", self.sim), None);
         r["orders"]
@@ -195,6 +247,80 @@ impl Stack {
             .cloned()
             .collect()
     }
+}
+
+/// Refunds made at Midtrans, over real HTTP: the simulator refunds as the merchant's refund call
+/// would and sends the documented notification; the stack confirms it with the status API.
+#[test]
+fn midtrans_refunds_on_the_local_stack() {
+    let stack = start("midtrans");
+    let qr = stack.bayar("gw-refunded");
+    let trx = qr["trxId"].as_str().unwrap().to_owned();
+    let session = qr["sessionId"].as_str().unwrap().to_owned();
+    stack.pay(&trx, "");
+    assert!(stack.access(&session));
+
+    // A partial refund of the payment that granted access: access ends within that one request.
+    let r = stack.refund(&trx, "amount=400&key=goodwill-1");
+    assert_eq!(r["transaction_status"], "partial_refund", "{r}");
+    let answer = stack.callback_answer(&r);
+    assert_eq!(answer["data"]["outcome"], "refunded", "{answer}");
+    assert_eq!(answer["data"]["status"], "revoked", "{answer}");
+    assert!(!stack.access(&session), "check-access answers no at once");
+
+    // The rest; then the same notification delivered again changes nothing.
+    let rest = stack.refund(&trx, "key=rest-2");
+    assert_eq!(rest["transaction_status"], "refund", "{rest}");
+    assert_eq!(rest["refund_amount"], "600.00");
+    let again = stack.pay(&trx, "status=refund");
+    let answer: Value =
+        serde_json::from_str(again["responses"][0]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(answer["data"]["alreadyProcessed"], true, "{answer}");
+    // A refund_key is used once at the gateway.
+    let (_, dup) = call(
+        "POST",
+        &format!("{}/sim/refund/{trx}?amount=1&key=rest-2", stack.sim),
+        None,
+    );
+    assert_ne!(dup["status_code"], "200", "{dup}");
+
+    let ledger = stack.ledger_for(&trx);
+    let granted: Vec<_> = ledger
+        .iter()
+        .filter(|p| p["outcome"] == "granted")
+        .collect();
+    let refunds: Vec<_> = ledger
+        .iter()
+        .filter(|p| p["outcome"] == "refunded")
+        .collect();
+    assert_eq!(granted.len(), 1, "{ledger:?}");
+    assert_eq!(granted[0]["refundedAtGateway"], 1000);
+    let mut each: Vec<_> = refunds
+        .iter()
+        .map(|p| {
+            (
+                p["gatewayRefundId"].as_str().unwrap(),
+                p["amount"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    each.sort();
+    assert_eq!(each, vec![("1", 400), ("2", 600)]);
+    assert!(
+        refunds
+            .iter()
+            .all(|p| p["relatedPaymentId"] == granted[0]["paymentId"])
+    );
+
+    // Money owed back (paid after the session was closed), then refunded at the gateway: settled,
+    // no longer listed as open, never paid back twice.
+    let owed_trx = stack.paid_after_closing("gw-owed");
+    assert_eq!(stack.refunds("open", &owed_trx).len(), 1);
+    stack.refund(&owed_trx, "key=owed-1");
+    assert!(stack.refunds("open", &owed_trx).is_empty());
+    let settled = stack.refunds("settled", &owed_trx);
+    assert_eq!(settled.len(), 1);
+    assert_eq!(settled[0]["settledBy"], "gateway:midtrans");
 }
 
 fn flow(stack: &Stack, provider: &str) {
@@ -265,28 +391,9 @@ fn flow(stack: &Stack, provider: &str) {
     assert_eq!(ledger[0]["amount"], 1000);
 
     // A settlement for a closed (revoked) session becomes an open refund.
-    let other = stack.bayar("gw-closed");
-    let trx2 = other["trxId"].as_str().unwrap().to_owned();
-    let (status, r) = call(
-        "POST",
-        &format!(
-            "{}/admin/sessions/{}/revoke",
-            stack.base,
-            other["sessionId"].as_str().unwrap()
-        ),
-        Some(json!({"note": "closed before payment"})),
-    );
-    assert_eq!(status, 200, "{r}");
-    stack.pay(&trx2, "");
-    let (_, refunds) = call("GET", &format!("{}/admin/refunds", stack.base), None);
-    let open: Vec<_> = refunds["data"]["refunds"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["trxId"] == trx2.as_str())
-        .cloned()
-        .collect();
-    assert_eq!(open.len(), 1, "{refunds}");
+    let trx2 = stack.paid_after_closing("gw-closed");
+    let open = stack.refunds("open", &trx2);
+    assert_eq!(open.len(), 1, "{open:?}");
     assert_eq!(open[0]["reason"], "session_closed");
     assert_eq!(open[0]["provider"], provider);
 }

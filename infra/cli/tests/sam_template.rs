@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_yaml::Value;
 use upstream_local::iam::{Effect, Patterns};
 use upstream_local::template::{LocalValues, Template};
-use upstream_registry::specs;
+use upstream_registry::{FUNCTIONS, specs};
 use upstream_session::store::TABLE;
 
 fn root() -> &'static Path {
@@ -96,6 +96,9 @@ fn routes_match_what_the_local_stack_serves() {
     for (name, f) in functions(&t) {
         if let Some(events) = f["Properties"]["Events"].as_mapping() {
             for (_, e) in events {
+                if e["Type"] == "Schedule" {
+                    continue; // checked by `schedules_match_the_registry`
+                }
                 assert_eq!(e["Type"], "HttpApi");
                 let p = &e["Properties"];
                 template_routes.insert((
@@ -116,11 +119,55 @@ fn routes_match_what_the_local_stack_serves() {
             .iter()
             .all(|(_, _, p)| p.starts_with("/api/"))
     );
-    // Every public function crate has at least one route.
+    // Every public function crate but the scheduled ones has at least one route.
     let routed: BTreeSet<_> = template_routes.iter().map(|(f, _, _)| f.clone()).collect();
     let mut public = crates();
     public.remove("admin");
+    for f in upstream_registry::scheduled() {
+        public.remove(f.spec.name);
+    }
     assert_eq!(routed, public);
+}
+
+/// `(function, schedule expression)` of the template's `Schedule` events.
+fn template_schedules(t: &Value) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for (name, f) in functions(t) {
+        let Some(events) = f["Properties"]["Events"].as_mapping() else {
+            continue;
+        };
+        for (_, e) in events.iter().filter(|(_, e)| e["Type"] == "Schedule") {
+            let expression = e["Properties"]["Schedule"].as_str().unwrap();
+            out.insert((name.clone(), expression.to_owned()));
+        }
+    }
+    out
+}
+
+#[test]
+fn schedules_match_the_registry() {
+    let t = template();
+    let registry: BTreeSet<(String, String)> = FUNCTIONS
+        .iter()
+        .filter_map(|f| Some((f.spec.name.to_owned(), f.schedule()?.to_owned())))
+        .collect();
+    assert_eq!(template_schedules(&t), registry);
+    assert!(registry.contains(&("media-reaper".to_owned(), "rate(1 minute)".to_owned())));
+    // A scheduled function has no route, its own log group, and finishes before the next run.
+    let fns = functions(&t);
+    for (name, _) in &registry {
+        let f = &fns[name];
+        let events = f["Properties"]["Events"].as_mapping().unwrap();
+        assert!(
+            events.iter().all(|(_, e)| e["Type"] == "Schedule"),
+            "{name}"
+        );
+        assert!(f["Properties"]["Timeout"].as_u64().unwrap() < 60, "{name}");
+        assert!(
+            !f["Properties"]["LoggingConfig"]["LogGroup"].is_null(),
+            "{name}"
+        );
+    }
 }
 
 #[test]
@@ -315,9 +362,23 @@ fn each_policy_is_evaluable_locally_and_grants_only_the_table_and_its_indexes() 
         grants["user-sessions"],
         BTreeSet::from([grant("Query", "index/byUser")])
     );
-    assert!(
-        grants["playback-auth"].is_empty(),
-        "the verifier has no DynamoDB access at all"
+    // The catalog reads only: the list (1 Query) and one stream (1 GetItem), never a write.
+    assert_eq!(
+        grants["streams"],
+        BTreeSet::from([grant("Query", "table"), grant("GetItem", "table")])
+    );
+    // The verifier reads nothing: it records the connections SRS and MediaMTX admitted.
+    assert_eq!(
+        grants["playback-auth"],
+        BTreeSet::from([grant("PutItem", "table")])
+    );
+    // The reaper finds due connections on their index and deletes them.
+    assert_eq!(
+        grants["media-reaper"],
+        BTreeSet::from([
+            grant("Query", "index/byKick"),
+            grant("BatchWriteItem", "table")
+        ])
     );
 }
 
@@ -332,6 +393,10 @@ fn the_merchant_payload_is_a_no_echo_parameter_without_default() {
             t["Parameters"][gone].is_null(),
             "{gone}: secrets are read from Secrets Manager, never passed as parameters"
         );
+    }
+    // Optional (empty: that media server is not used), never echoed.
+    for name in ["SrsApiPassword", "MediamtxApiPassword"] {
+        assert_eq!(t["Parameters"][name]["NoEcho"], true, "{name}");
     }
     let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
     assert!(!text.contains("000201"), "no QRIS payload in the template");

@@ -121,11 +121,16 @@ pub(crate) fn spawn_guarded(cmd: Command) -> io::Result<Child> {
                 .name("local-launcher".into())
                 .spawn(move || {
                     for (mut cmd, reply) in rx {
-                        let _ = reply.send(spawn_with_death_signal(&mut cmd));
+                        let spawned = spawn_with_death_signal(&mut cmd);
+                        if let Ok(child) = &spawned {
+                            exit_reaper::track(child.id());
+                        }
+                        let _ = reply.send(spawned);
                     }
                     // The sender lives in a static: this loop ends only with the process.
                 })
                 .expect("spawn the launcher thread");
+            exit_reaper::install();
             tx
         })
         .clone()
@@ -140,7 +145,7 @@ pub(crate) fn spawn_guarded(cmd: Command) -> io::Result<Child> {
 }
 
 #[cfg(target_os = "linux")]
-#[allow(unsafe_code)] // PR_SET_PDEATHSIG in pre_exec: the one unsafe block of the product
+#[allow(unsafe_code)] // PR_SET_PDEATHSIG in pre_exec
 fn spawn_with_death_signal(cmd: &mut Command) -> io::Result<Child> {
     use std::os::unix::process::CommandExt;
     let parent = std::process::id() as libc::pid_t;
@@ -163,4 +168,65 @@ fn spawn_with_death_signal(cmd: &mut Command) -> io::Result<Child> {
 #[cfg(not(target_os = "linux"))]
 fn spawn_with_death_signal(cmd: &mut Command) -> io::Result<Child> {
     cmd.spawn()
+}
+
+/// Kills and reaps this process's guarded children when it exits normally (a test binary's servers
+/// live in statics, which are never dropped). The parent-death signal alone kills them but leaves each
+/// a zombie for whatever reaps orphans, and a CI container's init may never do so.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)] // atexit, kill and waitpid: exit-time cleanup of our own children
+mod exit_reaper {
+    use std::sync::{Mutex, Once};
+
+    static GUARDED: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+    /// Remembers `pid` to reap at exit.
+    pub(super) fn track(pid: u32) {
+        let mut pids = GUARDED.lock().unwrap_or_else(|e| e.into_inner());
+        pids.retain(|&p| parent_of(p) == Some(std::process::id()));
+        pids.push(pid);
+    }
+
+    /// Registers the exit hook once.
+    pub(super) fn install() {
+        static ONCE: Once = Once::new();
+        ONCE.call_once(|| {
+            // SAFETY: registers a plain `extern "C"` function; a failure only loses the cleanup.
+            unsafe {
+                libc::atexit(reap);
+            }
+        });
+    }
+
+    extern "C" fn reap() {
+        let Ok(pids) = GUARDED.try_lock() else { return };
+        let me = std::process::id();
+        for &pid in pids.iter() {
+            // Only a child of ours: a pid reaped earlier (by `Drop`) may belong to anyone now.
+            if parent_of(pid) != Some(me) {
+                continue;
+            }
+            let Ok(pid) = libc::pid_t::try_from(pid) else {
+                continue;
+            };
+            // SAFETY: signals and reaps our own child; a null status pointer is allowed.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, std::ptr::null_mut(), 0);
+            }
+        }
+    }
+
+    /// The parent pid of `pid` from `/proc/<pid>/stat` (the field after the parenthesised name).
+    fn parent_of(pid: u32) -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let after_name = &stat[stat.rfind(')')? + 1..];
+        after_name.split_whitespace().nth(1)?.parse().ok()
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod exit_reaper {
+    pub(super) fn track(_pid: u32) {}
+    pub(super) fn install() {}
 }

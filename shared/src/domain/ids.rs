@@ -60,7 +60,7 @@ string_newtype!(
 );
 string_newtype!(
     /// A stream's identifier: `[A-Za-z0-9_-]{1,64}`.
-    StreamId, "streamId", check_stream_id
+    StreamId, "streamId", check_token
 );
 string_newtype!(
     /// A session's identifier: `session_` + 32 lowercase hex digits (128 random bits).
@@ -74,7 +74,12 @@ string_newtype!(
 
 string_newtype!(
     /// A client's `Idempotency-Key`: 1–64 characters of `[A-Za-z0-9_-]`, scoped to its userId.
-    IdempotencyKey, "Idempotency-Key", check_idempotency_key
+    IdempotencyKey, "Idempotency-Key", check_token
+);
+string_newtype!(
+    /// The id under which a media server's API lists a viewer's connection (an SRS client id, a
+    /// MediaMTX UUID): 1–64 characters of `[A-Za-z0-9_-]`, so that it is safe in a URL path.
+    ClientId, "clientId", check_token
 );
 
 impl fmt::Debug for IdempotencyKey {
@@ -86,6 +91,11 @@ impl fmt::Debug for IdempotencyKey {
 impl fmt::Debug for UserId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "UserId({:?})", self.0)
+    }
+}
+impl fmt::Debug for ClientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ClientId({:?})", self.0)
     }
 }
 impl fmt::Debug for StreamId {
@@ -163,18 +173,8 @@ fn is_format(c: char) -> bool {
         == unicode_general_category::GeneralCategory::Format
 }
 
-fn check_stream_id(field: &'static str, raw: &str) -> Result<(), ParseError> {
-    check_len(field, raw, 64)?;
-    if !raw
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    {
-        return Err(ParseError::BadCharacter { field });
-    }
-    Ok(())
-}
-
-fn check_idempotency_key(field: &'static str, raw: &str) -> Result<(), ParseError> {
+/// 1–64 characters of `[A-Za-z0-9_-]` (stream ids, idempotency keys, media servers' client ids).
+fn check_token(field: &'static str, raw: &str) -> Result<(), ParseError> {
     check_len(field, raw, 64)?;
     if !raw
         .bytes()

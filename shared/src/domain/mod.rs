@@ -27,25 +27,29 @@ macro_rules! wire_names {
 use wire_names;
 
 mod amount;
+mod connection;
 mod event;
 mod ids;
 mod media_path;
 mod payment;
+mod refund;
 mod schedule;
 mod session;
 mod stream;
 mod thumbnail;
 
 pub use amount::{Amount, format_idr};
+pub use connection::{Connection, MediaServer, MediamtxList, Target};
 pub use event::AuditEvent;
-pub use ids::{IdempotencyKey, SessionId, SessionKey, StreamId, TrxId, UserId};
+pub use ids::{ClientId, IdempotencyKey, SessionId, SessionKey, StreamId, TrxId, UserId};
 pub use media_path::MediaPath;
 pub use payment::{
     Outcome, PaymentId, PaymentRecord, PaymentReport, RefundReason, RefundStatus, ReportKind,
     Settlement,
 };
+pub use refund::{GatewayRefund, RefundReport};
 pub use schedule::{AccessUntil, Phase, Schedule, ScheduleError};
-pub use session::{GatewayCharge, PaymentSession, Status};
+pub use session::{GatewayCharge, PaymentSession, RevokeReason, Status};
 pub use stream::{
     MAX_CATEGORY_CHARS, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS, Stream, is_category,
     is_description, is_title,
@@ -128,6 +132,7 @@ mod tests {
             ["pending", "paid", "failed", "expired", "revoked"]
         );
         assert_eq!(names::<RefundStatus>(), ["open", "settled"]);
+        assert_eq!(names::<RevokeReason>(), ["operator", "refunded_at_gateway"]);
         assert_eq!(
             names::<RefundReason>(),
             [
@@ -138,6 +143,19 @@ mod tests {
                 "amount_mismatch",
                 "unknown_trx",
                 "revoked"
+            ]
+        );
+        assert_eq!(names::<MediaServer>(), ["srs", "mediamtx"]);
+        assert_eq!(
+            names::<MediamtxList>(),
+            [
+                "rtmpconns",
+                "rtmpsconns",
+                "rtspsessions",
+                "rtspssessions",
+                "webrtcsessions",
+                "srtconns",
+                "hlssessions"
             ]
         );
         assert_eq!(Status::NAMES, names::<Status>());

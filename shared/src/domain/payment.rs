@@ -123,14 +123,30 @@ pub enum Outcome {
     RefundDue(RefundReason),
     /// The gateway reported a failed payment (no money moved).
     Failed,
-    /// The gateway reported that the money went back to the payer.
+    /// The gateway paid (part of) a payment back to the payer: a record of its own, keyed by the
+    /// gateway's refund id, whose `related` is the payment it returned.
     Refunded,
+    /// An operator's approval (`manual`) that the gateway's report of the same money later
+    /// confirmed: the money is counted once, on that payment's record (`related`).
+    Reconciled,
 }
 
 impl Outcome {
-    /// The wire and storage name (`granted`, `refund_due`, `failed`, `refunded`).
+    /// The wire and storage name (`granted`, `refund_due`, `failed`, `refunded`, `reconciled`).
     pub fn as_str(self) -> &'static str {
         self.into()
+    }
+
+    /// What the operator reads (Bahasa Indonesia): the reason of a refund owed, else what became of
+    /// the payment.
+    pub fn label_id(self) -> &'static str {
+        match self {
+            Outcome::Granted => "Membuka akses",
+            Outcome::RefundDue(reason) => reason.label_id(),
+            Outcome::Failed => "Pembayaran gagal",
+            Outcome::Refunded => "Dikembalikan lewat gateway",
+            Outcome::Reconciled => "Persetujuan operator, dikonfirmasi pembayaran gateway",
+        }
     }
 
     /// The refund reason, for a refund owed.
@@ -144,7 +160,12 @@ impl Outcome {
     /// Rebuilds an outcome from its stored name and reason (a reason beside another outcome is
     /// ignored).
     pub fn parse(outcome: &str, reason: Option<&str>) -> Option<Self> {
-        let without_reason = [Outcome::Granted, Outcome::Failed, Outcome::Refunded];
+        let without_reason = [
+            Outcome::Granted,
+            Outcome::Failed,
+            Outcome::Refunded,
+            Outcome::Reconciled,
+        ];
         if let Some(found) = without_reason.into_iter().find(|o| o.as_str() == outcome) {
             return Some(found);
         }
@@ -173,7 +194,8 @@ super::wire_names!(RefundStatus);
 pub struct Settlement {
     /// When it happened.
     pub at: DateTime<Utc>,
-    /// Who settled it: an IAM principal ARN or `local`.
+    /// Who settled it: an IAM principal ARN, `local`, or `gateway:<provider>` when a refund made at
+    /// the gateway paid it back.
     pub by: String,
     /// A free-form note.
     pub note: Option<String>,
@@ -206,6 +228,15 @@ pub struct PaymentRecord {
     pub settlement: Option<Settlement>,
     /// Free text: what the operator or the system noted.
     pub note: Option<String>,
+    /// The record this one concerns: for `refunded`, the payment it returned; for `reconciled`, the
+    /// gateway's payment that confirmed the approval; for a gateway's payment that confirmed an
+    /// approval, that approval.
+    pub related: Option<PaymentId>,
+    /// For `refunded`: the gateway's id of that refund.
+    pub gateway_refund_id: Option<String>,
+    /// Whole rupiah of this payment that the gateway has paid back so far (the sum of its
+    /// `refunded` records).
+    pub refunded: u64,
 }
 
 impl PaymentRecord {
@@ -224,15 +255,14 @@ impl PaymentRecord {
     }
 }
 
-/// What a verified payment report says happened.
+/// What a verified payment report says happened (a refund made at the gateway is a
+/// [`RefundReport`](super::RefundReport)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportKind {
     /// Money arrived.
     Paid,
     /// The payment failed, was denied, cancelled or expired (no money moved).
     Failed,
-    /// The gateway paid the money back to the payer.
-    Refunded,
 }
 
 /// A payment report that passed verification (a signed webhook, a gateway notification confirmed by
@@ -253,13 +283,12 @@ pub struct PaymentReport {
 
 impl PaymentReport {
     /// The reference the ledger keys this report by: the provider's, or the trxId standing in; a
-    /// failure or a refund is a different event from the payment it concerns.
+    /// failure is a different event from the payment it concerns.
     pub fn ledger_ref(&self) -> String {
         let base = self.provider_ref.as_deref().unwrap_or(&self.trx_id);
         match self.kind {
             ReportKind::Paid => base.to_owned(),
             ReportKind::Failed => format!("{base}#failed"),
-            ReportKind::Refunded => format!("{base}#refunded"),
         }
     }
 
@@ -300,7 +329,12 @@ mod tests {
                 Some(Outcome::Failed)
             );
         }
-        for o in [Outcome::Granted, Outcome::Failed, Outcome::Refunded] {
+        for o in [
+            Outcome::Granted,
+            Outcome::Failed,
+            Outcome::Refunded,
+            Outcome::Reconciled,
+        ] {
             assert_eq!(Outcome::parse(o.as_str(), None), Some(o));
         }
         assert_eq!(

@@ -29,6 +29,22 @@ pub enum Status {
 
 super::wire_names!(Status);
 
+/// Why a session was revoked. Its wire and storage names are the variants' names in snake_case
+/// (serde and strum alike).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum RevokeReason {
+    /// An operator revoked it.
+    Operator,
+    /// The gateway paid back the payment that granted it.
+    RefundedAtGateway,
+}
+
+super::wire_names!(RevokeReason);
+
 /// A charge created at a payment gateway for a session: its reference and the QR string to pay.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -74,6 +90,9 @@ pub struct PaymentSession {
     /// window a payment grants ([`crate::rules::access_end`]) without a catalog read at payment time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<Box<Schedule>>,
+    /// Why it was revoked, for a revoked session (none on sessions revoked before reasons were kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke_reason: Option<RevokeReason>,
 }
 
 impl PaymentSession {
@@ -124,6 +143,7 @@ mod tests {
             payment_id: None,
             charge: None,
             schedule: None,
+            revoke_reason: None,
         }
     }
 

@@ -16,7 +16,11 @@ pub type ApiResult = Result<Response<Body>, ApiError>;
 impl ApiError {
     /// The error as a response.
     pub fn into_response(self) -> Response<Body> {
-        let mut resp = json_response(self.status, &error_envelope(self.code, &self.message));
+        let mut body = error_envelope(self.code, &self.message);
+        if let Value::Object(fields) = &mut body {
+            fields.extend(self.extra);
+        }
+        let mut resp = json_response(self.status, &body);
         if let Some(secs) = self.retry_after {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));

@@ -1,5 +1,6 @@
 //! API Gateway HTTP API (payload format 2.0) events: what `sam local invoke -e` takes, what tests
-//! replay and what the local stack builds for each HTTP request.
+//! replay and what the local stack builds for each HTTP request; and the EventBridge scheduled event
+//! the local stack sends a scheduled function each period.
 
 use serde_json::{Map, Value, json};
 
@@ -52,6 +53,21 @@ pub fn http_v2_event(
         },
         "body": body,
         "isBase64Encoded": false
+    })
+}
+
+/// EventBridge's `Scheduled Event` of the rule `rule` (an ARN) at `time`, as Lambda receives it.
+pub fn scheduled_event(time: chrono::DateTime<chrono::Utc>, rule: &str) -> Value {
+    json!({
+        "version": "0",
+        "id": format!("local-{:016x}", rand_u64()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "000000000000",
+        "time": time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "region": "ap-southeast-3",
+        "resources": [rule],
+        "detail": {}
     })
 }
 

@@ -25,6 +25,6 @@ pub use envelope::{ApiError, ApiResult, iso, json_response, ok, ok_view, remaini
 pub use init::{Init, Settings};
 pub use init_error::{CONFIG_ERROR_TYPE, report_init_error};
 pub use request::{MAX_BODY_BYTES, json_body, query, raw_body, require_query};
-pub use run::run_lambda;
+pub use run::{RUN_ERROR_TYPE, run_events, run_lambda};
 pub use secrets::SecretStore;
 pub use serve::{DynamoCalls, ProviderCalls, init_logging, serve};

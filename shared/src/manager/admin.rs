@@ -3,8 +3,8 @@
 //! with its ledger record and audit event.
 
 use crate::domain::{
-    Amount, Outcome, PaymentId, PaymentRecord, PaymentSession, RefundReason, Schedule, SessionId,
-    Settlement, Status, StreamId, TrxId, UserId,
+    Amount, Outcome, PaymentId, PaymentRecord, PaymentSession, RefundReason, RevokeReason,
+    Schedule, SessionId, Settlement, Status, StreamId, TrxId, UserId,
 };
 use crate::rules::{self, Refusal};
 use crate::store::{Change, GuardRule, LedgerWrite, SettleOutcome, StoreError, Transition};
@@ -95,7 +95,7 @@ impl SessionManager {
                 Err(refusal) => return Ok(PayOutcome::Refused { session, refusal }),
             };
             let record = granted_record(
-                "manual",
+                MANUAL,
                 session.trx_id.as_str(),
                 &session,
                 session.amount.rupiah(),
@@ -192,19 +192,23 @@ impl SessionManager {
         }
     }
 
-    /// The newest live pending session of `user` for `stream` (one Query on the user index).
-    pub async fn newest_pending(
+    /// The live pending sessions of `user` for `stream`, oldest first (one Query on the user index).
+    /// Anyone may open a session under any userId, so more than one means the operator must ask the
+    /// viewer which (by the trxId on their screen).
+    pub async fn pending_sessions(
         &self,
         user: &UserId,
         stream: &StreamId,
-    ) -> Result<Option<PaymentSession>, StoreError> {
+    ) -> Result<Vec<PaymentSession>, StoreError> {
         let now = self.clock.now();
-        Ok(self
+        let mut pending: Vec<_> = self
             .get_user_sessions(user)
             .await?
             .into_iter()
             .filter(|s| &s.stream_id == stream && s.status_at(now) == Status::Pending)
-            .max_by_key(|s| s.created_at))
+            .collect();
+        pending.sort_by_key(|s| s.created_at);
+        Ok(pending)
     }
 
     /// Ends a pending or paid session now (check-access answers no at once) and releases the guard it
@@ -224,7 +228,7 @@ impl SessionManager {
             if !session.is_live(now) {
                 return Ok(RevokeOutcome::NotOpen(session));
             }
-            let revoked = rules::revoke(&session, now)
+            let revoked = rules::revoke(&session, now, RevokeReason::Operator)
                 .map_err(|r| StoreError::Backend(format!("revoke refused: {r:?}")))?;
             let owed = match (
                 &session.payment_id,
@@ -313,6 +317,9 @@ impl SessionManager {
     }
 }
 
+/// The provider of an operator's approval; its record is keyed by the session's trxId.
+pub(super) const MANUAL: &str = "manual";
+
 /// The ledger record of an operator's approval (`manual`) or grant (`complimentary`) of `session`.
 fn granted_record(
     provider: &str,
@@ -335,5 +342,8 @@ fn granted_record(
         outcome: Outcome::Granted,
         settlement: None,
         note: origin.note.clone(),
+        related: None,
+        gateway_refund_id: None,
+        refunded: 0,
     }
 }

@@ -6,9 +6,13 @@
 mod admin;
 mod charges;
 mod payments;
+mod reconcile;
+mod record;
+mod refunds;
 
 pub use admin::{GrantOutcome, PayOutcome, RevokeOutcome};
-pub use payments::Recorded;
+pub use record::Recorded;
+pub use refunds::RefundsRecorded;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sha2::{Digest, Sha256};

@@ -2,7 +2,9 @@
 //! access (in the same transaction as the session's pending → paid) or is owed back.
 //!
 //! Budget: one read (the session by trxId), one transaction, and for a refund decided only by the
-//! transaction (the QR was paid meanwhile, or the viewer already holds access) one more write.
+//! transaction (the QR was paid meanwhile, or the viewer already holds access) one more write. A
+//! payment of a session an operator approved (or closed) reads the record that paid it once more:
+//! the gateway's report of the money the operator approved is reconciled with that approval.
 
 use crate::domain::{
     Outcome, PaymentRecord, PaymentReport, PaymentSession, RefundReason, ReportKind, TrxId,
@@ -10,23 +12,15 @@ use crate::domain::{
 use crate::rules::{self, Verdict};
 use crate::store::{Change, GuardRule, LedgerWrite, StoreError, Transition};
 
+use super::reconcile::Reconciliation;
+use super::record::Recorded;
 use super::{Origin, SessionManager};
-
-/// What the ledger now says about a report.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recorded {
-    /// The record as stored (for a repeat delivery: as first recorded).
-    pub record: PaymentRecord,
-    /// A repeat delivery of a payment already on the ledger: nothing changed.
-    pub already_processed: bool,
-    /// The session the report named, as it stands after the report (if it exists).
-    pub session: Option<PaymentSession>,
-}
 
 impl SessionManager {
     /// Records a verified payment report once, and applies it: a payment that can pay its pending
-    /// session grants access (one transaction with the record); any other payment is recorded as a
-    /// refund owed; a failure closes a pending session; a gateway refund is recorded.
+    /// session grants access (one transaction with the record); the gateway's report of the money an
+    /// operator approved confirms that approval; any other payment is recorded as a refund owed; a
+    /// failure closes a pending session.
     pub async fn record_report(
         &self,
         report: &PaymentReport,
@@ -56,11 +50,6 @@ impl SessionManager {
         match report.kind {
             ReportKind::Paid => self.record_paid(report, session, origin).await,
             ReportKind::Failed => self.record_failed(report, session, origin).await,
-            ReportKind::Refunded => {
-                let record = self.record_of(report, session.as_ref(), Outcome::Refunded, None);
-                self.record_alone(record, session, "gateway_refund", origin)
-                    .await
-            }
         }
     }
 
@@ -70,8 +59,9 @@ impl SessionManager {
         mut session: Option<PaymentSession>,
         origin: &Origin,
     ) -> Result<Recorded, StoreError> {
-        // A session's status only moves away from pending, so this settles within two rounds.
-        for _ in 0..3 {
+        // A session's status only moves away from pending, and its approval is reconciled once, so
+        // this settles within a few rounds.
+        for _ in 0..4 {
             let now = self.clock.now();
             let verdict = rules::judge_payment(session.as_ref(), report.amount, now, self.policy());
             let reason = match (verdict, session.as_ref()) {
@@ -115,6 +105,20 @@ impl SessionManager {
                     }
                 }
             };
+            if matches!(
+                reason,
+                RefundReason::SecondPayment | RefundReason::SessionClosed
+            ) && let Some(paid) = &session
+            {
+                match self.reconcile(report, paid, origin).await? {
+                    Reconciliation::Done(recorded) => return Ok(recorded),
+                    Reconciliation::Retry(current) => {
+                        session = current;
+                        continue;
+                    }
+                    Reconciliation::NotAnApproval => {}
+                }
+            }
             let note = (reason == RefundReason::AmountMismatch)
                 .then(|| session.as_ref().map(|s| format!("expected {}", s.amount)))
                 .flatten();
@@ -195,33 +199,6 @@ impl SessionManager {
                 session,
             },
         })
-    }
-
-    /// The ledger record of `report` with `outcome`, received now.
-    fn record_of(
-        &self,
-        report: &PaymentReport,
-        session: Option<&PaymentSession>,
-        outcome: Outcome,
-        note: Option<String>,
-    ) -> PaymentRecord {
-        PaymentRecord {
-            payment_id: report.payment_id(),
-            provider: report.provider.clone(),
-            provider_ref: report
-                .provider_ref
-                .clone()
-                .unwrap_or_else(|| report.trx_id.clone()),
-            trx_id: report.trx_id.clone(),
-            amount: report.amount,
-            received_at: self.clock.now(),
-            session_id: session.map(|s| s.session_id.clone()),
-            user_id: session.map(|s| s.user_id.clone()),
-            stream_id: session.map(|s| s.stream_id.clone()),
-            outcome,
-            settlement: None,
-            note,
-        }
     }
 }
 

@@ -109,7 +109,8 @@ pub fn document(specs: &[&FunctionSpec], version: &str) -> OpenApi {
             paths = paths.path(route.path, item);
         }
     }
-    let tags = specs.iter().map(|s| {
+    // A function without routes (a scheduled one) is no part of the HTTP API.
+    let tags = specs.iter().filter(|s| !s.routes.is_empty()).map(|s| {
         TagBuilder::new()
             .name(s.name)
             .description(Some(format!("The `{}` function", s.name)))
@@ -284,9 +285,12 @@ fn responses(route: &Route, c: &mut Components) -> ResponsesBuilder {
             .iter()
             .map(|e| format!("`{}`: {}", e.code(), e.message(Some("…"))))
             .collect();
+        let candidates = codes
+            .contains(&ErrorCode::AmbiguousSession)
+            .then(|| c.add::<views::SessionCandidate>());
         let mut r = ResponseBuilder::new()
             .description(about.join("; "))
-            .content(JSON, Content::new(Some(failure(&wire))));
+            .content(JSON, Content::new(Some(failure(&wire, candidates))));
         if codes.iter().any(|e| e.retry_after().is_some()) {
             r = r.header(
                 "Retry-After",
@@ -353,9 +357,20 @@ fn success(data: RefOr<Schema>) -> RefOr<Schema> {
         .into()
 }
 
-/// `{"success": false, "error": message, "code": one of codes}`, nothing else.
-fn failure(codes: &[&str]) -> RefOr<Schema> {
-    ObjectBuilder::new()
+/// `{"success": false, "error": message, "code": one of codes}`, nothing else but, when the status
+/// may be `AMBIGUOUS_SESSION`, its `candidates` (each a `candidate`).
+fn failure(codes: &[&str], candidate: Option<RefOr<Schema>>) -> RefOr<Schema> {
+    let mut envelope = ObjectBuilder::new();
+    if let Some(candidate) = candidate {
+        envelope = envelope.property(
+            "candidates",
+            ArrayBuilder::new().items(candidate).description(Some(
+                "With `AMBIGUOUS_SESSION` only: the pending sessions the request could mean, \
+                 oldest first (approve one again with its `trxId`)",
+            )),
+        );
+    }
+    envelope
         .schema_type(Type::Object)
         .property("success", flag(false))
         .property(

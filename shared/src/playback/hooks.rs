@@ -8,6 +8,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 
 use super::token::{Claims, Verifier};
+use crate::domain::{ClientId, Connection, MediamtxList, Target};
 use crate::requests::{MediamtxHook, OmeHook, SrsHook, from_object};
 
 /// Cookie carrying the token for players that cannot set headers (Safari's native HLS).
@@ -26,6 +27,9 @@ pub struct Decision {
     pub reason: String,
     /// The token's claims when access was allowed.
     pub claims: Option<Claims>,
+    /// A connection the server admits once (SRS, MediaMTX): to record before answering, so that it
+    /// can be ended when access ends or is revoked.
+    pub connection: Option<Connection>,
 }
 
 impl Decision {
@@ -35,7 +39,24 @@ impl Decision {
             body,
             reason: reason.into(),
             claims: None,
+            connection: None,
         }
+    }
+
+    /// This allowing decision, for the connection `target` the server admits once.
+    fn admitting(mut self, target: Target, now: DateTime<Utc>) -> Self {
+        if let Some(c) = &self.claims {
+            self.connection = Some(Connection {
+                target,
+                sid: c.sid.clone(),
+                stream: c.stream.clone(),
+                user: c.sub.clone(),
+                // A verified `exp` is in range; a stray value ends the connection at the next run.
+                access_end: DateTime::from_timestamp(c.access_end(), 0).unwrap_or(now),
+                admitted_at: now,
+            });
+        }
+        self
     }
 
     /// Whether the media server will let the viewer in.
@@ -103,14 +124,33 @@ pub fn hls_media_path<'a>(prefix: &str, path: &'a str) -> Option<&'a str> {
     Some(media)
 }
 
+/// The user and password the media reaper calls MediaMTX's API with (`MEDIAMTX_API_USER`,
+/// `MEDIAMTX_API_PASS`): with `authMethod: http`, MediaMTX asks this hook about its API calls too.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiLogin<'a> {
+    /// The user name.
+    pub user: &'a str,
+    /// The password.
+    pub password: &'a str,
+}
+
 /// MediaMTX `authMethod: http`: 200 allow, 401 deny. The token is `token` (from `Authorization:
 /// Bearer`), else `password`, else the `token`/`jwt` query parameter; only `read` of the token's
-/// path is allowed.
-pub fn mediamtx(verifier: &Verifier, body: &[u8], now: DateTime<Utc>) -> Decision {
+/// path is allowed, and `api` with `api_login`. A `read` with an `id` is a connection MediaMTX admits
+/// once: allowed only over a protocol whose readers its API can end (the decision carries it).
+pub fn mediamtx(
+    verifier: &Verifier,
+    api_login: Option<ApiLogin<'_>>,
+    body: &[u8],
+    now: DateTime<Utc>,
+) -> Decision {
     let Ok(req) = from_object::<MediamtxHook>(body) else {
         return Decision::new(400, Some(json!({"error": "invalid JSON"})), "invalid JSON");
     };
     let action = field(&req.action);
+    if action == "api" {
+        return mediamtx_api(api_login, field(&req.user), field(&req.password));
+    }
     if action != "read" {
         return Decision::new(401, None, format!("action {action:?} not allowed"));
     }
@@ -122,14 +162,48 @@ pub fn mediamtx(verifier: &Verifier, body: &[u8], now: DateTime<Utc>) -> Decisio
         .or_else(|| query_param(query, "token"))
         .or_else(|| query_param(query, "jwt"))
         .unwrap_or_default();
-    match verifier.authorize(&token, field(&req.path), now) {
+    let allowed = match verifier.authorize(&token, field(&req.path), now) {
         Ok(claims) => allow(200, None, claims),
-        Err(why) => Decision::new(401, None, why.to_string()),
+        Err(why) => return Decision::new(401, None, why.to_string()),
+    };
+    let id = field(&req.id);
+    if id.is_empty() {
+        // No reader (the HLS index page): nothing to end.
+        return allowed;
+    }
+    let protocol = field(&req.protocol);
+    match (
+        MediamtxList::of_protocol(protocol),
+        ClientId::parse(id.to_owned()),
+    ) {
+        (Some(list), Ok(id)) => allowed.admitting(Target::Mediamtx(list, id), now),
+        (None, _) => Decision::new(
+            401,
+            None,
+            format!("protocol {protocol:?}: its readers cannot be ended"),
+        ),
+        (_, Err(_)) => Decision::new(401, None, "an id that is not a MediaMTX UUID"),
+    }
+}
+
+/// MediaMTX's own API call (kicks): allowed with the reaper's credentials only.
+fn mediamtx_api(login: Option<ApiLogin<'_>>, user: &str, password: &str) -> Decision {
+    use subtle::ConstantTimeEq;
+    let matches = login.is_some_and(|l| {
+        let user_ok = l.user.as_bytes().ct_eq(user.as_bytes());
+        let password_ok = l.password.as_bytes().ct_eq(password.as_bytes());
+        !l.password.is_empty() && bool::from(user_ok & password_ok)
+    });
+    if matches {
+        Decision::new(200, None, "the media reaper's API call")
+    } else {
+        Decision::new(401, None, "API call without the reaper's credentials")
     }
 }
 
 /// SRS `http_hooks` `on_play`: 200 `{"code": 0}` allow, anything else deny. The token is the `token`
-/// parameter of `param` (`?token=…`); the media path is `<app>/<stream>`.
+/// parameter of `param` (`?token=…`); the media path is `<app>/<stream>`. SRS asks once per player:
+/// the decision carries the connection (`client_id`) to end when access ends.
 pub fn srs(verifier: &Verifier, body: &[u8], now: DateTime<Utc>) -> Decision {
     let Ok(req) = from_object::<SrsHook>(body) else {
         return Decision::new(400, Some(json!({"code": 400})), "invalid JSON");
@@ -145,12 +219,22 @@ pub fn srs(verifier: &Verifier, body: &[u8], now: DateTime<Utc>) -> Decision {
     let param = field(&req.param);
     let token = query_param(param.trim_start_matches('?'), "token").unwrap_or_default();
     let path = format!("{}/{}", field(&req.app), field(&req.stream));
-    match verifier.authorize(&token, &path, now) {
+    let allowed = match verifier.authorize(&token, &path, now) {
         Ok(claims) => allow(200, Some(json!({"code": 0})), claims),
-        Err(why) => Decision::new(
-            why.status(),
-            Some(json!({"code": why.status()})),
-            why.to_string(),
+        Err(why) => {
+            return Decision::new(
+                why.status(),
+                Some(json!({"code": why.status()})),
+                why.to_string(),
+            );
+        }
+    };
+    match ClientId::parse(field(&req.client_id).to_owned()) {
+        Ok(id) => allowed.admitting(Target::Srs(id), now),
+        Err(_) => Decision::new(
+            400,
+            Some(json!({"code": 400})),
+            "no usable client_id: the connection could not be ended",
         ),
     }
 }
@@ -249,6 +333,7 @@ fn allow(status: u16, body: Option<Value>, claims: Claims) -> Decision {
         body,
         reason: "allowed".into(),
         claims: Some(claims),
+        connection: None,
     }
 }
 

@@ -9,6 +9,9 @@ use serde_json::{Value, json};
 
 use super::hooks::{self, NginxRequest};
 use super::*;
+
+/// The hooks asked once per connection (SRS, MediaMTX) and the connections they admit.
+mod admission;
 use crate::domain::{MediaPath, SessionId, StreamId, UserId};
 
 const ISS: &str = "https://api.example.test";
@@ -89,6 +92,7 @@ fn claims_are_exactly_the_issued_ones() {
         .map(String::as_str)
         .collect();
     let mut want = vec![
+        "access_exp",
         "aud",
         "exp",
         "iat",
@@ -109,6 +113,8 @@ fn claims_are_exactly_the_issued_ones() {
     assert_eq!(claims["stream"], "2");
     assert_eq!(claims["iat"], now().timestamp());
     assert_eq!(claims["exp"], now().timestamp() + 300);
+    // The session's access end, past the token's life: what the connect-once hooks record.
+    assert_eq!(claims["access_exp"], now().timestamp() + 7200);
     assert_eq!(
         claims["mediamtx_permissions"],
         json!([{"action": "read", "path": "live/2"}])
@@ -388,7 +394,7 @@ fn mediamtx_contract() {
     let f = fixture();
     let t = f.token("2", "live/2", TimeDelta::hours(2)).token;
     let v = &f.verifier;
-    let status = |b: Vec<u8>| hooks::mediamtx(v, &b, now()).status;
+    let status = |b: Vec<u8>| hooks::mediamtx(v, None, &b, now()).status;
     assert_eq!(status(mediamtx_body(&t, "read", "live/2", "")), 200);
     assert_eq!(
         status(mediamtx_body("", "read", "live/2", &format!("token={t}"))),

@@ -46,6 +46,10 @@ pub struct Claims {
     pub iat: i64,
     /// Expires at (epoch seconds).
     pub exp: i64,
+    /// When the session's access ends (epoch seconds, never before `exp`): a connection the SRS or
+    /// MediaMTX hook admits once is ended then. Absent from tokens of earlier builds (read: `exp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_exp: Option<i64>,
     /// A unique token id.
     pub jti: String,
     /// `[{"action": "read", "path": <mediaPath>}]`: MediaMTX verifies it natively.
@@ -59,6 +63,11 @@ impl Claims {
             .iter()
             .find(|p| p.action == "read")
             .map(|p| p.path.as_str())
+    }
+
+    /// When the session's access ends: `access_exp`, else (an earlier build's token) `exp`.
+    pub fn access_end(&self) -> i64 {
+        self.access_exp.unwrap_or(self.exp)
     }
 }
 
@@ -148,6 +157,7 @@ impl Issuer {
             sid: session_hash(grant.session),
             iat,
             exp,
+            access_exp: Some(grant.session_expires_at.timestamp()),
             jti: random_id(),
             mediamtx_permissions: vec![Permission {
                 action: "read".into(),

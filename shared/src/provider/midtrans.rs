@@ -11,8 +11,11 @@ use super::{
     Charge, ChargeRequest, Notification, ProviderConfigError, ProviderError, Secret, Statement,
     VerifyError,
 };
-use crate::domain::{PaymentReport, ReportKind};
 use crate::requests::{MidtransNotification, from_object, object_into};
+
+mod statement;
+
+use statement::{Refunds, statement};
 
 pub(super) const NAME: &str = "midtrans";
 const SANDBOX: &str = "https://api.sandbox.midtrans.com";
@@ -166,7 +169,8 @@ impl Midtrans {
         if !super::ct_eq(given.to_ascii_lowercase().as_bytes(), expected.as_bytes()) {
             return Err(VerifyError::BadSignature);
         }
-        let claimed = statement(n).map_err(VerifyError::Malformed)?;
+        // The claim only says which order to ask about: its refund history is read from the answer.
+        let claimed = statement(n, Refunds::Lenient).map_err(VerifyError::Malformed)?;
         Ok(Notification {
             claimed,
             charge_ref: None,
@@ -203,7 +207,7 @@ impl Midtrans {
         )?;
         object_into(v)
             .map_err(|e| e.to_string())
-            .and_then(statement)
+            .and_then(|n| statement(n, Refunds::Required))
             .map_err(|why| rejected(&format!("midtrans status: {why}")))
     }
 }
@@ -240,44 +244,6 @@ fn signed<'a>(value: &'a Option<String>, name: &str) -> Result<&'a str, VerifyEr
         .ok_or_else(|| VerifyError::Malformed(format!("{name} is missing or not a string")))
 }
 
-/// A notification or status answer as a statement.
-fn statement(n: MidtransNotification) -> Result<Statement, String> {
-    let trx_id = n.order_id.ok_or("order_id is missing")?;
-    let status = n
-        .transaction_status
-        .ok_or("transaction_status is missing")?;
-    let gross = n.gross_amount.ok_or("gross_amount is missing")?;
-    let amount = super::parse_rupiah(&gross)
-        .ok_or_else(|| format!("gross_amount {gross:?} is not a whole number of rupiah"))?;
-    if let Some(currency) = n.currency
-        && currency != "IDR"
-    {
-        return Err(format!("currency {currency:?} is not IDR"));
-    }
-    Ok(match kind(&status, n.fraud_status.as_deref()) {
-        None => Statement::Pending { trx_id },
-        Some(kind) => Statement::Final(PaymentReport {
-            provider: NAME.to_owned(),
-            provider_ref: n.transaction_id,
-            trx_id,
-            amount,
-            kind,
-        }),
-    })
-}
-
-/// settlement, or capture accepted by fraud detection → paid; deny/cancel/expire/failure → failed;
-/// refund/partial_refund → refunded; anything else (pending, authorize, challenge) → nothing final.
-pub(super) fn kind(status: &str, fraud: Option<&str>) -> Option<ReportKind> {
-    match status {
-        "settlement" => Some(ReportKind::Paid),
-        "capture" if fraud == Some("accept") => Some(ReportKind::Paid),
-        "deny" | "cancel" | "expire" | "failure" => Some(ReportKind::Failed),
-        "refund" | "partial_refund" => Some(ReportKind::Refunded),
-        _ => None,
-    }
-}
-
 fn non_empty(v: &Value, name: &str) -> Option<String> {
     v.get(name)
         .and_then(Value::as_str)
@@ -292,20 +258,6 @@ fn rejected(why: &str) -> ProviderError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn status_mapping() {
-        assert_eq!(kind("settlement", None), Some(ReportKind::Paid));
-        assert_eq!(kind("capture", Some("accept")), Some(ReportKind::Paid));
-        assert_eq!(kind("capture", Some("challenge")), None);
-        assert_eq!(kind("pending", Some("accept")), None);
-        for s in ["deny", "cancel", "expire", "failure"] {
-            assert_eq!(kind(s, None), Some(ReportKind::Failed), "{s}");
-        }
-        assert_eq!(kind("refund", None), Some(ReportKind::Refunded));
-        assert_eq!(kind("partial_refund", None), Some(ReportKind::Refunded));
-        assert_eq!(kind("authorize", None), None);
-    }
 
     #[test]
     fn charge_body_follows_the_docs() {

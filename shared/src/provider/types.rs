@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 pub use crate::config::ProviderConfigError;
-use crate::domain::{Amount, GatewayCharge, PaymentReport, TrxId};
+use crate::domain::{Amount, GatewayCharge, PaymentReport, RefundReport, TrxId};
 
 /// What a charge is asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +43,9 @@ pub enum Statement {
     },
     /// A final report, for the ledger.
     Final(PaymentReport),
+    /// The payment was paid back (in whole or in part) at the gateway: the payment and every refund
+    /// of it so far, for the ledger.
+    Refunded(RefundReport),
 }
 
 impl Statement {
@@ -51,6 +54,7 @@ impl Statement {
         match self {
             Self::Pending { trx_id } => trx_id,
             Self::Final(report) => &report.trx_id,
+            Self::Refunded(refunds) => &refunds.payment.trx_id,
         }
     }
 }

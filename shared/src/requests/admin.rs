@@ -35,9 +35,18 @@ pub struct ForceApproveRequest {
 /// What an operator approves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApprovalTarget {
-    /// A session, by sessionId or trxId.
-    Session(SessionKey),
-    /// A viewer's access to a stream: their newest pending session, or a complimentary grant.
+    /// A session, by sessionId or trxId (the one the viewer reads off their screen). A viewer or a
+    /// stream named beside it must be the session's: a mistyped trxId approves nothing.
+    Session {
+        /// The session.
+        key: SessionKey,
+        /// The viewer it must belong to, when named.
+        user_id: Option<UserId>,
+        /// The stream it must be for, when named.
+        stream_id: Option<StreamId>,
+    },
+    /// A viewer's access to a stream: their one pending session (several: `AMBIGUOUS_SESSION`,
+    /// name one by trxId), or a complimentary grant when there is none.
     Viewer {
         /// The viewer.
         user_id: UserId,
@@ -58,22 +67,28 @@ pub struct ForceApproval {
 impl TryFrom<ForceApproveRequest> for ForceApproval {
     type Error = ApiError;
 
-    /// `note`, `sessionId`, `trxId`; only when neither names a session, `streamId` and `userId`
-    /// (`MISSING_SESSION_REF` without both).
+    /// `note`, `sessionId`, `trxId`, `streamId`, `userId`: a session named by either id (a viewer
+    /// or stream beside it is what it must match), else both `streamId` and `userId`
+    /// (`MISSING_SESSION_REF` without them).
     fn try_from(body: ForceApproveRequest) -> Result<Self, ApiError> {
         let note = note(body.note)?;
         let session = body.session_id.optional("sessionId", SessionId::parse)?;
         let trx = body.trx_id.optional("trxId", TrxId::parse)?;
-        let target = match (session, trx) {
-            (Some(id), _) => ApprovalTarget::Session(SessionKey::Session(id)),
-            (None, Some(trx)) => ApprovalTarget::Session(SessionKey::Trx(trx)),
-            (None, None) => match (
-                body.stream_id.optional("streamId", StreamId::parse)?,
-                body.user_id.optional("userId", UserId::parse)?,
-            ) {
-                (Some(stream_id), Some(user_id)) => ApprovalTarget::Viewer { user_id, stream_id },
-                _ => return Err(ApiError::of(ErrorCode::MissingSessionRef)),
+        let stream_id = body.stream_id.optional("streamId", StreamId::parse)?;
+        let user_id = body.user_id.optional("userId", UserId::parse)?;
+        let key = match (session, trx) {
+            (Some(id), _) => Some(SessionKey::Session(id)),
+            (None, Some(trx)) => Some(SessionKey::Trx(trx)),
+            (None, None) => None,
+        };
+        let target = match (key, stream_id, user_id) {
+            (Some(key), stream_id, user_id) => ApprovalTarget::Session {
+                key,
+                user_id,
+                stream_id,
             },
+            (None, Some(stream_id), Some(user_id)) => ApprovalTarget::Viewer { user_id, stream_id },
+            (None, _, _) => return Err(ApiError::of(ErrorCode::MissingSessionRef)),
         };
         Ok(Self { target, note })
     }

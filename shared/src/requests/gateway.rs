@@ -38,6 +38,11 @@ pub struct MidtransNotification {
     /// `IDR` when given.
     #[serde(default, deserialize_with = "text")]
     pub(crate) currency: Option<String>,
+    /// With `refund` / `partial_refund`: every refund of the transaction so far, each
+    /// `{refund_chargeback_id, refund_key, refund_amount, …}` (read by the adapter).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<Object>>))]
+    pub(crate) refunds: Option<Value>,
 }
 
 /// Xendit's QR payment callback, authenticated by `x-callback-token`.

@@ -10,9 +10,12 @@ use super::field::{lenient_object, text};
 #[derive(Debug, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MediamtxHook {
-    /// `read` is the only action allowed.
+    /// `read` is the only action allowed (and `api` with the media reaper's credentials).
     #[serde(default, deserialize_with = "text")]
     pub(crate) action: Option<String>,
+    /// The user name (Basic auth, or the RTMP `user` query parameter).
+    #[serde(default, deserialize_with = "text")]
+    pub(crate) user: Option<String>,
     /// The token of an `Authorization: Bearer` header.
     #[serde(default, deserialize_with = "text")]
     pub(crate) token: Option<String>,
@@ -25,6 +28,12 @@ pub struct MediamtxHook {
     /// The media path.
     #[serde(default, deserialize_with = "text")]
     pub(crate) path: Option<String>,
+    /// `rtsp`, `rtmp`, `hls`, `webrtc`, `srt`: which API list holds the reader.
+    #[serde(default, deserialize_with = "text")]
+    pub(crate) protocol: Option<String>,
+    /// The reader's connection or session UUID (`null` but for `read` and `publish`): its kick id.
+    #[serde(default, deserialize_with = "text")]
+    pub(crate) id: Option<String>,
 }
 
 /// SRS's `http_hooks` request.
@@ -34,6 +43,9 @@ pub struct SrsHook {
     /// `on_play` is the only action allowed.
     #[serde(default, deserialize_with = "text")]
     pub(crate) action: Option<String>,
+    /// The player's client id, under which `DELETE /api/v1/clients/{id}` ends it.
+    #[serde(default, deserialize_with = "text")]
+    pub(crate) client_id: Option<String>,
     /// The application (the media path's first part).
     #[serde(default, deserialize_with = "text")]
     pub(crate) app: Option<String>,

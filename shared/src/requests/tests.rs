@@ -113,7 +113,8 @@ fn webhook_reports() {
         })
     );
     let base = |extra: Value| {
-        let mut body = json!({"trxId": TRX, "amount": 1000, "status": "paid"});
+        let mut body =
+            json!({"trxId": TRX, "amount": 1000, "status": "paid", "providerRef": "RRN-1"});
         for (k, v) in extra.as_object().unwrap() {
             body[k] = v.clone();
         }
@@ -135,24 +136,42 @@ fn webhook_reports() {
             invalid("providerRef")
         );
     }
+    // Money is keyed by its reference: a payment without one is refused, a failure may omit it.
     assert_eq!(
-        base(json!({"providerRef": null})).map(|r| r.provider_ref),
+        refusal(base(json!({"providerRef": null}))),
+        missing("providerRef")
+    );
+    assert_eq!(
+        base(json!({"status": "failed", "providerRef": null})).map(|r| r.provider_ref),
         Ok(None)
+    );
+    assert_eq!(
+        base(json!({})).map(|r| (r.kind, r.provider_ref)),
+        Ok((ReportKind::Paid, Some("RRN-1".into())))
     );
     assert_eq!(WebhookStatus::parse("paid"), Some(WebhookStatus::Paid));
     assert_eq!(WebhookStatus::parse("refunded"), None);
 }
 
 #[test]
-fn force_approve_reads_viewer_fields_only_without_a_session() {
+fn force_approve_names_a_session_or_a_viewer() {
     let approval = |body| ForceApproval::try_from(read::<ForceApproveRequest>(body));
-    // A session named: a bad streamId beside it is never read.
+    // A session named, with the viewer it must belong to.
     assert_eq!(
-        approval(json!({"trxId": TRX, "streamId": "bad id", "note": "ok"})),
+        approval(json!({"trxId": TRX, "userId": "carol", "note": "ok"})),
         Ok(ForceApproval {
-            target: ApprovalTarget::Session(SessionKey::Trx(TrxId::parse(TRX).unwrap())),
+            target: ApprovalTarget::Session {
+                key: SessionKey::Trx(TrxId::parse(TRX).unwrap()),
+                user_id: Some(UserId::parse("carol").unwrap()),
+                stream_id: None,
+            },
             note: Some("ok".into()),
         })
+    );
+    // What it must match is read too: a bad streamId beside it is refused.
+    assert_eq!(
+        refusal(approval(json!({"trxId": TRX, "streamId": "bad id"}))),
+        invalid("streamId")
     );
     // The note is read first; "" or null names no session.
     assert_eq!(

@@ -27,10 +27,12 @@ pub struct WebhookRequest {
     #[cfg_attr(feature = "openapi", schema(value_type = WebhookStatus, required = true))]
     #[serde(default)]
     status: Field,
-    /// The gateway's reference of the payment (default: the trxId).
+    /// The gateway's reference of the payment: the bank's RRN or the aggregator's id. Required with
+    /// `paid` (each payment is keyed by it: two payments of one QR are two records); optional with
+    /// `failed` (default: the trxId).
     #[cfg_attr(
         feature = "openapi",
-        schema(value_type = Option<String>, min_length = 1, max_length = 128)
+        schema(value_type = String, required = true, min_length = 1, max_length = 128)
     )]
     #[serde(default)]
     provider_ref: Field,
@@ -68,7 +70,8 @@ impl TryFrom<WebhookRequest> for PaymentReport {
     type Error = ApiError;
 
     /// `trxId`, `amount`, `status` (not a string: missing), then `providerRef` (1–128 characters,
-    /// no control characters).
+    /// no control characters; required with `paid`, so a second payment of one QR is never taken for
+    /// a repeat delivery of the first).
     fn try_from(body: WebhookRequest) -> Result<Self, ApiError> {
         let trx_id = body.trx_id.require("trxId", TrxId::parse)?;
         let amount = body
@@ -90,6 +93,9 @@ impl TryFrom<WebhookRequest> for PaymentReport {
             }
             Some(_) => return Err(ApiError::invalid("providerRef")),
         };
+        if kind == WebhookStatus::Paid && provider_ref.is_none() {
+            return Err(ApiError::missing("providerRef"));
+        }
         Ok(PaymentReport {
             provider: PROVIDER.into(),
             provider_ref,

@@ -1,13 +1,14 @@
 //! The payments ledger: records written on their own (refunds owed, failures), settlement, and the
 //! operator's listings (open or settled refunds; the ledger of a period).
 
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use chrono::{DateTime, Utc};
 
 use super::item::{self, Item, LEDGER_PK, n_attr, payment_key, s_attr};
 use super::listing::{decode_cursor, encode_cursor};
 use super::table::{ALL_PK, BY_CREATED_INDEX, BY_REFUND_INDEX, CREATED_AT, REFUND_STATUS};
-use super::{Store, StoreError, classify, describe, failed, reason_item};
-use crate::domain::{AuditEvent, PaymentId, PaymentRecord, RefundStatus, SessionId};
+use super::{LedgerWrite, Store, StoreError, classify, describe, failed, reason_item};
+use crate::domain::{AuditEvent, Outcome, PaymentId, PaymentRecord, RefundStatus, SessionId};
 
 /// One page of ledger records.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +17,17 @@ pub struct LedgerPage {
     pub records: Vec<PaymentRecord>,
     /// Pass back to get the next page; `None` on the last page.
     pub next_cursor: Option<String>,
+}
+
+/// Result of writing a new record with the replacement of the record it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PairOutcome {
+    /// Both written.
+    Written,
+    /// The new record is on the ledger already (a repeat delivery): as stored. Nothing written.
+    Recorded(Box<PaymentRecord>),
+    /// The record it concerns is no longer as read: read it again. Nothing written.
+    Changed,
 }
 
 /// Result of settling a refund owed.
@@ -48,7 +60,7 @@ impl Store {
         record: &PaymentRecord,
         event: Option<(&SessionId, &AuditEvent)>,
     ) -> Result<Option<PaymentRecord>, StoreError> {
-        let mut items = vec![self.ledger_put(super::LedgerWrite::New(record))];
+        let mut items = self.ledger_items(LedgerWrite::New(record));
         items.extend(event.map(|(s, e)| self.event_put(s, e)));
         let Some(reasons) = self.transact(items).await? else {
             return Ok(None);
@@ -63,6 +75,73 @@ impl Store {
             "ledger write refused: {}",
             describe(&reasons)
         )))
+    }
+
+    /// Writes `new` and replaces `before` by `after` (on condition that it is still as read), with an
+    /// audit event on `session` if any, in one transaction, once.
+    pub async fn record_pair(
+        &self,
+        new: &PaymentRecord,
+        before: &PaymentRecord,
+        after: &PaymentRecord,
+        event: Option<(&SessionId, &AuditEvent)>,
+    ) -> Result<PairOutcome, StoreError> {
+        let mut items = self.ledger_items(LedgerWrite::NewAndReplace { new, before, after });
+        items.extend(event.map(|(s, e)| self.event_put(s, e)));
+        let Some(reasons) = self.transact(items).await? else {
+            return Ok(PairOutcome::Written);
+        };
+        if failed(&reasons, 0) {
+            let stored = match reason_item(&reasons, 0) {
+                Some(old) => Some(item::parse_payment(old.clone())?),
+                None => self.get_payment(&new.payment_id).await?,
+            };
+            if let Some(stored) = stored {
+                return Ok(PairOutcome::Recorded(Box::new(stored)));
+            }
+        }
+        if failed(&reasons, 1) {
+            return Ok(PairOutcome::Changed);
+        }
+        Err(StoreError::Backend(format!(
+            "ledger pair refused: {}",
+            describe(&reasons)
+        )))
+    }
+
+    /// The transaction items that write a ledger record (two for a new record with the replacement
+    /// of the one it concerns: the new one first).
+    pub(super) fn ledger_items(&self, write: LedgerWrite<'_>) -> Vec<TransactWriteItem> {
+        match write {
+            LedgerWrite::New(record) => vec![self.put(
+                item::payment_item(record),
+                Some("attribute_not_exists(pk)"),
+                &[],
+                &[],
+            )],
+            LedgerWrite::ReplaceGranted(record) => vec![self.put(
+                item::payment_item(record),
+                Some("outcome = :granted"),
+                &[],
+                &[(":granted", s_attr(Outcome::Granted.as_str()))],
+            )],
+            LedgerWrite::NewAndReplace { new, before, after } => {
+                let AsRead {
+                    condition,
+                    names,
+                    values,
+                } = as_read(before);
+                vec![
+                    self.put(
+                        item::payment_item(new),
+                        Some("attribute_not_exists(pk)"),
+                        &[],
+                        &[],
+                    ),
+                    self.put(item::payment_item(after), Some(&condition), &names, &values),
+                ]
+            }
+        }
     }
 
     /// Marks an open refund settled (one conditional transaction with the audit event); idempotent.
@@ -169,4 +248,49 @@ fn page(items: Option<Vec<Item>>, last: Option<Item>) -> Result<LedgerPage, Stor
             .collect::<Result<_, _>>()?,
         next_cursor: last.filter(|k| !k.is_empty()).as_ref().map(encode_cursor),
     })
+}
+
+/// A condition expression with its attribute names and values.
+struct AsRead {
+    condition: String,
+    names: Vec<(&'static str, &'static str)>,
+    values: Vec<(&'static str, AttributeValue)>,
+}
+
+/// The condition that a stored record is still as `before` was read: the same outcome, refund
+/// status, sum refunded at the gateway and related record (what the ledger's decisions read).
+fn as_read(before: &PaymentRecord) -> AsRead {
+    let mut parts = vec!["attribute_exists(pk) AND #o = :o".to_owned()];
+    let mut values = vec![(":o", s_attr(before.outcome.as_str()))];
+    match before.refund_status() {
+        Some(status) => {
+            parts.push("#rs = :rs".into());
+            values.push((":rs", s_attr(status.as_str())));
+        }
+        None => parts.push("attribute_not_exists(#rs)".into()),
+    }
+    if before.refunded > 0 {
+        parts.push("#rf = :rf".into());
+        values.push((":rf", n_attr(before.refunded)));
+    } else {
+        parts.push("attribute_not_exists(#rf)".into());
+    }
+    match &before.related {
+        Some(related) => {
+            parts.push("#rl = :rl".into());
+            values.push((":rl", s_attr(related.as_str())));
+        }
+        None => parts.push("attribute_not_exists(#rl)".into()),
+    }
+    let names = vec![
+        ("#o", "outcome"),
+        ("#rs", REFUND_STATUS),
+        ("#rf", "refunded"),
+        ("#rl", "related"),
+    ];
+    AsRead {
+        condition: parts.join(" AND "),
+        names,
+        values,
+    }
 }

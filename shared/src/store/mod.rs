@@ -2,10 +2,12 @@
 //!
 //! Every state change is one TransactWriteItems (or one conditional PutItem) whose conditions make it
 //! safe under concurrency: nothing here checks and then writes. Split by concern: sessions, the
-//! payments ledger, listings, the catalog and audit events; the item layouts live in `item`.
+//! payments ledger, listings, the catalog, audit events and the media servers' connections; the item
+//! layouts live in `item`.
 
 mod catalog;
 mod client;
+mod connections;
 mod cursor;
 mod events;
 mod item;
@@ -19,8 +21,8 @@ pub use client::{
     Timeouts, client_from_env, client_from_sdk, local_client, local_client_with,
     sdk_config_from_env,
 };
-pub use item::IdemClaim;
-pub use ledger::{LedgerPage, SettleOutcome};
+pub use item::{IdemClaim, KICK_SHARDS};
+pub use ledger::{LedgerPage, PairOutcome, SettleOutcome};
 pub use listing::{ListFilter, Page, StatusFilter};
 use retry::{MAX_ATTEMPTS, backoff};
 pub use sessions::{Change, GuardRule, Insert, LedgerWrite, Transition};

@@ -1,13 +1,13 @@
 //! Sessions: the canonical item, its trx mirror, the paid-access guard of a user+stream, idempotency
 //! claims, and the transactions that create and change them (with their ledger record and event).
 
-use aws_sdk_dynamodb::types::TransactWriteItem;
+use aws_sdk_dynamodb::types::{CancellationReason, TransactWriteItem};
 use chrono::{DateTime, Utc};
 
 use super::item::{self, IdemClaim, Item, SessionCopy, n_attr, s_attr};
 use super::{Store, StoreError, describe, failed, reason_item};
 use crate::domain::{
-    AuditEvent, Outcome, PaymentRecord, PaymentSession, SessionId, Status, StreamId, TrxId, UserId,
+    AuditEvent, PaymentRecord, PaymentSession, SessionId, Status, StreamId, TrxId, UserId,
 };
 use crate::rules;
 
@@ -35,6 +35,8 @@ pub enum GuardRule {
     Claim,
     /// Release the guard if this session holds it (revoke).
     ReleaseIfOwned,
+    /// Keep the guard's copy current if this session holds it (a paid session's payment changes).
+    UpdateIfOwned,
     /// Leave the guard alone.
     Untouched,
 }
@@ -46,6 +48,17 @@ pub enum LedgerWrite<'a> {
     New(&'a PaymentRecord),
     /// Replaces the record of the payment that was granted (revoke with refund).
     ReplaceGranted(&'a PaymentRecord),
+    /// A new record (refused and handed back if on the ledger already) and the replacement of the
+    /// record it concerns, on condition that that one is still as read (`before`): its outcome,
+    /// refund status, sum refunded at the gateway and related record.
+    NewAndReplace {
+        /// The new record.
+        new: &'a PaymentRecord,
+        /// The record it concerns, as read.
+        before: &'a PaymentRecord,
+        /// That record as it becomes.
+        after: &'a PaymentRecord,
+    },
 }
 
 /// One conditional change of a session. `from: None` inserts `to` (a complimentary grant).
@@ -190,30 +203,15 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Transition, StoreError> {
         let first = self.transition_items(change, now, true);
+        let (ledger_at, guard_at) = (first.ledger_at, first.guard_at);
         let reasons = match self.transact(first.items).await? {
             None => return Ok(Transition::Done),
             Some(reasons) => reasons,
         };
-        if let Some(i) = first.ledger_at
-            && failed(&reasons, i)
-        {
-            if let Some(old) = reason_item(&reasons, i) {
-                return Ok(Transition::Recorded(item::parse_payment(old.clone())?));
-            }
-            if let Some(LedgerWrite::New(record)) = change.ledger
-                && let Some(stored) = self.get_payment(&record.payment_id).await?
-            {
-                return Ok(Transition::Recorded(stored));
-            }
+        if let Some(answer) = self.refused(&change, ledger_at, &reasons).await? {
+            return Ok(answer);
         }
-        if failed(&reasons, 0) {
-            let current = match reason_item(&reasons, 0) {
-                Some(old) => Some(item::parse_session(old.clone())?),
-                None => self.get_session(&change.to.session_id).await?,
-            };
-            return Ok(Transition::Stale(current));
-        }
-        if let Some(g) = first.guard_at
+        if let Some(g) = guard_at
             && failed(&reasons, g)
         {
             return match change.guard {
@@ -229,15 +227,16 @@ impl Store {
                         )),
                     },
                 },
-                // Another session holds the guard: nothing of ours to release.
-                GuardRule::ReleaseIfOwned | GuardRule::Untouched => {
+                // Another session holds the guard: nothing of ours to release or update.
+                GuardRule::ReleaseIfOwned | GuardRule::UpdateIfOwned | GuardRule::Untouched => {
                     let second = self.transition_items(change, now, false);
+                    let ledger_at = second.ledger_at;
                     match self.transact(second.items).await? {
                         None => Ok(Transition::Done),
-                        Some(reasons) if failed(&reasons, 0) => Ok(Transition::Stale(
-                            self.get_session(&change.to.session_id).await?,
-                        )),
-                        Some(reasons) => Err(StoreError::Backend(describe(&reasons))),
+                        Some(reasons) => match self.refused(&change, ledger_at, &reasons).await? {
+                            Some(answer) => Ok(answer),
+                            None => Err(StoreError::Backend(describe(&reasons))),
+                        },
                     }
                 }
             };
@@ -246,6 +245,43 @@ impl Store {
             "transition refused: {}",
             describe(&reasons)
         )))
+    }
+
+    /// What a refused transition means when the session or its ledger records refused it: the
+    /// payment is on the ledger already (`Recorded`), or the session or the record it concerns
+    /// changed meanwhile (`Stale`: the caller reads again and decides again). `None` otherwise.
+    async fn refused(
+        &self,
+        change: &Change<'_>,
+        ledger_at: Option<usize>,
+        reasons: &[CancellationReason],
+    ) -> Result<Option<Transition>, StoreError> {
+        if let Some(i) = ledger_at
+            && failed(reasons, i)
+        {
+            if let Some(old) = reason_item(reasons, i) {
+                return Ok(Some(Transition::Recorded(item::parse_payment(
+                    old.clone(),
+                )?)));
+            }
+            if let Some(LedgerWrite::New(record) | LedgerWrite::NewAndReplace { new: record, .. }) =
+                change.ledger
+                && let Some(stored) = self.get_payment(&record.payment_id).await?
+            {
+                return Ok(Some(Transition::Recorded(stored)));
+            }
+        }
+        let replaced = ledger_at
+            .filter(|_| matches!(change.ledger, Some(LedgerWrite::NewAndReplace { .. })))
+            .is_some_and(|i| failed(reasons, i + 1));
+        if failed(reasons, 0) || replaced {
+            let current = match reason_item(reasons, 0) {
+                Some(old) => Some(item::parse_session(old.clone())?),
+                None => self.get_session(&change.to.session_id).await?,
+            };
+            return Ok(Some(Transition::Stale(current)));
+        }
+        Ok(None)
     }
 
     fn transition_items(&self, change: Change<'_>, now: DateTime<Utc>, with_guard: bool) -> Built {
@@ -288,7 +324,7 @@ impl Store {
                         (":now", n_attr(now.timestamp_millis())),
                     ],
                 ),
-                GuardRule::ReleaseIfOwned | GuardRule::Untouched => self.put(
+                GuardRule::ReleaseIfOwned | GuardRule::UpdateIfOwned | GuardRule::Untouched => self.put(
                     item::session_item(to, SessionCopy::Guard, ttl),
                     Some("sessionId = :sid"),
                     &[],
@@ -299,31 +335,13 @@ impl Store {
         let mut ledger_at = None;
         if let Some(write) = change.ledger {
             ledger_at = Some(items.len());
-            items.push(self.ledger_put(write));
+            items.extend(self.ledger_items(write));
         }
         items.extend(change.event.map(|e| self.event_put(&to.session_id, e)));
         Built {
             items,
             guard_at,
             ledger_at,
-        }
-    }
-
-    /// The transaction item that writes a ledger record.
-    pub(super) fn ledger_put(&self, write: LedgerWrite<'_>) -> TransactWriteItem {
-        match write {
-            LedgerWrite::New(record) => self.put(
-                item::payment_item(record),
-                Some("attribute_not_exists(pk)"),
-                &[],
-                &[],
-            ),
-            LedgerWrite::ReplaceGranted(record) => self.put(
-                item::payment_item(record),
-                Some("outcome = :granted"),
-                &[],
-                &[(":granted", s_attr(Outcome::Granted.as_str()))],
-            ),
         }
     }
 

@@ -36,6 +36,13 @@ pub const CREATED_AT: &str = "createdAt";
 pub const BY_REFUND_INDEX: &str = "byRefund";
 /// The byRefund index's partition key attribute.
 pub const REFUND_STATUS: &str = "refundStatus";
+/// Sparse index of the connections media servers admitted once, by when their access ends:
+/// partition `kickPk` (`KICK#<UTC day>#<shard>`, only on connection items), sort `kickAt` (ms).
+pub const BY_KICK_INDEX: &str = "byKick";
+/// The byKick index's partition key attribute.
+pub const KICK_PK: &str = "kickPk";
+/// The byKick index's sort key attribute: when the connection's access ends (ms).
+pub const KICK_AT: &str = "kickAt";
 
 /// A key attribute: name and scalar type (`S` or `N`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +129,17 @@ pub const TABLE: TableDef = TableDef {
             },
             range: KeyAttr {
                 name: CREATED_AT,
+                kind: "N",
+            },
+        },
+        IndexDef {
+            name: BY_KICK_INDEX,
+            hash: KeyAttr {
+                name: KICK_PK,
+                kind: "S",
+            },
+            range: KeyAttr {
+                name: KICK_AT,
                 kind: "N",
             },
         },
@@ -240,7 +258,9 @@ mod tests {
                 ALL_PK,
                 CREATED_AT,
                 STREAM_PK,
-                REFUND_STATUS
+                REFUND_STATUS,
+                KICK_PK,
+                KICK_AT
             ]
         );
     }

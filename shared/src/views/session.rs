@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use super::iso;
 use crate::domain::{
-    Amount, AuditEvent, PaymentId, PaymentSession, SessionId, Status, StreamId, TrxId, UserId,
+    Amount, AuditEvent, PaymentId, PaymentSession, RevokeReason, SessionId, Status, StreamId,
+    TrxId, UserId,
 };
 
 fn remaining(s: &PaymentSession, now: DateTime<Utc>) -> i64 {
@@ -42,6 +43,9 @@ pub struct SessionView {
     pub remaining_time: i64,
     /// The ledger record that paid it, if any.
     pub payment_id: Option<PaymentId>,
+    /// Why it was revoked (`operator`, `refunded_at_gateway`), for a revoked session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoke_reason: Option<RevokeReason>,
 }
 
 impl SessionView {
@@ -60,6 +64,7 @@ impl SessionView {
             expires_at: iso(s.expires_at),
             remaining_time: remaining(s, now),
             payment_id: s.payment_id.clone(),
+            revoke_reason: s.revoke_reason,
         }
     }
 }
@@ -245,8 +250,9 @@ impl QrView {
 pub struct UserSessionView {
     /// The stream.
     pub stream_id: StreamId,
-    /// The transaction id the gateway and the QR carry.
-    pub trx_id: TrxId,
+    /// The transaction id the gateway and the QR carry; `null` unless the request presented a
+    /// sessionId of this viewer (a userId alone proves nothing).
+    pub trx_id: Option<TrxId>,
     /// The status as of now.
     pub status: Status,
     /// The amount in rupiah.
@@ -258,11 +264,11 @@ pub struct UserSessionView {
 }
 
 impl UserSessionView {
-    /// The view of `s` at `now`.
-    pub fn of(s: &PaymentSession, now: DateTime<Utc>) -> Self {
+    /// The view of `s` at `now`, with its trxId when `reveal`.
+    pub fn of(s: &PaymentSession, now: DateTime<Utc>, reveal: bool) -> Self {
         Self {
             stream_id: s.stream_id.clone(),
-            trx_id: s.trx_id.clone(),
+            trx_id: reveal.then(|| s.trx_id.clone()),
             status: s.status_at(now),
             amount: s.amount,
             expires_at: iso(s.expires_at),
@@ -285,11 +291,12 @@ pub struct UserSessionsView {
 }
 
 impl UserSessionsView {
-    /// The view of `user`'s `sessions` at `now`.
-    pub fn of(user: UserId, sessions: &[PaymentSession], now: DateTime<Utc>) -> Self {
+    /// The view of `user`'s `sessions` at `now`; their trxIds only when `reveal` (the caller proved
+    /// it is this viewer by presenting one of their sessionIds).
+    pub fn of(user: UserId, sessions: &[PaymentSession], now: DateTime<Utc>, reveal: bool) -> Self {
         let active: Vec<_> = sessions
             .iter()
-            .map(|s| UserSessionView::of(s, now))
+            .map(|s| UserSessionView::of(s, now, reveal))
             .collect();
         Self {
             user_id: user,

@@ -11,6 +11,9 @@ pub enum SimCommand {
     Xendit(XenditArgs),
     /// Pay an order at a running simulator: it sends the gateway's notification to its callback.
     Pay(PayArgs),
+    /// Refund a settled order at a running Midtrans simulator (all that remains, or --amount): it
+    /// sends the refund's notification, with the order's refund history, to its callback.
+    Refund(RefundArgs),
 }
 
 #[derive(clap::Args)]
@@ -65,4 +68,18 @@ pub struct PayArgs {
     /// Claim this amount in the callback, whatever was paid (Xendit).
     #[arg(long)]
     pub claim_amount: Option<u64>,
+}
+
+#[derive(clap::Args)]
+pub struct RefundArgs {
+    pub order_id: String,
+    /// The simulator's URL.
+    #[arg(long, default_value = "http://127.0.0.1:3101")]
+    pub sim: String,
+    /// Refund this many rupiah (default: all that remains): a partial refund.
+    #[arg(long)]
+    pub amount: Option<u64>,
+    /// The merchant's refund_key (default: a random one).
+    #[arg(long)]
+    pub key: Option<String>,
 }

@@ -1,5 +1,7 @@
-//! The Midtrans side: `POST /v2/charge` (QRIS), `GET /v2/{order_id}/status`, and the HTTP notification
-//! signed with `signature_key`, shaped like Midtrans's documented QRIS sample.
+//! The Midtrans side: `POST /v2/charge` (QRIS), `GET /v2/{order_id}/status`, `POST
+//! /v2/{order_id}/refund`, and the HTTP notification signed with `signature_key`, shaped like
+//! Midtrans's documented QRIS sample (a refund's notification and status carry the cumulative
+//! `refund_amount` and the whole `refunds[]` history, as documented).
 
 use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
 use hyper::Method;
@@ -8,6 +10,10 @@ use upstream_session::provider::midtrans_signature_key;
 
 use super::{Order, Resp, Sim, header, is_json, json_resp, qr_string, random_id};
 use crate::server::Simple;
+
+mod refund;
+
+pub(super) use refund::{refund, sim_refund};
 
 const MERCHANT_ID: &str = "G000000000";
 
@@ -18,6 +24,20 @@ pub(super) async fn route(sim: &Sim, req: &Simple) -> Option<Resp> {
             return Some(fault);
         }
         return Some(authorized(sim, req).unwrap_or_else(|| charge(sim, req)));
+    }
+    if req.method() == Method::POST
+        && let Some(id) = path
+            .strip_prefix("/v2/")
+            .and_then(|rest| rest.strip_suffix("/refund"))
+    {
+        if let Some(fault) = sim.count_and_fault("refund").await {
+            return Some(fault);
+        }
+        if let Some(refused) = authorized(sim, req) {
+            return Some(refused);
+        }
+        let body = serde_json::from_slice::<Value>(req.body()).unwrap_or(Value::Null);
+        return Some(refund(sim, &super::percent_decode(id), &body).await);
     }
     let id = path
         .strip_prefix("/v2/")
@@ -66,7 +86,7 @@ fn invalid(messages: Vec<String>) -> Resp {
     )
 }
 
-fn wib(t: DateTime<Utc>) -> String {
+pub(super) fn wib(t: DateTime<Utc>) -> String {
     let offset = FixedOffset::east_opt(7 * 3600).expect("UTC+7");
     t.with_timezone(&offset)
         .format("%Y-%m-%d %H:%M:%S")
@@ -207,7 +227,13 @@ fn status_code(status: &str) -> &'static str {
     }
 }
 
-fn transaction_json(o: &Order, status: &str, server_key: &str, message: &str) -> Value {
+pub(super) fn transaction_json(
+    o: &Order,
+    status: &str,
+    server_key: &str,
+    message: &str,
+    refunds: &[Value],
+) -> Value {
     let code = status_code(status);
     let gross = format!("{}.00", o.amount);
     let mut v = json!({
@@ -230,6 +256,10 @@ fn transaction_json(o: &Order, status: &str, server_key: &str, message: &str) ->
     });
     if status == "settlement" {
         v["settlement_time"] = json!(wib(o.paid_at.unwrap_or_else(Utc::now)));
+    }
+    if !refunds.is_empty() {
+        v["refund_amount"] = json!(format!("{}.00", refund::refunded(refunds)));
+        v["refunds"] = json!(refunds);
     }
     v
 }
@@ -254,9 +284,16 @@ fn status(sim: &Sim, id: &str) -> Resp {
         order.status = "expire".into();
     }
     let status = order.status.clone();
+    let refunds = sim.refunds_of(&order.order_id);
     json_resp(
         200,
-        &transaction_json(&order, &status, server_key, "Success, transaction is found"),
+        &transaction_json(
+            &order,
+            &status,
+            server_key,
+            "Success, transaction is found",
+            &refunds,
+        ),
     )
 }
 
@@ -279,6 +316,13 @@ pub(super) fn notification(
             }
         });
     }
-    let body = transaction_json(order, status, server_key, "midtrans payment notification");
+    let refunds = sim.refunds_of(&order.order_id);
+    let body = transaction_json(
+        order,
+        status,
+        server_key,
+        "midtrans payment notification",
+        &refunds,
+    );
     (Vec::new(), body.to_string())
 }

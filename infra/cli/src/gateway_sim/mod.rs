@@ -10,6 +10,9 @@
 //! saying pending; Xendit: `pending` or `hidden`, the payments list does not show the payment),
 //! `&times=2` (a duplicate delivery), `&amount=` (Xendit: pay another amount), `&claimAmount=`
 //! (Xendit: the callback claims this amount, the payments list shows the one paid).
+//! `POST /sim/refund/{order_id}?amount=&key=` (Midtrans) refunds a settled order as the merchant's
+//! refund call would (`POST /v2/{order_id}/refund`, also served) and sends the documented refund
+//! notification, with the order's whole refund history.
 
 mod args;
 mod midtrans;
@@ -46,6 +49,7 @@ pub const DEV_XENDIT_CALLBACK_TOKEN: &str = "local-simulator-callback-token";
 pub fn run(command: SimCommand) -> Result<(), String> {
     let (gateway, port, callback) = match command {
         SimCommand::Pay(args) => return pay(args),
+        SimCommand::Refund(args) => return pay::refund(args),
         SimCommand::Midtrans(a) => (
             Gateway::Midtrans {
                 server_key: a.server_key,
@@ -143,6 +147,8 @@ pub struct Sim {
     counts: Mutex<BTreeMap<String, u64>>,
     /// Xendit idempotency keys → (request body, answer).
     replays: Mutex<HashMap<String, (Value, Value)>>,
+    /// Midtrans refunds per order id: the `refunds[]` history its notifications and status carry.
+    refunds: Mutex<HashMap<String, Vec<Value>>>,
     http: reqwest::Client,
 }
 
@@ -157,6 +163,7 @@ impl Sim {
             faults: Mutex::new(Vec::new()),
             counts: Mutex::new(BTreeMap::new()),
             replays: Mutex::new(HashMap::new()),
+            refunds: Mutex::new(HashMap::new()),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
                 .build()
@@ -183,6 +190,10 @@ impl Sim {
             (&Method::POST, p) if p.starts_with("/sim/pay/") => {
                 let order_id = percent_decode(&p["/sim/pay/".len()..]);
                 self.pay(&order_id, &params(&query)).await
+            }
+            (&Method::POST, p) if p.starts_with("/sim/refund/") => {
+                let order_id = percent_decode(&p["/sim/refund/".len()..]);
+                midtrans::sim_refund(self, &order_id, &params(&query)).await
             }
             _ => {
                 let routed = match &self.gateway {
@@ -281,25 +292,7 @@ impl Sim {
                 callback_token,
             ),
         };
-        let mut responses = Vec::new();
-        for _ in 0..times {
-            let mut request = self
-                .http
-                .post(&self.callback)
-                .header("content-type", "application/json")
-                .body(body.clone());
-            for (k, v) in &headers {
-                request = request.header(k.as_str(), v.as_str());
-            }
-            responses.push(match request.send().await {
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let text = resp.text().await.unwrap_or_default();
-                    json!({"status": status, "body": text})
-                }
-                Err(e) => json!({"error": e.to_string()}),
-            });
-        }
+        let responses = self.deliver(&headers, &body, times).await;
         if params.contains_key("redirect") {
             return Response::builder()
                 .status(StatusCode::SEE_OTHER)
@@ -311,6 +304,40 @@ impl Sim {
             200,
             &json!({"sent": times, "notification": serde_json::from_str::<Value>(&body).unwrap_or(Value::Null), "responses": responses}),
         )
+    }
+
+    /// Posts a notification to the callback `times` times: each answer's status and body.
+    async fn deliver(&self, headers: &[(String, String)], body: &str, times: u32) -> Vec<Value> {
+        let mut responses = Vec::new();
+        for _ in 0..times {
+            let mut request = self
+                .http
+                .post(&self.callback)
+                .header("content-type", "application/json")
+                .body(body.to_owned());
+            for (k, v) in headers {
+                request = request.header(k.as_str(), v.as_str());
+            }
+            responses.push(match request.send().await {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let text = resp.text().await.unwrap_or_default();
+                    json!({"status": status, "body": text})
+                }
+                Err(e) => json!({"error": e.to_string()}),
+            });
+        }
+        responses
+    }
+
+    /// The refunds of an order so far (Midtrans `refunds[]`).
+    fn refunds_of(&self, order_id: &str) -> Vec<Value> {
+        self.refunds
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(order_id)
+            .cloned()
+            .unwrap_or_default()
     }
 
     fn orders(&self) -> Vec<Order> {

@@ -9,14 +9,18 @@
 //! | catalog entry | `CATALOG` | `STREAM#<streamId>` |
 //! | audit event | `SESSION#<sessionId>` (or `STREAM#<streamId>`) | `EVENT#<ms>#<ns>#<nonce>` |
 //! | payment record (in `byCreated` under `allPk` = `PAYMENT`; refunds also in `byRefund`) | `PAYMENT#<paymentId>` | `PAYMENT` |
+//! | media connection (in `byKick` under `KICK#<day>#<shard>`, `kickAt` = access end) | `CONN#<sid>` | `CONN#<server>#[<list>#]<clientId>` |
 //!
 //! Each kind's data attributes are a private storage struct converted by `serde_dynamo` (numbers are
 //! `N`, optional attributes are left out when absent); its keys, `kind`, TTL and index attributes are
 //! written explicitly by the kind's module.
 
+mod connection;
 mod event;
 mod idem;
 mod payment;
+#[cfg(test)]
+mod payment_tests;
 mod session;
 mod stream;
 #[cfg(test)]
@@ -31,6 +35,9 @@ use serde::de::DeserializeOwned;
 use super::StoreError;
 use super::table::{PK, SK};
 
+pub use connection::{
+    KICK_SHARDS, connection_item, connection_key, connections_pk, kick_bucket, parse_connection,
+};
 pub use event::{event_item, owned_event_item, parse_event};
 pub use idem::{IdemClaim, idem_item, idem_key, parse_idem};
 pub use payment::{LEDGER_PK, parse_payment, payment_item, payment_key};

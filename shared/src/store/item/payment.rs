@@ -40,6 +40,13 @@ struct Stored {
     settled_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     settle_note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    related: Option<PaymentId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gateway_refund_id: Option<String>,
+    /// Left out while nothing was paid back at the gateway.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refunded: Option<u64>,
 }
 
 /// The key of a payment record.
@@ -66,6 +73,9 @@ pub fn payment_item(r: &PaymentRecord) -> Item {
         settled_at: settlement.map(|s| s.at.timestamp_millis()),
         settled_by: settlement.map(|s| s.by.clone()),
         settle_note: settlement.and_then(|s| s.note.clone()),
+        related: r.related.clone(),
+        gateway_refund_id: r.gateway_refund_id.clone(),
+        refunded: (r.refunded > 0).then_some(r.refunded),
     };
     let mut item = write(payment_key(&r.payment_id), "payment", &stored);
     item.insert(CREATED_AT.into(), n_attr(stored.received_at));
@@ -106,5 +116,8 @@ pub fn parse_payment(item: Item) -> Result<PaymentRecord, StoreError> {
         outcome,
         settlement,
         note: s.note,
+        related: s.related,
+        gateway_refund_id: s.gateway_refund_id,
+        refunded: s.refunded.unwrap_or(0),
     })
 }

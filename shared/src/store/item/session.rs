@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::{Item, StoreError, corrupt, key, n_attr, read, s_attr, write};
 use crate::clock::from_millis;
 use crate::domain::{
-    AccessUntil, Amount, GatewayCharge, PaymentId, PaymentSession, Schedule, SessionId, Status,
-    StreamId, TrxId, UserId,
+    AccessUntil, Amount, GatewayCharge, PaymentId, PaymentSession, RevokeReason, Schedule,
+    SessionId, Status, StreamId, TrxId, UserId,
 };
 use crate::store::table::{ALL_PK, STREAM_PK, TTL, USER_PK, USER_SK};
 
@@ -52,6 +52,8 @@ struct Stored {
     ends_at: Option<i64>,
     #[serde(default, skip_serializing_if = "AccessUntil::is_two_hours")]
     access_until: AccessUntil,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revoke_reason: Option<RevokeReason>,
 }
 
 /// The key of the canonical item.
@@ -96,6 +98,7 @@ pub fn session_item(s: &PaymentSession, copy: SessionCopy, ttl: i64) -> Item {
         starts_at: schedule.starts_at.map(|t| t.timestamp_millis()),
         ends_at: schedule.ends_at.map(|t| t.timestamp_millis()),
         access_until: schedule.access_until,
+        revoke_reason: s.revoke_reason,
     };
     let mut item = write(key, kind, &stored);
     item.insert(TTL.into(), n_attr(ttl));
@@ -142,5 +145,6 @@ pub fn parse_session(item: Item) -> Result<PaymentSession, StoreError> {
         })
         .filter(|s| !s.is_unscheduled())
         .map(Box::new),
+        revoke_reason: s.revoke_reason,
     })
 }

@@ -10,23 +10,23 @@ use chrono::{DateTime, Utc};
 
 use super::*;
 use crate::domain::{
-    AccessUntil, Amount, AuditEvent, GatewayCharge, IdempotencyKey, MediaPath, Outcome, PaymentId,
-    PaymentRecord, PaymentSession, RefundReason, Schedule, SessionId, Settlement, Status, Stream,
-    StreamId, ThumbnailUrl, TrxId, UserId,
+    AccessUntil, Amount, AuditEvent, GatewayCharge, IdempotencyKey, MediaPath, PaymentId,
+    PaymentSession, RevokeReason, Schedule, SessionId, Status, Stream, StreamId, ThumbnailUrl,
+    TrxId, UserId,
 };
 
-const SID: &str = "session_0123456789abcdef0123456789abcdef";
-const PID: &str = "pay_00112233445566778899aabbccddeeff";
+pub(super) const SID: &str = "session_0123456789abcdef0123456789abcdef";
+pub(super) const PID: &str = "pay_00112233445566778899aabbccddeeff";
 
-fn s(v: &str) -> AttributeValue {
+pub(super) fn s(v: &str) -> AttributeValue {
     AttributeValue::S(v.to_owned())
 }
 
-fn n(v: i64) -> AttributeValue {
+pub(super) fn n(v: i64) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-fn item(attrs: &[(&str, AttributeValue)]) -> Item {
+pub(super) fn item(attrs: &[(&str, AttributeValue)]) -> Item {
     let item: Item = attrs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), v.clone()))
@@ -35,7 +35,7 @@ fn item(attrs: &[(&str, AttributeValue)]) -> Item {
     item
 }
 
-fn at(ms: i64) -> DateTime<Utc> {
+pub(super) fn at(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap()
 }
 
@@ -62,6 +62,7 @@ fn paid() -> PaymentSession {
             ends_at: Some(at(1_756_590_000_000)),
             access_until: AccessUntil::EventEnd,
         })),
+        revoke_reason: None,
     }
 }
 
@@ -73,6 +74,7 @@ fn pending() -> PaymentSession {
         payment_id: None,
         charge: None,
         schedule: None,
+        revoke_reason: None,
         ..paid()
     }
 }
@@ -140,6 +142,26 @@ fn session_copies() {
         assert_eq!(session_item(&session, copy, 42), stored, "{copy:?}");
         assert_eq!(parse_session(stored).unwrap(), session, "{copy:?}");
     }
+    // A revoked session keeps why.
+    let revoked = PaymentSession {
+        status: Status::Revoked,
+        revoke_reason: Some(RevokeReason::RefundedAtGateway),
+        ..paid()
+    };
+    let mut revoked_attrs: Vec<_> = paid_attrs()
+        .into_iter()
+        .filter(|(k, _)| *k != "status")
+        .collect();
+    revoked_attrs.extend([
+        ("pk", s("TRX#UP-9")),
+        ("sk", s("TRX")),
+        ("kind", s("trx")),
+        ("status", s("revoked")),
+        ("revokeReason", s("refunded_at_gateway")),
+    ]);
+    let stored = item(&revoked_attrs);
+    assert_eq!(session_item(&revoked, SessionCopy::TrxMirror, 42), stored);
+    assert_eq!(parse_session(stored).unwrap(), revoked);
     // Older data may store `expired`.
     let mut old = item(&paid_attrs());
     old.insert("status".into(), s("expired"));
@@ -298,102 +320,13 @@ fn audit_events() {
     }
 }
 
-fn record(outcome: Outcome) -> PaymentRecord {
-    PaymentRecord {
-        payment_id: PaymentId::parse(PID).unwrap(),
-        provider: "midtrans".into(),
-        provider_ref: "GW-1".into(),
-        trx_id: "UP-9".into(),
-        amount: 999,
-        received_at: at(1_756_577_775_508),
-        session_id: Some(SessionId::parse(SID).unwrap()),
-        user_id: Some(UserId::parse("user#1").unwrap()),
-        stream_id: Some(StreamId::parse("4").unwrap()),
-        outcome,
-        settlement: None,
-        note: Some("received 999 expected 1000".into()),
-    }
-}
-
-fn payment_attrs(outcome: &str) -> Vec<(&'static str, AttributeValue)> {
-    vec![
-        ("pk", s(&format!("PAYMENT#{PID}"))),
-        ("sk", s("PAYMENT")),
-        ("kind", s("payment")),
-        ("paymentId", s(PID)),
-        ("provider", s("midtrans")),
-        ("providerRef", s("GW-1")),
-        ("trxId", s("UP-9")),
-        ("amount", n(999)),
-        ("receivedAt", n(1_756_577_775_508)),
-        ("createdAt", n(1_756_577_775_508)),
-        ("allPk", s("PAYMENT")),
-        ("outcome", s(outcome)),
-    ]
-}
-
-#[test]
-fn payment_records() {
-    let settled = PaymentRecord {
-        settlement: Some(Settlement {
-            at: at(1_756_837_000_000),
-            by: "local".into(),
-            note: Some("transferred".into()),
-        }),
-        ..record(Outcome::RefundDue(RefundReason::AmountMismatch))
-    };
-    let mut settled_attrs = payment_attrs("refund_due");
-    settled_attrs.extend([
-        ("reason", s("amount_mismatch")),
-        ("refundStatus", s("settled")),
-        ("sessionId", s(SID)),
-        ("userId", s("user#1")),
-        ("streamId", s("4")),
-        ("note", s("received 999 expected 1000")),
-        ("settledAt", n(1_756_837_000_000)),
-        ("settledBy", s("local")),
-        ("settleNote", s("transferred")),
-        // 400 days after the settlement.
-        ("ttl", n(1_791_397_000)),
-    ]);
-    let open = PaymentRecord {
-        session_id: None,
-        user_id: None,
-        stream_id: None,
-        note: None,
-        ..record(Outcome::RefundDue(RefundReason::UnknownTrx))
-    };
-    let mut open_attrs = payment_attrs("refund_due");
-    // Money owed: no `ttl`.
-    open_attrs.extend([("reason", s("unknown_trx")), ("refundStatus", s("open"))]);
-    let failed = PaymentRecord {
-        note: None,
-        ..record(Outcome::Failed)
-    };
-    let mut failed_attrs = payment_attrs("failed");
-    failed_attrs.extend([
-        ("sessionId", s(SID)),
-        ("userId", s("user#1")),
-        ("streamId", s("4")),
-        // 400 days after the report.
-        ("ttl", n(1_791_137_775)),
-    ]);
-    for (record, attrs) in [
-        (settled, settled_attrs),
-        (open, open_attrs),
-        (failed, failed_attrs),
-    ] {
-        let stored = item(&attrs);
-        assert_eq!(payment_item(&record), stored, "{:?}", record.outcome);
-        assert_eq!(parse_payment(stored).unwrap(), record);
-    }
+/// Fails unless `result` is [`StoreError::Corrupt`].
+pub(super) fn corrupt<T: std::fmt::Debug>(result: Result<T, StoreError>) {
+    assert!(matches!(result, Err(StoreError::Corrupt(_))), "{result:?}");
 }
 
 #[test]
 fn corrupt_items_are_store_errors() {
-    fn corrupt<T: std::fmt::Debug>(result: Result<T, StoreError>) {
-        assert!(matches!(result, Err(StoreError::Corrupt(_))), "{result:?}");
-    }
     let session = session_item(&paid(), SessionCopy::Canonical, 1);
     for (name, bad) in [
         ("status", Some(s("weird"))),
@@ -412,11 +345,6 @@ fn corrupt_items_are_store_errors() {
         };
         corrupt(parse_session(it));
     }
-    let mut payment = payment_item(&record(Outcome::RefundDue(RefundReason::TooLate)));
-    payment.remove("reason");
-    corrupt(parse_payment(payment.clone()));
-    payment.insert("reason".into(), s("because"));
-    corrupt(parse_payment(payment));
     let mut stream = stream_item(&Stream::new(
         StreamId::parse("4").unwrap(),
         "x",

@@ -1,0 +1,95 @@
+//! The media reaper, invoked by an EventBridge schedule each minute: ends the connections SRS and
+//! MediaMTX admitted once (at connect) whose access has ended, through the servers' own APIs. No
+//! HTTP route. DynamoDB per run: 2 × `KICK_SHARDS` (8) Queries on `byKick`, then one BatchWriteItem
+//! per 25 connections ended.
+
+use std::time::Instant;
+
+use aws_lambda_events::event::cloudwatch_events::CloudWatchEvent;
+use serde::Serialize;
+use upstream_session::calls::count_calls;
+use upstream_session::edge::Init;
+use upstream_session::media::{MediaApis, Reaper, Report};
+use upstream_session::{ConfigError, FunctionSpec, StoreError};
+
+/// This function, declared once: the local stack, the tests and the template test read it.
+pub const SPEC: FunctionSpec = FunctionSpec {
+    name: "media-reaper",
+    resource: "MediaReaperFunction",
+    routes: &[],
+    secrets: &[],
+};
+
+/// Its EventBridge schedule (the template's `Schedule` event): a connection ends at most a minute
+/// after its access.
+pub const SCHEDULE: &str = "rate(1 minute)";
+
+/// EventBridge's `Scheduled Event` (its `detail` is `{}`; only the invocation matters).
+pub type ScheduledEvent = CloudWatchEvent;
+
+/// Built once per container.
+pub struct State {
+    /// Ends connections through the media servers' APIs.
+    pub reaper: Reaper,
+}
+
+impl State {
+    /// The deployed init: the process environment (see [`State::init`]).
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        Self::init(&Init::from_env().await)
+    }
+
+    /// From `init`: `TABLE_NAME` (and the policy variables), `SRS_API_URL`, `SRS_API_USER`,
+    /// `SRS_API_PASS`, `MEDIAMTX_API_URL`, `MEDIAMTX_API_USER`, `MEDIAMTX_API_PASS`.
+    pub fn init(init: &Init) -> Result<Self, ConfigError> {
+        let manager = init.manager()?;
+        let apis = MediaApis::from_lookup(|name| init.var(name))?;
+        Ok(Self {
+            reaper: Reaper::new(manager.store().clone(), apis, manager.clock()),
+        })
+    }
+}
+
+/// The answer of one run: what it did, and the DynamoDB requests it sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Run {
+    /// What became of the due connections.
+    #[serde(flatten)]
+    pub report: Report,
+    /// DynamoDB requests sent (each retry included).
+    pub dynamodb_calls: usize,
+}
+
+/// One scheduled run; a DynamoDB failure fails the invocation (EventBridge retries it, and the next
+/// minute's run finds the same connections).
+pub async fn handler(state: &State, event: ScheduledEvent) -> Result<Run, StoreError> {
+    let started = Instant::now();
+    let (result, calls) = count_calls(state.reaper.reap()).await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let scheduled = event.time.to_rfc3339();
+    match result {
+        Ok(report) => {
+            tracing::info!(
+                route = SPEC.name,
+                %scheduled,
+                due = report.due,
+                kicked = report.kicked,
+                gone = report.gone,
+                not_connections = report.not_connections,
+                failed = report.failed,
+                dynamodb_calls = calls.len(),
+                latency_ms,
+                "run"
+            );
+            Ok(Run {
+                report,
+                dynamodb_calls: calls.len(),
+            })
+        }
+        Err(err) => {
+            tracing::error!(route = SPEC.name, %scheduled, error = %err, dynamodb_calls = calls.len(), latency_ms, "run failed");
+            Err(err)
+        }
+    }
+}
