@@ -66,6 +66,22 @@ pub const OME: SecretRef = SecretRef {
     suffix: "ome",
 };
 
+/// The password of SRS's HTTP API (the reaper's and a revoke's kicks; created by the template
+/// when `SrsApiUrl` is set: put it in srs.conf).
+pub const SRS_API: SecretRef = SecretRef {
+    name_var: "SRS_API_SECRET_NAME",
+    settings: &["SRS_API_PASS"],
+    suffix: "srs-api-password",
+};
+
+/// The password of MediaMTX's control API (the reaper's and a revoke's kicks; the MediaMTX hook
+/// lets that login through; created by the template when `MediamtxApiUrl` is set).
+pub const MEDIAMTX_API: SecretRef = SecretRef {
+    name_var: "MEDIAMTX_API_SECRET_NAME",
+    settings: &["MEDIAMTX_API_PASS"],
+    suffix: "mediamtx-api-password",
+};
+
 /// Every secret of the product.
 pub const ALL: &[SecretRef] = &[
     WEBHOOK,
@@ -74,6 +90,8 @@ pub const ALL: &[SecretRef] = &[
     PLAYBACK_SIGNING_KEY,
     PLAYBACK_PUBLIC_KEYS,
     OME,
+    SRS_API,
+    MEDIAMTX_API,
 ];
 
 /// Whether a secret holds `setting` (so that it is never taken from the environment).

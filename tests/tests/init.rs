@@ -18,6 +18,10 @@ use upstream_session::secrets::{GATEWAY_KEY, XENDIT_CALLBACK_TOKEN};
 use upstream_tests::client;
 use upstream_tests::init::LocalStack;
 
+/// The gateway's keys and the media servers' API passwords, read where configured.
+#[path = "init/gateway_and_media.rs"]
+mod gateway_and_media;
+
 const WEBHOOK: &str = "init-test-webhook-secret-0123";
 const OME: &str = "init-test-ome-secret";
 
@@ -133,42 +137,6 @@ async fn each_function_reads_its_secrets_from_secrets_manager_never_its_environm
         .await
         .unwrap();
     assert!(qris.provider.is_static(), "static: no gateway key to read");
-}
-
-#[tokio::test]
-async fn the_gateway_key_is_read_where_a_gateway_is_configured() {
-    let (stack, _) = stack_with_secrets(
-        "gateway",
-        &[("PaymentProvider", "xendit")],
-        &[
-            (&GATEWAY_KEY, "xnd_development_init_test"),
-            (&XENDIT_CALLBACK_TOKEN, "init-test-callback-token"),
-        ],
-    )
-    .await;
-    let qris = generate_qris::State::init(&stack.init("generate-qris", &[]))
-        .await
-        .unwrap();
-    assert_eq!(qris.provider.name(), "xendit");
-    // A status API that never answers, on loopback: whatever follows the token check stays local.
-    let nowhere = [("XENDIT_API_BASE", Some("http://127.0.0.1:9"))];
-    let callback = payment_callback::State::init(&stack.init("payment-callback", &nowhere))
-        .await
-        .unwrap();
-    let note = json!({"event": "qr.payment", "data": {"id": "qrpy_1", "reference_id": "UP-x",
-        "status": "SUCCEEDED", "amount": 1000, "currency": "IDR"}})
-    .to_string();
-    for (token, refused) in [("init-test-callback-token", false), ("wrong", true)] {
-        let req = request(
-            "POST",
-            "/api/payment-callback/xendit",
-            "",
-            &[("x-callback-token", token)],
-            &note,
-        );
-        let (status, answer) = decode(payment_callback::handler(&callback, req).await);
-        assert_eq!(status == 401, refused, "callback token {token}: {answer}");
-    }
 }
 
 #[tokio::test]

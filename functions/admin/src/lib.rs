@@ -13,7 +13,7 @@ use upstream_session::ErrorCode;
 use upstream_session::FunctionSpec;
 use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
 use upstream_session::domain::{RefundStatus, SessionId, Status, StreamId};
-use upstream_session::edge::{self, ApiError, ApiResult, Cors};
+use upstream_session::edge::{self, ApiError, ApiResult, Cors, Init};
 use upstream_session::media::{MediaApis, Reaper};
 use upstream_session::requests::{ApprovalTarget, ForceApproval, ForceApproveRequest};
 use upstream_session::rules::Refusal;
@@ -21,7 +21,7 @@ use upstream_session::store::ListFilter;
 use upstream_session::views::{
     ApprovalView, SessionCandidate, SessionEventsView, SessionPageView, SessionView,
 };
-use upstream_session::{GrantOutcome, Origin, PayOutcome, SessionManager};
+use upstream_session::{GrantOutcome, Origin, PayOutcome, SessionManager, secrets};
 
 /// Built once per container.
 pub struct State {
@@ -33,13 +33,19 @@ pub struct State {
 }
 
 impl State {
-    /// From the environment (`TABLE_NAME`, policy variables, the media servers' APIs:
-    /// `SRS_API_URL`, `MEDIAMTX_API_URL` and their credentials). IAM callers only.
+    /// The deployed init: the process environment and Secrets Manager (see [`State::init`]).
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let manager = edge::manager_from_env().await?;
+        Self::init(&Init::from_env().await).await
+    }
+
+    /// From `init`: `TABLE_NAME`, the policy variables, the media servers' APIs (`SRS_API_URL`,
+    /// `MEDIAMTX_API_URL`, their users; their passwords from Secrets Manager). IAM callers only.
+    pub async fn init(init: &Init) -> Result<Self, ConfigError> {
+        let manager = init.manager()?;
+        let settings = init.settings(SPEC.secrets).await?;
         let media = Reaper::new(
             manager.store().clone(),
-            MediaApis::from_env()?,
+            MediaApis::from_lookup(|name| settings.get(name))?,
             manager.clock(),
         );
         Ok(Self {
@@ -155,7 +161,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
                 ErrorCode::InvalidField,
             ]),
     ],
-    secrets: &[],
+    secrets: &[secrets::SRS_API, secrets::MEDIAMTX_API],
 };
 
 /// The handler: never panics, always answers.

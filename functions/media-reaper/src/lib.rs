@@ -10,14 +10,14 @@ use serde::Serialize;
 use upstream_session::calls::count_calls;
 use upstream_session::edge::Init;
 use upstream_session::media::{MediaApis, Reaper, Report};
-use upstream_session::{ConfigError, FunctionSpec, StoreError};
+use upstream_session::{ConfigError, FunctionSpec, StoreError, secrets};
 
 /// This function, declared once: the local stack, the tests and the template test read it.
 pub const SPEC: FunctionSpec = FunctionSpec {
     name: "media-reaper",
     resource: "MediaReaperFunction",
     routes: &[],
-    secrets: &[],
+    secrets: &[secrets::SRS_API, secrets::MEDIAMTX_API],
 };
 
 /// Its EventBridge schedule (the template's `Schedule` event): a connection ends at most a minute
@@ -34,16 +34,17 @@ pub struct State {
 }
 
 impl State {
-    /// The deployed init: the process environment (see [`State::init`]).
+    /// The deployed init: the process environment and Secrets Manager (see [`State::init`]).
     pub async fn from_env() -> Result<Self, ConfigError> {
-        Self::init(&Init::from_env().await)
+        Self::init(&Init::from_env().await).await
     }
 
     /// From `init`: `TABLE_NAME` (and the policy variables), `SRS_API_URL`, `SRS_API_USER`,
-    /// `SRS_API_PASS`, `MEDIAMTX_API_URL`, `MEDIAMTX_API_USER`, `MEDIAMTX_API_PASS`.
-    pub fn init(init: &Init) -> Result<Self, ConfigError> {
+    /// `MEDIAMTX_API_URL`, `MEDIAMTX_API_USER`; the APIs' passwords from Secrets Manager.
+    pub async fn init(init: &Init) -> Result<Self, ConfigError> {
         let manager = init.manager()?;
-        let apis = MediaApis::from_lookup(|name| init.var(name))?;
+        let settings = init.settings(SPEC.secrets).await?;
+        let apis = MediaApis::from_lookup(|name| settings.get(name))?;
         Ok(Self {
             reaper: Reaper::new(manager.store().clone(), apis, manager.clock()),
         })

@@ -75,7 +75,11 @@ pub const SPEC: FunctionSpec = FunctionSpec {
         )])
         .body(Payload::OmeHook),
     ],
-    secrets: &[secrets::PLAYBACK_PUBLIC_KEYS, secrets::OME],
+    secrets: &[
+        secrets::PLAYBACK_PUBLIC_KEYS,
+        secrets::OME,
+        secrets::MEDIAMTX_API,
+    ],
 };
 
 /// Built once per container.
@@ -149,7 +153,7 @@ impl State {
             .unwrap_or_else(|| hooks::DEFAULT_PATH_PREFIX.to_owned());
         let ome = settings.get("OME_SECRET_KEY");
         let manager = init.manager()?;
-        let var = |name: &str| init.var(name).unwrap_or_default();
+        let var = |name: &str| settings.get(name).unwrap_or_default();
         Ok(Self::new(
             &env,
             &prefix,

@@ -32,10 +32,8 @@ pub const PARAMETERS_FROM_ENV: &[(&str, &str)] = &[
     ("PLAYBACK_PATH_PREFIX", "PlaybackPathPrefix"),
     ("SRS_API_URL", "SrsApiUrl"),
     ("SRS_API_USER", "SrsApiUser"),
-    ("SRS_API_PASS", "SrsApiPassword"),
     ("MEDIAMTX_API_URL", "MediamtxApiUrl"),
     ("MEDIAMTX_API_USER", "MediamtxApiUser"),
-    ("MEDIAMTX_API_PASS", "MediamtxApiPassword"),
 ];
 
 /// Every function's environment and session manager, and the IAM proxies they call through.
@@ -123,8 +121,14 @@ impl Functions {
             ome_secret: secrets.ome_secret,
             allow_local,
             // The reaper's view of the media servers (the admin function's revoke reads the same).
-            media: MediaApis::from_lookup(|k| self.var("media-reaper", k))
-                .map_err(|e| e.to_string())?,
+            media: MediaApis::from_lookup(|k| {
+                secrets
+                    .media_passwords
+                    .get(k)
+                    .cloned()
+                    .or_else(|| self.var("media-reaper", k))
+            })
+            .map_err(|e| e.to_string())?,
         })
     }
 

@@ -30,6 +30,8 @@ pub struct DevSecrets {
     pub playback: PlaybackEnv,
     /// OvenMediaEngine's secret key.
     pub ome_secret: Option<String>,
+    /// The media servers' API passwords read back (`SRS_API_PASS`, `MEDIAMTX_API_PASS`), when set.
+    pub media_passwords: BTreeMap<&'static str, String>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -37,8 +39,9 @@ fn env(name: &str) -> Option<String> {
 }
 
 /// Stores the secrets in `moto` (the values: `WEBHOOK_SECRET`, `PLAYBACK_SIGNING_KEY`,
-/// `PLAYBACK_PUBLIC_KEYS`, `OME_SECRET_KEY` from the environment, else fresh ones; the gateway's
-/// keys) and reads them back as the functions do.
+/// `PLAYBACK_PUBLIC_KEYS`, `OME_SECRET_KEY` from the environment, else fresh ones; the media servers'
+/// API passwords `SRS_API_PASS`, `MEDIAMTX_API_PASS` when set; the gateway's keys) and reads them back
+/// as the functions do.
 pub async fn load(
     moto: &Moto,
     gateway: &DevGateway,
@@ -60,6 +63,11 @@ pub async fn load(
     }
     for (secret, value) in &gateway.keys {
         values.insert(secret.name_in(STACK), value.clone());
+    }
+    for secret in [secrets::SRS_API, secrets::MEDIAMTX_API] {
+        if let Some(password) = secret.settings.iter().find_map(|s| env(s)) {
+            values.insert(secret.name_in(STACK), password);
+        }
     }
     moto.put_secrets(REGION, &values)
         .map_err(|e| e.to_string())?;
@@ -101,6 +109,10 @@ pub async fn load(
         webhook_secret: settings.get("WEBHOOK_SECRET").filter(|_| open),
         playback,
         ome_secret: settings.get("OME_SECRET_KEY"),
+        media_passwords: ["SRS_API_PASS", "MEDIAMTX_API_PASS"]
+            .into_iter()
+            .filter_map(|name| Some((name, settings.get(name)?)))
+            .collect(),
     })
 }
 

@@ -13,6 +13,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+/// Xendit through the local stack: the end-to-end flow and callbacks confirmed with the gateway.
+#[path = "gateway_e2e/xendit.rs"]
+mod xendit;
+
+/// What `upstream dev` takes from the environment: the gateway it names, refunds at Midtrans.
+#[path = "gateway_e2e/dev_config.rs"]
+mod dev_config;
+
 struct Stack {
     child: Child,
     base: String,
@@ -249,80 +257,6 @@ impl Stack {
     }
 }
 
-/// Refunds made at Midtrans, over real HTTP: the simulator refunds as the merchant's refund call
-/// would and sends the documented notification; the stack confirms it with the status API.
-#[test]
-fn midtrans_refunds_on_the_local_stack() {
-    let stack = start("midtrans");
-    let qr = stack.bayar("gw-refunded");
-    let trx = qr["trxId"].as_str().unwrap().to_owned();
-    let session = qr["sessionId"].as_str().unwrap().to_owned();
-    stack.pay(&trx, "");
-    assert!(stack.access(&session));
-
-    // A partial refund of the payment that granted access: access ends within that one request.
-    let r = stack.refund(&trx, "amount=400&key=goodwill-1");
-    assert_eq!(r["transaction_status"], "partial_refund", "{r}");
-    let answer = stack.callback_answer(&r);
-    assert_eq!(answer["data"]["outcome"], "refunded", "{answer}");
-    assert_eq!(answer["data"]["status"], "revoked", "{answer}");
-    assert!(!stack.access(&session), "check-access answers no at once");
-
-    // The rest; then the same notification delivered again changes nothing.
-    let rest = stack.refund(&trx, "key=rest-2");
-    assert_eq!(rest["transaction_status"], "refund", "{rest}");
-    assert_eq!(rest["refund_amount"], "600.00");
-    let again = stack.pay(&trx, "status=refund");
-    let answer: Value =
-        serde_json::from_str(again["responses"][0]["body"].as_str().unwrap()).unwrap();
-    assert_eq!(answer["data"]["alreadyProcessed"], true, "{answer}");
-    // A refund_key is used once at the gateway.
-    let (_, dup) = call(
-        "POST",
-        &format!("{}/sim/refund/{trx}?amount=1&key=rest-2", stack.sim),
-        None,
-    );
-    assert_ne!(dup["status_code"], "200", "{dup}");
-
-    let ledger = stack.ledger_for(&trx);
-    let granted: Vec<_> = ledger
-        .iter()
-        .filter(|p| p["outcome"] == "granted")
-        .collect();
-    let refunds: Vec<_> = ledger
-        .iter()
-        .filter(|p| p["outcome"] == "refunded")
-        .collect();
-    assert_eq!(granted.len(), 1, "{ledger:?}");
-    assert_eq!(granted[0]["refundedAtGateway"], 1000);
-    let mut each: Vec<_> = refunds
-        .iter()
-        .map(|p| {
-            (
-                p["gatewayRefundId"].as_str().unwrap(),
-                p["amount"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    each.sort();
-    assert_eq!(each, vec![("1", 400), ("2", 600)]);
-    assert!(
-        refunds
-            .iter()
-            .all(|p| p["relatedPaymentId"] == granted[0]["paymentId"])
-    );
-
-    // Money owed back (paid after the session was closed), then refunded at the gateway: settled,
-    // no longer listed as open, never paid back twice.
-    let owed_trx = stack.paid_after_closing("gw-owed");
-    assert_eq!(stack.refunds("open", &owed_trx).len(), 1);
-    stack.refund(&owed_trx, "key=owed-1");
-    assert!(stack.refunds("open", &owed_trx).is_empty());
-    let settled = stack.refunds("settled", &owed_trx);
-    assert_eq!(settled.len(), 1);
-    assert_eq!(settled[0]["settledBy"], "gateway:midtrans");
-}
-
 fn flow(stack: &Stack, provider: &str) {
     // Bayar: the QR is the provider's qr_string, rendered by us.
     let qr = stack.bayar("gw-viewer");
@@ -404,72 +338,9 @@ fn midtrans_end_to_end_on_the_local_stack() {
     flow(&start("midtrans"), "midtrans");
 }
 
-#[test]
-fn xendit_end_to_end_on_the_local_stack() {
-    let _one = one_stack();
-    let stack = start("xendit");
-    flow(&stack, "xendit");
-    callbacks_are_confirmed_with_xendit(&stack);
-}
-
 /// The local stack's Xendit callback token (`gateway_sim::DEV_XENDIT_CALLBACK_TOKEN`): the forger
 /// below holds a valid token.
 const DEV_XENDIT_CALLBACK_TOKEN: &str = "local-simulator-callback-token";
-
-/// Xendit's callback is only a hint: the QR code it names must be the session's, and the payment
-/// Xendit lists for it decides the amount.
-fn callbacks_are_confirmed_with_xendit(stack: &Stack) {
-    let (a, b, c) = (
-        stack.bayar("gw-a"),
-        stack.bayar("gw-b"),
-        stack.bayar("gw-c"),
-    );
-    let trx = |qr: &Value| qr["trxId"].as_str().unwrap().to_owned();
-    let session = |qr: &Value| qr["sessionId"].as_str().unwrap().to_owned();
-
-    // A pays; A's genuine callback re-addressed to B (token valid) names A's QR code, not B's.
-    let paid = stack.pay(&trx(&a), "");
-    assert!(stack.access(&session(&a)));
-    let mut forged = paid["notification"].clone();
-    forged["data"]["reference_id"] = json!(trx(&b));
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let resp = agent
-        .post(&format!("{}/api/payment-callback/xendit", stack.base))
-        .header("content-type", "application/json")
-        .header("x-callback-token", DEV_XENDIT_CALLBACK_TOKEN)
-        .send(forged.to_string())
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
-    let answer: Value = serde_json::from_str(&resp.into_body().read_to_string().unwrap()).unwrap();
-    assert_eq!(answer["data"]["outcome"], "ignored", "{answer}");
-    assert!(!stack.access(&session(&b)), "no access for B");
-    assert!(
-        stack.ledger_for(&trx(&b)).is_empty(),
-        "nothing recorded for B"
-    );
-    assert_eq!(stack.ledger_for(&trx(&a)).len(), 1, "A's payment, once");
-
-    // C: 500 paid, the callback claims the full 1000: Xendit's amount decides, so the payment is an
-    // open refund of 500, not a grant.
-    let r = stack.pay(&trx(&c), "amount=500&claimAmount=1000");
-    assert_eq!(r["notification"]["data"]["amount"], 1000, "{r}");
-    assert_eq!(r["responses"][0]["status"], 200, "{r}");
-    assert!(!stack.access(&session(&c)));
-    let ledger = stack.ledger_for(&trx(&c));
-    assert_eq!(ledger.len(), 1, "{ledger:?}");
-    assert_eq!(
-        (
-            &ledger[0]["amount"],
-            &ledger[0]["outcome"],
-            &ledger[0]["reason"]
-        ),
-        (&json!(500), &json!("refund_due"), &json!("amount_mismatch")),
-        "{ledger:?}"
-    );
-}
 
 /// A gateway simulator run on its own (`upstream gateway-sim`), as a sandbox stands in for the real
 /// gateway; stopped when dropped.
@@ -483,88 +354,4 @@ impl Drop for Sim {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn separate_midtrans(server_key: &str, callback: &str) -> Sim {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_upstream"))
-        .args(["gateway-sim", "midtrans", "--port", &port.to_string()])
-        .args(["--server-key", server_key, "--callback", callback])
-        .env_remove("MIDTRANS_SERVER_KEY")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the simulator did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Sim {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    }
-}
-
-#[test]
-fn dev_talks_to_the_gateway_the_environment_names() {
-    // Not the stack's own simulator key: a stack that started its own simulator, or kept its own key,
-    // could not pass.
-    let key = "SB-Mid-server-FROM-THE-ENVIRONMENT";
-    let _one = one_stack();
-    let mut last = String::new();
-    let mut started = None;
-    // Retried like `start`: a port taken meanwhile, a DynamoDB Local slow to answer under load.
-    for _ in 0..3 {
-        let port = free_port();
-        let sim = separate_midtrans(
-            key,
-            &format!("http://127.0.0.1:{port}/api/payment-callback/midtrans"),
-        );
-        let env = [
-            ("MIDTRANS_SERVER_KEY", key),
-            ("MIDTRANS_API_BASE", sim.url.as_str()),
-        ];
-        match try_start("midtrans", port, &env) {
-            Ok(ok) => {
-                started = Some((ok, sim));
-                break;
-            }
-            Err(why) => last = why,
-        }
-    }
-    let Some(((mut stack, banner), sim)) = started else {
-        panic!("upstream dev did not start: {last}");
-    };
-    let text = banner.join("\n");
-    assert!(
-        text.contains(&format!("Payment gateway: midtrans at {}", sim.url))
-            && !text.contains("Gateway simulator:"),
-        "the banner names the environment's endpoint:\n{text}"
-    );
-    stack.sim = sim.url.clone();
-    let qr = stack.bayar("env-viewer");
-    let trx = qr["trxId"].as_str().unwrap().to_owned();
-    assert_eq!(
-        qr["qrisData"],
-        stack.order(&trx)["qrString"],
-        "created there"
-    );
-    let session = qr["sessionId"].as_str().unwrap().to_owned();
-    stack.pay(&trx, "");
-    let started = Instant::now();
-    while !stack.access(&session) {
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "its notification, signed with the environment's key, grants access"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-
-    // A base without a key is a mistake, not a silent fallback to the simulator.
-    let only_base = [("MIDTRANS_API_BASE", sim.url.as_str())];
-    let err = try_start("midtrans", free_port(), &only_base)
-        .err()
-        .unwrap();
-    assert!(err.contains("MIDTRANS_SERVER_KEY"), "{err}");
 }

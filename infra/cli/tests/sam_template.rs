@@ -388,15 +388,25 @@ fn the_merchant_payload_is_a_no_echo_parameter_without_default() {
     let p = &t["Parameters"]["StaticQrisPayload"];
     assert_eq!(p["NoEcho"], true);
     assert!(p["Default"].is_null(), "no default");
-    for gone in ["WebhookSecret", "OmeSecretKey", "PaymentGatewaySecretName"] {
+    for gone in [
+        "WebhookSecret",
+        "OmeSecretKey",
+        "PaymentGatewaySecretName",
+        "SrsApiPassword",
+        "MediamtxApiPassword",
+    ] {
         assert!(
             t["Parameters"][gone].is_null(),
             "{gone}: secrets are read from Secrets Manager, never passed as parameters"
         );
     }
-    // Optional (empty: that media server is not used), never echoed.
-    for name in ["SrsApiPassword", "MediamtxApiPassword"] {
-        assert_eq!(t["Parameters"][name]["NoEcho"], true, "{name}");
+    // A media server's API password is a secret the template creates only for a server in use.
+    for (secret, condition) in [
+        ("SrsApiSecret", "HasSrsApi"),
+        ("MediamtxApiSecret", "HasMediamtxApi"),
+    ] {
+        assert_eq!(t["Resources"][secret]["Condition"], condition, "{secret}");
+        assert!(!t["Conditions"][condition].is_null(), "{condition}");
     }
     let text = std::fs::read_to_string(root().join("template.yaml")).unwrap();
     assert!(!text.contains("000201"), "no QRIS payload in the template");

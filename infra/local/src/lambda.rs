@@ -339,7 +339,7 @@ impl Emulator {
 
     /// The bootstrap's process id (a child of the emulator), once the function has been initialised.
     pub fn runtime_pid(&self) -> Option<u32> {
-        children(self.child.id()).into_iter().next()
+        crate::process::children(self.child.id()).into_iter().next()
     }
 
     /// Peak resident memory of the bootstrap (`VmHWM`, KiB).
@@ -390,20 +390,4 @@ fn collect(mut pipe: Box<dyn Read + Send>, logs: &Mutex<Vec<u8>>) {
             }
         }
     }
-}
-
-/// Child process ids of `pid` (from `/proc/<pid>/task/*/children`).
-fn children(pid: u32) -> Vec<u32> {
-    let mut out = Vec::new();
-    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
-        for task in tasks.filter_map(Result::ok) {
-            if let Ok(text) = std::fs::read_to_string(task.path().join("children")) {
-                out.extend(
-                    text.split_whitespace()
-                        .filter_map(|p| p.parse::<u32>().ok()),
-                );
-            }
-        }
-    }
-    out
 }

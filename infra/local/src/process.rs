@@ -170,6 +170,22 @@ fn spawn_with_death_signal(cmd: &mut Command) -> io::Result<Child> {
     cmd.spawn()
 }
 
+/// Child process ids of `pid` (from `/proc/<pid>/task/*/children`).
+pub(crate) fn children(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+        for task in tasks.filter_map(Result::ok) {
+            if let Ok(text) = std::fs::read_to_string(task.path().join("children")) {
+                out.extend(
+                    text.split_whitespace()
+                        .filter_map(|p| p.parse::<u32>().ok()),
+                );
+            }
+        }
+    }
+    out
+}
+
 /// Kills and reaps this process's guarded children when it exits normally (a test binary's servers
 /// live in statics, which are never dropped). The parent-death signal alone kills them but leaves each
 /// a zombie for whatever reaps orphans, and a CI container's init may never do so.

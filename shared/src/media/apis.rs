@@ -1,7 +1,8 @@
 //! The media servers' own APIs, to end one connection: SRS `DELETE /api/v1/clients/{id}` and
 //! MediaMTX `POST /v3/{list}/kick/{id}`. One HTTP client, short timeouts, no retry (the reaper's
 //! next run is the retry). Settings: `SRS_API_URL`, `SRS_API_USER`, `SRS_API_PASS`,
-//! `MEDIAMTX_API_URL`, `MEDIAMTX_API_USER`, `MEDIAMTX_API_PASS` (plain configuration for now).
+//! `MEDIAMTX_API_URL`, `MEDIAMTX_API_USER`, `MEDIAMTX_API_PASS` (the passwords from Secrets Manager:
+//! [`crate::secrets::SRS_API`], [`crate::secrets::MEDIAMTX_API`]).
 
 use std::time::Duration;
 

@@ -5,7 +5,8 @@
 use chrono::TimeDelta;
 use serde_json::{Value, json};
 
-use super::{fixture, mediamtx_body, now, srs_body};
+use super::contracts::{mediamtx_body, srs_body};
+use super::{fixture, now};
 use crate::domain::{ClientId, MediamtxList, Target};
 use crate::playback::hooks::{self, ApiLogin};
 use crate::playback::session_hash;
