@@ -140,6 +140,19 @@ impl Catalog {
         Ok(fresh)
     }
 
+    /// Loads the catalog into the cache (one Query a page, at most [`MAX_ENTRIES`] entries kept), as
+    /// a container's init does: its first request then reads no catalog, and finds the DynamoDB
+    /// connection open. How many entries were cached.
+    pub async fn preload(&self) -> Result<usize, StoreError> {
+        let streams = self.store.list_streams().await?;
+        let now = self.clock.now();
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        for stream in streams.into_iter().take(MAX_ENTRIES) {
+            cache.insert(stream.stream_id.clone(), now, self.ttl, Some(stream));
+        }
+        Ok(cache.len())
+    }
+
     /// How many lookups the cache holds.
     pub fn cached_entries(&self) -> usize {
         self.cache.lock().unwrap_or_else(|e| e.into_inner()).len()

@@ -336,3 +336,53 @@ async fn the_gateway_mode_closes_the_generic_webhook() {
     .unwrap();
     assert!(err.to_string().contains("WEBHOOK_SECRET"), "{err}");
 }
+
+#[tokio::test]
+async fn the_first_request_finds_the_catalog_loaded_and_a_failed_preload_fails_no_start() {
+    let (stack, _) = stack_with_secrets("preload", &[], &[]).await;
+    let sample = upstream_session::catalog::parse_catalog(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../infra/streams.sample.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    // Through its IAM proxy's policy too (the template grants the catalog Query) in lambda_rie.rs.
+    let qris = generate_qris::State::init(&stack.init("generate-qris", &[]))
+        .await
+        .unwrap();
+    assert_eq!(qris.catalog.cached_entries(), sample.len());
+    let calls = upstream_session::calls::count_calls(async {
+        let first = generate_qris::handler(
+            &qris,
+            request(
+                "POST",
+                "/api/generate-qris",
+                "",
+                &[],
+                r#"{"streamId":"2","userId":"preload-viewer"}"#,
+            ),
+        )
+        .await;
+        assert_eq!(decode(first).0, 200);
+    })
+    .await
+    .1;
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.contains("GetItem") || c.contains("Query")),
+        "the first request reads no catalog: {calls:?}"
+    );
+
+    // No such table: the warm-ups fail, the starts do not (the request path answers 503 instead).
+    let gone = [("TABLE_NAME", Some("no-such-table"))];
+    let qris = generate_qris::State::init(&stack.init("generate-qris", &gone))
+        .await
+        .unwrap();
+    assert_eq!(qris.catalog.cached_entries(), 0);
+    check_access::State::init(&stack.init("check-access", &gone))
+        .await
+        .unwrap();
+}

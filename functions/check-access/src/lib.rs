@@ -31,6 +31,10 @@ impl State {
         let settings = init.settings(SPEC.secrets).await?;
         let manager = init.manager()?;
         let playback = PlaybackIssuer::from_lookup(&manager, |name| settings.get(name))?;
+        // The first request then pays only its GetItem; a failure here costs the start nothing.
+        if let Err(err) = manager.store().warm().await {
+            tracing::warn!(error = %err, "DynamoDB warm-up failed at init");
+        }
         Ok(Self {
             manager,
             cors: init.cors(),

@@ -58,6 +58,12 @@ impl State {
         let settings = init.settings(SPEC.secrets).await?;
         let provider = PaymentProvider::from_lookup(|name| settings.get(name))?;
         let catalog = Catalog::new(manager.store().clone(), Arc::new(SystemClock), CACHE_TTL);
+        // The first request then pays only its transaction; a failure here costs the start nothing
+        // (the request path reads what it needs).
+        match catalog.preload().await {
+            Ok(entries) => tracing::debug!(entries, "catalog preloaded"),
+            Err(err) => tracing::warn!(error = %err, "catalog preload failed at init"),
+        }
         Ok(Self {
             manager,
             catalog,

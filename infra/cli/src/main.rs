@@ -10,6 +10,7 @@ mod dev_secrets;
 mod gateway_sim;
 mod invoke_cmd;
 mod keys_cmd;
+mod load_cmd;
 mod money_cmd;
 mod page;
 mod proxy_cmd;
@@ -83,6 +84,10 @@ enum Command {
     /// Check a deployed (or local) API as the viewer page uses it: CORS preflights from the page's
     /// origin, the catalog, the JWKS, one QR and its access check.
     Smoke(smoke_cmd::SmokeArgs),
+    /// A ticket rush on a running local stack (infra/load starts one): viewers open QRs, are paid
+    /// through the signed webhook and poll as the page does; prints p50/p99 per route and checks the
+    /// ledger.
+    Load(load_cmd::LoadArgs),
     /// Print every route and its function as JSON (the list the SAM template must match).
     Routes,
     /// Print the OpenAPI 3.1 document of every route (committed as infra/openapi.json).
@@ -110,6 +115,7 @@ fn main() -> ExitCode {
         Command::GatewaySim { command } => gateway_sim::run(command),
         Command::Keys { command } => keys_cmd::run(command),
         Command::Smoke(args) => smoke_cmd::run(args),
+        Command::Load(args) => load_cmd::run(args),
         Command::Openapi => {
             print!("{}", routes::openapi_json());
             Ok(())

@@ -93,6 +93,12 @@ impl Store {
         &self.policy
     }
 
+    /// Opens the connection to DynamoDB at init (one GetItem of a key nothing is stored under), so
+    /// that a container's first request pays only its own calls.
+    pub async fn warm(&self) -> Result<(), StoreError> {
+        self.get_item(item::warm_key()).await.map(drop)
+    }
+
     /// One strongly consistent GetItem.
     async fn get_item(&self, key: Item) -> Result<Option<Item>, StoreError> {
         let out = self

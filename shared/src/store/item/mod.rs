@@ -42,7 +42,7 @@ pub use event::{event_item, owned_event_item, parse_event};
 pub use idem::{IdemClaim, idem_item, idem_key, parse_idem};
 pub use payment::{LEDGER_PK, parse_payment, payment_item, payment_key};
 pub use session::{SessionCopy, guard_key, parse_session, session_item, session_key, trx_key};
-pub use stream::{CATALOG_PK, parse_stream, stream_item, stream_key};
+pub use stream::{CATALOG_PK, parse_stream, stream_item, stream_key, warm_key};
 
 /// A DynamoDB item.
 pub type Item = HashMap<String, AttributeValue>;

@@ -47,6 +47,12 @@ pub fn stream_key(id: &StreamId) -> Item {
     key(CATALOG_PK.to_owned(), &format!("STREAM#{id}"))
 }
 
+/// A key nothing is stored under (in the catalog's partition; no entry's key has this form): the
+/// connection warm-up at init reads it.
+pub fn warm_key() -> Item {
+    key(CATALOG_PK.to_owned(), "WARM")
+}
+
 /// The item of a catalog entry.
 pub fn stream_item(stream: &Stream) -> Item {
     let stored = Stored {
