@@ -112,8 +112,8 @@ impl Stack {
                 manager: manager(user_sessions::SPEC.name),
                 cors: cors.clone(),
             },
-            streams: streams::State {
-                store: manager(streams::SPEC.name).store().clone(),
+            streams: ManagerState {
+                manager: manager(streams::SPEC.name),
                 cors,
             },
             playback_auth: playback_auth::State::new(

@@ -79,6 +79,7 @@ fn access(c: &mut Criterion) {
         StreamId::parse("2").expect("stream"),
         TrxId::parse(TRX).expect("trx"),
         Amount::new(1000).expect("amount"),
+        Default::default(),
         now(),
         &Policy::default(),
     );

@@ -9,9 +9,17 @@ use crate::clock::SharedClock;
 use crate::domain::{Stream, StreamId};
 use crate::store::{Store, StoreError};
 
-/// Reads a catalog file (`infra/streams.sample.json`): a JSON array of `{id, title, price, active}`.
+/// Reads a catalog file (`infra/streams.sample.json`): a JSON array of catalog entries as the admin
+/// routes list them (`{id, title, price, active?, description?, startsAt?, …}`), each checked as a
+/// write is.
 pub fn parse_catalog(json: &str) -> Result<Vec<Stream>, serde_json::Error> {
-    serde_json::from_str(json)
+    let streams: Vec<Stream> = serde_json::from_str(json)?;
+    for s in &streams {
+        s.check().map_err(|field| {
+            serde::de::Error::custom(format!("stream {}: {field} is not valid", s.stream_id))
+        })?;
+    }
+    Ok(streams)
 }
 
 /// How long a warm container may serve a cached catalog entry.
@@ -161,13 +169,11 @@ mod tests {
     }
 
     fn stream(id: &str) -> Stream {
-        Stream {
-            stream_id: StreamId::parse(id).unwrap(),
-            title: "x".into(),
-            price: Amount::new(1000).unwrap(),
-            active: true,
-            media_path: None,
-        }
+        Stream::new(
+            StreamId::parse(id).unwrap(),
+            "x",
+            Amount::new(1000).unwrap(),
+        )
     }
 
     #[test]

@@ -13,6 +13,9 @@ pub struct Policy {
     /// How long an item outlives its expiry before DynamoDB TTL may delete it (keeps a pending session
     /// findable for late gateway callbacks): `TTL_GRACE_SECONDS`, default 24 h.
     pub ttl_grace: TimeDelta,
+    /// For a stream sold with `accessUntil: event_end`, how long access outlasts the event's end
+    /// (`EVENT_END_GRACE_SECONDS`, default 30 min).
+    pub event_end_grace: TimeDelta,
 }
 
 impl Default for Policy {
@@ -21,6 +24,7 @@ impl Default for Policy {
             pending_validity: TimeDelta::hours(2),
             access_duration: TimeDelta::hours(2),
             ttl_grace: TimeDelta::hours(24),
+            event_end_grace: TimeDelta::minutes(30),
         }
     }
 }
@@ -130,6 +134,7 @@ impl Policy {
             pending_validity: read("PENDING_VALIDITY_SECONDS", defaults.pending_validity)?,
             access_duration: read("ACCESS_DURATION_SECONDS", defaults.access_duration)?,
             ttl_grace: read("TTL_GRACE_SECONDS", defaults.ttl_grace)?,
+            event_end_grace: read("EVENT_END_GRACE_SECONDS", defaults.event_end_grace)?,
         })
     }
 }
@@ -144,6 +149,7 @@ mod tests {
         assert_eq!(p.pending_validity, TimeDelta::hours(2));
         assert_eq!(p.access_duration, TimeDelta::hours(2));
         assert_eq!(p.ttl_grace, TimeDelta::hours(24));
+        assert_eq!(p.event_end_grace, TimeDelta::minutes(30));
     }
 
     #[test]
@@ -151,6 +157,9 @@ mod tests {
         let p =
             Policy::from_lookup(|n| (n == "ACCESS_DURATION_SECONDS").then(|| "60".into())).unwrap();
         assert_eq!(p.access_duration, TimeDelta::seconds(60));
+        let p = Policy::from_lookup(|n| (n == "EVENT_END_GRACE_SECONDS").then(|| "900".into()))
+            .unwrap();
+        assert_eq!(p.event_end_grace, TimeDelta::minutes(15));
         let err =
             Policy::from_lookup(|n| (n == "TTL_GRACE_SECONDS").then(|| "soon".into())).unwrap_err();
         assert_eq!(err.name(), Some("TTL_GRACE_SECONDS"));

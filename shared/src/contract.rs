@@ -190,6 +190,9 @@ pub enum Shape {
 pub enum Reply {
     /// `200 {"success": true, "data": …}`.
     Data(Payload),
+    /// The same, public and cacheable: `Cache-Control: public, max-age=…`, an `ETag`, and `304`
+    /// without a body on a matching `If-None-Match`.
+    Cached(Payload),
     /// The same, or the rows as CSV with `format=csv`.
     DataOrCsv(Payload),
     /// An HTML page.
@@ -246,6 +249,8 @@ pub enum Payload {
     UserAccess,
     /// The streams on sale.
     Streams,
+    /// One stream on sale.
+    StreamEntry,
     /// A page of sessions (admin).
     SessionPage,
     /// A session with its audit trail (admin).

@@ -4,19 +4,20 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::config::Policy;
 use crate::domain::{
-    Amount, PaymentRecord, PaymentSession, RefundReason, RevokeReason, SessionId, Status, StreamId,
-    TrxId, UserId,
+    AccessUntil, Amount, PaymentRecord, PaymentSession, RefundReason, RevokeReason, Schedule,
+    SessionId, Status, StreamId, TrxId, UserId,
 };
 
 /// How long the ledger keeps a payment record once nothing is owed on it (granted, failed, settled).
 pub const LEDGER_RETENTION: TimeDelta = TimeDelta::days(400);
 
-/// A new pending session, payable until `now + pending_validity`.
+/// A new pending session, payable until `now + pending_validity`, carrying the stream's `schedule`.
 pub fn new_pending(
     user_id: UserId,
     stream_id: StreamId,
     trx_id: TrxId,
     amount: Amount,
+    schedule: Schedule,
     now: DateTime<Utc>,
     policy: &Policy,
 ) -> PaymentSession {
@@ -33,6 +34,29 @@ pub fn new_pending(
         payment_id: None,
         charge: None,
         revoke_reason: None,
+        schedule: (!schedule.is_unscheduled()).then(|| Box::new(schedule)),
+    }
+}
+
+/// When access bought at `paid_at` ends for a session of a stream with `schedule`:
+///
+/// - `two_hours` (the default): `access_duration` (2 h) from the payment, or from `startsAt` when
+///   paid before the start — `max(paidAt, startsAt) + 2 h`: buying early never loses the show;
+/// - `event_end`: `endsAt + event_end_grace` (30 min), or the `two_hours` window when that ends
+///   later (a purchase near or after the end still gets its full two hours).
+///
+/// Saturates at the latest representable time instead of overflowing.
+pub fn access_end(paid_at: DateTime<Utc>, schedule: &Schedule, policy: &Policy) -> DateTime<Utc> {
+    let add = |t: DateTime<Utc>, d: TimeDelta| {
+        t.checked_add_signed(d).unwrap_or(DateTime::<Utc>::MAX_UTC)
+    };
+    let from = schedule
+        .starts_at
+        .map_or(paid_at, |start| start.max(paid_at));
+    let two_hours = add(from, policy.access_duration);
+    match (schedule.access_until, schedule.ends_at) {
+        (AccessUntil::EventEnd, Some(end)) => two_hours.max(add(end, policy.event_end_grace)),
+        _ => two_hours,
     }
 }
 
@@ -47,7 +71,7 @@ pub enum Refusal {
     TooLate,
 }
 
-/// Pending → paid at `now`, with access for `access_duration` counted from the payment.
+/// Pending → paid at `now`, with access until [`access_end`] of its schedule.
 ///
 /// A pending session whose payable window has passed is still accepted within the TTL grace: money
 /// that arrived late is honoured. Later than that it is refused (the caller records a refund owed),
@@ -62,7 +86,7 @@ pub fn pay(
         Status::Pending => Ok(PaymentSession {
             status: Status::Paid,
             paid_at: Some(now),
-            expires_at: now + policy.access_duration,
+            expires_at: access_end(now, &session.schedule(), policy),
             ..session.clone()
         }),
         Status::Paid => Err(Refusal::AlreadyPaid),
@@ -188,6 +212,9 @@ pub fn ttl_epoch_seconds(expires_at: DateTime<Utc>, policy: &Policy) -> i64 {
 }
 
 #[cfg(test)]
+mod access_window_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -201,6 +228,7 @@ mod tests {
             StreamId::parse("4").unwrap(),
             TrxId::parse("UP-1").unwrap(),
             Amount::new(1000).unwrap(),
+            Schedule::default(),
             t0(),
             &Policy::default(),
         )

@@ -7,10 +7,12 @@ use serde::Serialize;
 use crate::domain::{PaymentRecord, PaymentSession, Status, Stream, format_idr};
 
 mod session;
+mod stream;
 pub use session::{
     AccessView, ApprovalView, QrView, RevokeView, SessionEventsView, SessionPageView, SessionView,
-    StatusView, StreamView, StreamsView, UserAccessView, UserSessionView, UserSessionsView,
+    StatusView, UserAccessView, UserSessionView, UserSessionsView,
 };
+pub use stream::{StreamEntryView, StreamView, StreamsView};
 
 fn iso(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use upstream_session::domain::{AuditEvent, PaymentSession, Stream, StreamId, UserId};
 use upstream_session::views::{
     AccessView, ApprovalView, QrView, RevokeView, SessionEventsView, SessionPageView, SessionView,
-    StatusView, StreamView, StreamsView, UserAccessView, UserSessionsView,
+    StatusView, StreamEntryView, StreamView, StreamsView, UserAccessView, UserSessionsView,
 };
 
 fn now() -> DateTime<Utc> {
@@ -150,10 +150,31 @@ fn public_views_match_their_fixtures() {
         json!({"id": "2", "title": "Konser Akustik", "price": 1000, "active": true}),
     )
     .expect("a stream");
+    let scheduled: Stream = serde_json::from_value(json!({
+        "id": "4",
+        "title": "Final Esports",
+        "price": 15000,
+        "description": "Babak final.\nLangsung dari Jakarta.",
+        "thumbnailUrl": "/thumbs/4.svg",
+        "category": "Esports",
+        "startsAt": "2025-08-31T19:00:00+07:00",
+        "endsAt": "2025-08-31T22:00:00+07:00",
+        "accessUntil": "event_end"
+    }))
+    .expect("a scheduled stream");
     check(
         "streams",
         &StreamsView {
-            streams: vec![StreamView::of(&stream)],
+            streams: vec![
+                StreamView::of(&stream, now),
+                StreamView::of(&scheduled, now),
+            ],
+        },
+    );
+    check(
+        "stream_entry",
+        &StreamEntryView {
+            stream: StreamView::of(&scheduled, now),
         },
     );
 }

@@ -206,6 +206,26 @@ impl Api {
         self.call(function, &event).await
     }
 
+    /// `POST /api/generate-qris {streamId, userId}`.
+    pub async fn generate_qris(&self, user: &str, stream: &str) -> Reply {
+        let body = serde_json::json!({"streamId": stream, "userId": user});
+        self.request(
+            "generate-qris",
+            "POST",
+            "/api/generate-qris",
+            "",
+            Some(body),
+        )
+        .await
+    }
+
+    /// `GET /api/check-access?sessionId=&streamId=`.
+    pub async fn check_access(&self, session: &str, stream: &str) -> Reply {
+        let query = format!("sessionId={session}&streamId={stream}");
+        self.request("check-access", "GET", "/api/check-access", &query, None)
+            .await
+    }
+
     /// A request with extra headers (content-type JSON is always set).
     pub async fn request_with(
         &self,

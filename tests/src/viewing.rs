@@ -31,15 +31,7 @@ pub async fn playback_api() -> Api {
 
 /// A paid session of `user` for `stream`: (trxId, sessionId).
 pub async fn paid(api: &Api, user: &str, stream: &str) -> (String, String) {
-    let r = api
-        .request(
-            "generate-qris",
-            "POST",
-            "/api/generate-qris",
-            "",
-            Some(json!({"streamId": stream, "userId": user})),
-        )
-        .await;
+    let r = api.generate_qris(user, stream).await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     let text = |v: &serde_json::Value| v.as_str().expect("a string").to_owned();
     let trx = text(&r.data()["trxId"]);
@@ -57,14 +49,7 @@ pub async fn paid(api: &Api, user: &str, stream: &str) -> (String, String) {
 
 /// check-access of `session` for `stream`.
 pub async fn check(api: &Api, session: &str, stream: &str) -> Reply {
-    api.request(
-        "check-access",
-        "GET",
-        "/api/check-access",
-        &format!("sessionId={session}&streamId={stream}"),
-        None,
-    )
-    .await
+    api.check_access(session, stream).await
 }
 
 /// The playback token check-access gives `session` for `stream`.

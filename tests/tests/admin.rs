@@ -44,16 +44,7 @@ impl Admin {
     }
 
     async fn pending(&self, user: &str, stream: &str) -> (String, String) {
-        let r = self
-            .api
-            .request(
-                "generate-qris",
-                "POST",
-                "/api/generate-qris",
-                "",
-                Some(json!({"streamId": stream, "userId": user})),
-            )
-            .await;
+        let r = self.api.generate_qris(user, stream).await;
         (
             r.data()["sessionId"].as_str().unwrap().to_owned(),
             r.data()["trxId"].as_str().unwrap().to_owned(),

@@ -13,15 +13,7 @@ use upstream_session::Policy;
 use upstream_tests::{Api, Reply, api, api_with, scan_all};
 
 async fn generate(api: &Api, user: &str, stream: &str) -> Reply {
-    let r = api
-        .request(
-            "generate-qris",
-            "POST",
-            "/api/generate-qris",
-            "",
-            Some(json!({"streamId": stream, "userId": user})),
-        )
-        .await;
+    let r = api.generate_qris(user, stream).await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     r
 }
@@ -42,16 +34,7 @@ async fn pay(api: &Api, trx: &str, amount: u64, reference: &str) -> Reply {
 }
 
 async fn has_access(api: &Api, session: &str, stream: &str) -> bool {
-    let r = api
-        .request(
-            "check-access",
-            "GET",
-            "/api/check-access",
-            &format!("sessionId={session}&streamId={stream}"),
-            None,
-        )
-        .await;
-    r.data()["hasAccess"] == Value::Bool(true)
+    api.check_access(session, stream).await.data()["hasAccess"] == Value::Bool(true)
 }
 
 async fn refunds(api: &Api, status: &str) -> Vec<Value> {
@@ -319,6 +302,7 @@ async fn too_late_money_outlives_its_session_and_settling_keeps_it_listed() {
         pending_validity: TimeDelta::seconds(60),
         access_duration: TimeDelta::seconds(120),
         ttl_grace: TimeDelta::seconds(30),
+        ..Policy::default()
     };
     let api = api_with(policy).await;
     let (trx, session) = ids(&generate(&api, "late-user", "2").await);

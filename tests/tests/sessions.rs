@@ -354,6 +354,7 @@ async fn fifty_concurrent_creates_with_one_idempotency_key_yield_one_session() {
                     stream: stream("4"),
                     trx: trx(),
                     amount: rp(1000),
+                    schedule: Default::default(),
                     idempotency: idem,
                 })
                 .await
@@ -391,6 +392,7 @@ async fn fifty_concurrent_creates_with_one_idempotency_key_yield_one_session() {
             stream: stream("2"),
             trx: trx(),
             amount: rp(1000),
+            schedule: Default::default(),
             idempotency: Some((
                 key.clone(),
                 upstream_session::manager::request_fingerprint(

@@ -14,7 +14,8 @@ pub async fn list_streams(state: &State) -> ApiResult {
     edge::ok_view(&CatalogView { streams })
 }
 
-/// `PUT /admin/streams/{id} {title, price, active?, mediaPath?}`, with an audit event.
+/// `PUT /admin/streams/{id} {title, price, active?, mediaPath?, description?, thumbnailUrl?,
+/// category?, startsAt?, endsAt?, accessUntil?, live?}` (the whole entry), with an audit event.
 pub async fn put_stream(state: &State, req: &Request, id: &str, actor: &str) -> ApiResult {
     let stream_id = StreamId::parse(id).map_err(|_| ApiError::invalid("id"))?;
     let stream = edge::json_body::<StreamRequest>(req)?.into_stream(stream_id)?;
@@ -22,7 +23,10 @@ pub async fn put_stream(state: &State, req: &Request, id: &str, actor: &str) -> 
     let event = AuditEvent {
         actor: Some(actor.to_owned()),
         amount: Some(stream.price),
-        note: Some(format!("title={:?} active={}", stream.title, stream.active)),
+        note: Some(format!(
+            "title={:?} active={} live={}",
+            stream.title, stream.active, stream.live
+        )),
         ..AuditEvent::new(state.manager.now(), "catalog_updated", "admin")
     };
     state

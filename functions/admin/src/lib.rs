@@ -276,12 +276,11 @@ async fn force_approve(state: &State, req: &Request, actor: &str) -> ApiResult {
         }
     }
     // No pending session: a complimentary grant, through the same guard, on the ledger at Rp 0.
-    let price = state
+    let entry = state
         .manager
         .store()
         .get_stream(&stream)
         .await?
-        .map(|s| s.price)
         .ok_or_else(ApiError::stream_not_found)?;
     let grant = Origin {
         note: Some(
@@ -292,7 +291,11 @@ async fn force_approve(state: &State, req: &Request, actor: &str) -> ApiResult {
         ),
         ..origin
     };
-    match state.manager.grant(user, stream, price, &grant).await? {
+    let granted = state
+        .manager
+        .grant(user, stream, entry.price, entry.schedule(), &grant)
+        .await?;
+    match granted {
         GrantOutcome::Granted(session) => edge::ok_view(&ApprovalView {
             session: SessionView::of(&session, now),
             already_paid: false,

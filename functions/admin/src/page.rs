@@ -1,7 +1,9 @@
 //! The `/admin/approve` page: server-rendered session list and catalog, inline CSS and JS, no CDN.
 
 use chrono::{DateTime, Utc};
-use upstream_session::domain::{PaymentRecord, PaymentSession, RevokeReason, Status, Stream};
+use upstream_session::domain::{
+    AccessUntil, PaymentRecord, PaymentSession, RevokeReason, Status, Stream,
+};
 use upstream_session::views::PaymentView;
 
 /// Escapes text for HTML content and attribute values.
@@ -83,15 +85,67 @@ fn format_remaining(secs: i64) -> String {
     format!("{}j {:02}m {:02}d", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
-fn stream_row(s: &Stream) -> String {
+/// `YYYY-MM-DDTHH:MM` in WIB, for a `datetime-local` input the page reads back as `+07:00`.
+fn wib_input(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| {
+        (t + chrono::TimeDelta::hours(7))
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    })
+    .unwrap_or_default()
+}
+
+/// One catalog entry as an editable form (a blank one, with an id field, adds a stream).
+fn stream_form(s: Option<&Stream>) -> String {
+    let text = |f: fn(&Stream) -> Option<&str>| esc(s.and_then(f).unwrap_or(""));
+    let on = |f: fn(&Stream) -> bool| if s.is_some_and(f) { " checked" } else { "" };
+    let id = s.map(|s| esc(s.stream_id.as_str()));
+    let event_end = s.is_some_and(|s| s.access_until == AccessUntil::EventEnd);
     format!(
-        "<tr data-stream=\"{id}\"><td>{id}</td><td><input class=\"title\" value=\"{title}\" maxlength=\"120\"></td>\
-         <td><input class=\"price\" type=\"number\" min=\"1\" step=\"1\" value=\"{price}\"></td>\
-         <td><input class=\"active\" type=\"checkbox\"{checked}></td><td><button class=\"save\">Simpan</button></td></tr>",
-        id = esc(s.stream_id.as_str()),
-        title = esc(&s.title),
-        price = s.price.rupiah(),
-        checked = if s.active { " checked" } else { "" },
+        "<form class=\"entry\" data-stream=\"{data_id}\"><div class=\"grid\">\
+         <label>ID {id_field}</label>\
+         <label>Judul <input class=\"title\" value=\"{title}\" maxlength=\"120\" required></label>\
+         <label>Harga (Rp) <input class=\"price\" type=\"number\" min=\"1\" step=\"1\" value=\"{price}\" required></label>\
+         <label>Kategori <input class=\"category\" value=\"{category}\" maxlength=\"60\"></label>\
+         <label>Gambar (alamat https atau /path) <input class=\"thumbnail\" value=\"{thumb}\" maxlength=\"2048\"></label>\
+         <label>Media path <input class=\"media-path\" value=\"{media}\" maxlength=\"200\" placeholder=\"{placeholder}\"></label>\
+         <label>Mulai (WIB) <input class=\"starts\" type=\"datetime-local\" value=\"{starts}\"></label>\
+         <label>Selesai (WIB) <input class=\"ends\" type=\"datetime-local\" value=\"{ends}\"></label>\
+         <label>Akses sampai <select class=\"access-until\">\
+         <option value=\"two_hours\"{two}>2 jam sejak bayar (atau sejak mulai)</option>\
+         <option value=\"event_end\"{end}>Acara selesai + tenggang</option></select></label>\
+         <label class=\"check\"><input class=\"active\" type=\"checkbox\"{active}> Dijual</label>\
+         <label class=\"check\"><input class=\"live\" type=\"checkbox\"{live}> LIVE sekarang</label>\
+         </div><label>Deskripsi <textarea class=\"description\" maxlength=\"2000\" rows=\"2\">{description}</textarea></label>\
+         <div class=\"bar\"><button type=\"submit\" class=\"save\">{button}</button></div></form>",
+        data_id = id.clone().unwrap_or_default(),
+        id_field = match &id {
+            Some(id) => format!("<b class=\"mono\">{id}</b>"),
+            None =>
+                "<input class=\"id\" maxlength=\"64\" pattern=\"[A-Za-z0-9_\\-]+\" required>".into(),
+        },
+        placeholder = id.clone().unwrap_or_else(|| "id".into()),
+        title = text(|s| Some(&s.title)),
+        price = s.map(|s| s.price.rupiah().to_string()).unwrap_or_default(),
+        category = text(|s| s.category.as_deref()),
+        thumb = text(|s| s.thumbnail_url.as_ref().map(|t| t.as_str())),
+        media = text(|s| s.media_path.as_ref().map(|m| m.as_str())),
+        starts = wib_input(s.and_then(|s| s.starts_at)),
+        ends = wib_input(s.and_then(|s| s.ends_at)),
+        two = if event_end { "" } else { " selected" },
+        end = if event_end { " selected" } else { "" },
+        active = if s.is_none() {
+            " checked"
+        } else {
+            on(|s| s.active)
+        },
+        live = on(|s| s.live),
+        description = text(|s| s.description.as_deref()),
+        button = if s.is_some() {
+            "Simpan"
+        } else {
+            "Tambah stream"
+        },
     )
 }
 
@@ -142,7 +196,12 @@ pub fn render(
     } else {
         ""
     };
-    let stream_rows: String = streams.iter().map(stream_row).collect();
+    let stream_rows: String = streams
+        .iter()
+        .map(Some)
+        .chain([None])
+        .map(stream_form)
+        .collect();
     let options: String = streams
         .iter()
         .map(|s| {

@@ -224,6 +224,7 @@ async fn generate(state: &State, req: Request) -> ApiResult {
         stream: stream_id,
         trx,
         amount: stream.price,
+        schedule: stream.schedule(),
         idempotency,
     };
     // The QR image is rendered while the transaction is in flight: `join!` polls the write first, so

@@ -1,6 +1,5 @@
-//! `upstream approve`, `upstream sessions`, `upstream streams`: the operator's view of the admin function.
+//! `upstream approve`, `upstream sessions`: the operator's view of the admin function.
 
-use clap::Subcommand;
 use serde_json::{Value, json};
 
 use crate::target::{Target, TargetArgs};
@@ -25,28 +24,6 @@ pub struct ApproveArgs {
     pub note: Option<String>,
     #[command(flatten)]
     pub target: TargetArgs,
-}
-
-/// `upstream streams …`.
-#[derive(Subcommand)]
-pub enum StreamsCommand {
-    /// Create or update a stream.
-    Set {
-        id: String,
-        #[arg(long)]
-        price: u64,
-        #[arg(long)]
-        title: String,
-        #[arg(long)]
-        inactive: bool,
-        #[command(flatten)]
-        target: TargetArgs,
-    },
-    /// List the catalog.
-    List {
-        #[command(flatten)]
-        target: TargetArgs,
-    },
 }
 
 /// Percent-encodes a path segment or query value.
@@ -199,43 +176,6 @@ pub fn sessions(
                 "-".into()
             },
         );
-    }
-    Ok(())
-}
-
-pub fn streams(cmd: StreamsCommand) -> Result<(), String> {
-    match cmd {
-        StreamsCommand::Set {
-            id,
-            price,
-            title,
-            inactive,
-            target,
-        } => {
-            let data = target.resolve()?.call(
-                "PUT",
-                &format!("/admin/streams/{}", enc(&id)),
-                Some(&json!({"title": title, "price": price, "active": !inactive})),
-            )?;
-            println!("{}", data["stream"]);
-        }
-        StreamsCommand::List { target } => {
-            let data = target.resolve()?.call("GET", "/admin/streams", None)?;
-            println!("{:<10}  {:>12}  {:<7}  TITLE", "ID", "PRICE", "ACTIVE");
-            for s in data["streams"].as_array().cloned().unwrap_or_default() {
-                println!(
-                    "{:<10}  {:>12}  {:<7}  {}",
-                    s["id"].as_str().unwrap_or(""),
-                    s["price"],
-                    if s["active"] == Value::Bool(true) {
-                        "yes"
-                    } else {
-                        "no"
-                    },
-                    s["title"].as_str().unwrap_or("")
-                );
-            }
-        }
     }
     Ok(())
 }

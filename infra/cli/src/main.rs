@@ -21,6 +21,7 @@ mod routes;
 mod server;
 mod sigv4;
 mod smoke_cmd;
+mod streams_cmd;
 mod target;
 mod webhook_cmd;
 
@@ -53,7 +54,7 @@ enum Command {
     /// Manage the stream catalog.
     Streams {
         #[command(subcommand)]
-        command: admin_cmd::StreamsCommand,
+        command: streams_cmd::StreamsCommand,
     },
     /// List refunds owed (open by default), or settle one.
     Refunds(money_cmd::RefundsArgs),
@@ -110,7 +111,7 @@ fn main() -> ExitCode {
             stream,
             target,
         } => admin_cmd::sessions(status, stream, target),
-        Command::Streams { command } => admin_cmd::streams(command),
+        Command::Streams { command } => streams_cmd::streams(command),
         Command::Refunds(args) => money_cmd::refunds(args),
         Command::Revoke(args) => money_cmd::revoke(args),
         Command::Payments(args) => money_cmd::payments(args),

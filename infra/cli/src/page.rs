@@ -5,6 +5,11 @@
 pub const VIEWER: &str = include_str!("../assets/index.html");
 const PLAYER: &str = include_str!("../assets/player.js");
 const HLS_JS: &str = include_str!("../assets/vendor/hls.light.min.js");
+/// The sample catalog's pictures (`thumbnailUrl` paths of `infra/streams.sample.json`).
+const THUMBS: &[(&str, &str)] = &[
+    ("/thumbs/2.svg", include_str!("../assets/thumbs/2.svg")),
+    ("/thumbs/4.svg", include_str!("../assets/thumbs/4.svg")),
+];
 
 /// The `<meta>` holding the API base the page calls (empty: its own origin).
 const API_BASE_META: &str = r#"<meta name="upstream-api-base" content="">"#;
@@ -59,7 +64,10 @@ pub fn asset<'a>(path: &str, viewer: &'a str) -> Option<(&'static str, &'a [u8])
         "/" | "/index.html" => Some(("text/html; charset=utf-8", viewer.as_bytes())),
         "/player.js" => Some(("text/javascript; charset=utf-8", PLAYER.as_bytes())),
         "/vendor/hls.light.min.js" => Some(("text/javascript; charset=utf-8", HLS_JS.as_bytes())),
-        _ => None,
+        _ => THUMBS
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, svg)| ("image/svg+xml", svg.as_bytes())),
     }
 }
 
@@ -160,5 +168,19 @@ mod tests {
         assert_eq!(asset("/", &page).map(|(_, b)| b.len()), Some(page.len()));
         assert!(asset("/player.js", &page).is_some());
         assert!(asset("/api/streams", &page).is_none());
+    }
+
+    #[test]
+    fn the_sample_catalog_pictures_are_served() {
+        let catalog =
+            upstream_session::catalog::parse_catalog(include_str!("../../streams.sample.json"))
+                .unwrap();
+        assert!(!catalog.is_empty());
+        for stream in catalog {
+            let path = stream.thumbnail_url.expect("a picture").to_string();
+            let (kind, svg) = asset(&path, VIEWER).expect("served");
+            assert_eq!(kind, "image/svg+xml");
+            assert!(std::str::from_utf8(svg).unwrap().starts_with("<svg"));
+        }
     }
 }

@@ -376,6 +376,11 @@ fn each_policy_is_evaluable_locally_and_grants_only_the_table_and_its_indexes() 
         grants["user-sessions"],
         BTreeSet::from([grant("Query", "index/byUser")])
     );
+    // The catalog reads only: the list (1 Query) and one stream (1 GetItem), never a write.
+    assert_eq!(
+        grants["streams"],
+        BTreeSet::from([grant("Query", "table"), grant("GetItem", "table")])
+    );
     // The verifier reads nothing: it records the connections SRS and MediaMTX admitted.
     assert_eq!(
         grants["playback-auth"],

@@ -33,8 +33,10 @@ mod ids;
 mod media_path;
 mod payment;
 mod refund;
+mod schedule;
 mod session;
 mod stream;
+mod thumbnail;
 
 pub use amount::{Amount, format_idr};
 pub use connection::{Connection, MediaServer, MediamtxList, Target};
@@ -46,8 +48,13 @@ pub use payment::{
     Settlement,
 };
 pub use refund::{GatewayRefund, RefundReport};
+pub use schedule::{AccessUntil, Phase, Schedule, ScheduleError};
 pub use session::{GatewayCharge, PaymentSession, RevokeReason, Status};
-pub use stream::Stream;
+pub use stream::{
+    MAX_CATEGORY_CHARS, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS, Stream, is_category,
+    is_description, is_title,
+};
+pub use thumbnail::{MAX_THUMBNAIL_LEN, ThumbnailUrl};
 #[cfg(feature = "openapi")]
 pub(crate) use {ids::SESSION_PREFIX, payment::PAYMENT_PREFIX};
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Amount, PaymentId, SessionId, StreamId, TrxId, UserId};
+use super::{Amount, PaymentId, Schedule, SessionId, StreamId, TrxId, UserId};
 
 /// A session's status. `Pending`, `Paid`, `Failed` and `Revoked` are stored; `Expired` is what a pending
 /// or paid session reads as once its `expires_at` has passed (older data may also store it).
@@ -86,6 +86,10 @@ pub struct PaymentSession {
     /// The payment gateway's charge for this session (none with the static QRIS).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub charge: Option<Box<GatewayCharge>>,
+    /// The stream's schedule when the session was created (none: unscheduled): it sets the access
+    /// window a payment grants ([`crate::rules::access_end`]) without a catalog read at payment time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Box<Schedule>>,
     /// Why it was revoked, for a revoked session (none on sessions revoked before reasons were kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoke_reason: Option<RevokeReason>,
@@ -108,6 +112,11 @@ impl PaymentSession {
     /// Paid and not yet past `expires_at`.
     pub fn is_live_paid(&self, now: DateTime<Utc>) -> bool {
         self.status_at(now) == Status::Paid
+    }
+
+    /// Its stream's schedule at creation (unscheduled when none).
+    pub fn schedule(&self) -> Schedule {
+        self.schedule.as_deref().copied().unwrap_or_default()
     }
 
     /// Time left until `expires_at`, never negative.
@@ -133,6 +142,7 @@ mod tests {
             expires_at: DateTime::from_timestamp_millis(expires_ms).unwrap(),
             payment_id: None,
             charge: None,
+            schedule: None,
             revoke_reason: None,
         }
     }

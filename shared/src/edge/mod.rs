@@ -3,6 +3,7 @@
 //! API Gateway v2 events for tests and the local stack, and what a function is configured from at
 //! init (its environment, its secrets read from Secrets Manager).
 
+mod cache;
 mod config;
 mod cors;
 mod envelope;
@@ -17,6 +18,7 @@ mod serve;
 pub mod signature;
 
 pub use crate::error_code::ErrorCode;
+pub use cache::{PUBLIC_MAX_AGE, cached_view, etag};
 pub use config::{ManagerState, manager_from_env};
 pub use cors::Cors;
 pub use envelope::{ApiError, ApiResult, iso, json_response, ok, ok_view, remaining_ms};

@@ -4,7 +4,7 @@
 
 use crate::domain::{
     Amount, Outcome, PaymentId, PaymentRecord, PaymentSession, RefundReason, RevokeReason,
-    SessionId, Settlement, Status, StreamId, TrxId, UserId,
+    Schedule, SessionId, Settlement, Status, StreamId, TrxId, UserId,
 };
 use crate::rules::{self, Refusal};
 use crate::store::{Change, GuardRule, LedgerWrite, SettleOutcome, StoreError, Transition};
@@ -140,13 +140,15 @@ impl SessionManager {
         ))
     }
 
-    /// Complimentary access for `user` to `stream` (worth `price`): a new paid session and a ledger
-    /// record of provider `complimentary`, amount 0, in one transaction through the same guard.
+    /// Complimentary access for `user` to `stream` (worth `price`, access by its `schedule`): a new
+    /// paid session and a ledger record of provider `complimentary`, amount 0, in one transaction
+    /// through the same guard.
     pub async fn grant(
         &self,
         user: UserId,
         stream: StreamId,
         price: Amount,
+        schedule: Schedule,
         origin: &Origin,
     ) -> Result<GrantOutcome, StoreError> {
         let now = self.clock.now();
@@ -155,6 +157,7 @@ impl SessionManager {
             stream,
             TrxId::generate(now),
             price,
+            schedule,
             now,
             self.policy(),
         );

@@ -20,7 +20,8 @@ use sha2::{Digest, Sha256};
 use crate::clock::SharedClock;
 use crate::config::Policy;
 use crate::domain::{
-    Amount, AuditEvent, IdempotencyKey, PaymentSession, SessionId, StreamId, TrxId, UserId,
+    Amount, AuditEvent, IdempotencyKey, PaymentSession, Schedule, SessionId, StreamId, TrxId,
+    UserId,
 };
 use crate::rules::{self, Access};
 use crate::store::{IdemClaim, Insert, Store, StoreError};
@@ -80,6 +81,8 @@ pub struct NewSession {
     pub trx: TrxId,
     /// The amount in rupiah.
     pub amount: Amount,
+    /// The stream's schedule, carried by the session to set the access window a payment grants.
+    pub schedule: Schedule,
     /// The client's `Idempotency-Key` and the fingerprint of the request it came with.
     pub idempotency: Option<(IdempotencyKey, String)>,
 }
@@ -156,8 +159,8 @@ impl SessionManager {
         self.clock.now()
     }
 
-    /// A pending session for `user` and `stream` unless the user holds live paid access to it (one
-    /// transaction). Several pending sessions of one viewer and stream may coexist.
+    /// A pending session for `user` and an unscheduled `stream` unless the user holds live paid
+    /// access to it (one transaction). Several pending sessions of one viewer and stream may coexist.
     pub async fn create_payment_session(
         &self,
         user: UserId,
@@ -170,6 +173,7 @@ impl SessionManager {
             stream,
             trx,
             amount,
+            schedule: Schedule::default(),
             idempotency: None,
         })
         .await
@@ -184,6 +188,7 @@ impl SessionManager {
             new.stream,
             new.trx,
             new.amount,
+            new.schedule,
             now,
             self.policy(),
         );

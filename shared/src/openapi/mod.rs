@@ -62,6 +62,7 @@ impl Components {
             Payload::UserSessions => self.add::<views::UserSessionsView>(),
             Payload::UserAccess => self.add::<views::UserAccessView>(),
             Payload::Streams => self.add::<views::StreamsView>(),
+            Payload::StreamEntry => self.add::<views::StreamEntryView>(),
             Payload::SessionPage => self.add::<views::SessionPageView>(),
             Payload::SessionEvents => self.add::<views::SessionEventsView>(),
             Payload::Approval => self.add::<views::ApprovalView>(),
@@ -220,6 +221,18 @@ fn responses(route: &Route, c: &mut Components) -> ResponsesBuilder {
                 .content(JSON, Content::new(Some(success(c.payload(p)))));
             out = out.response("200", ok);
         }
+        Reply::Cached(p) => {
+            let ok = cache_headers(
+                ResponseBuilder::new()
+                    .description("Done (public, cacheable)")
+                    .content(JSON, Content::new(Some(success(c.payload(p))))),
+            );
+            let same = cache_headers(
+                ResponseBuilder::new()
+                    .description("Not modified: `If-None-Match` names this answer"),
+            );
+            out = out.response("200", ok).response("304", same);
+        }
         Reply::DataOrCsv(p) => {
             let ok = ResponseBuilder::new()
                 .description("Done: JSON, or CSV with `format=csv`")
@@ -294,6 +307,24 @@ fn responses(route: &Route, c: &mut Components) -> ResponsesBuilder {
         out = out.response(status.to_string(), r);
     }
     out
+}
+
+/// The `Cache-Control` and `ETag` headers of a cacheable answer.
+fn cache_headers(r: ResponseBuilder) -> ResponseBuilder {
+    let text = |about: &str| {
+        HeaderBuilder::new()
+            .schema(ObjectBuilder::new().schema_type(Type::String))
+            .description(Some(about))
+            .build()
+    };
+    r.header(
+        "Cache-Control",
+        text("`public, max-age=<seconds>`: browsers and CDNs may reuse it that long"),
+    )
+    .header(
+        "ETag",
+        text("A strong tag of the body, for `If-None-Match`"),
+    )
 }
 
 fn hook_meaning(status: u16) -> &'static str {

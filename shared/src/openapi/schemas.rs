@@ -7,7 +7,10 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::{KnownFormat, RefOr, SchemaFormat};
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::domain::{Amount, MediaPath, PaymentId, SessionId, StreamId, TrxId, UserId};
+use crate::domain::{
+    Amount, MAX_THUMBNAIL_LEN, MediaPath, PaymentId, SessionId, StreamId, ThumbnailUrl, TrxId,
+    UserId,
+};
 
 fn text(pattern: Option<String>, max: usize, about: &str, example: &str) -> RefOr<Schema> {
     ObjectBuilder::new()
@@ -88,6 +91,21 @@ string_schema!(
         200,
         "Where the media servers publish the stream (no `.` or `..` segment)",
         "live/2",
+    )
+);
+
+string_schema!(
+    ThumbnailUrl,
+    "ThumbnailUrl",
+    text(
+        Some(
+            r"^(https://[!$-&(-.0-;=A-\[\]-_a-~]+([/?#][!#-&(-;=?-\[\]-_a-~]*)?|/([!#-&(-.0-;=?-\[\]-_a-~][!#-&(-;=?-\[\]-_a-~]*)?)$"
+                .into(),
+        ),
+        MAX_THUMBNAIL_LEN,
+        "A picture: an `https://` URL, or a path under the viewer page's origin (printable ASCII \
+         without spaces, quotes, `<`, `>`, `\\` or backticks; no `.` or `..` segment)",
+        "/thumbs/2.svg",
     )
 );
 

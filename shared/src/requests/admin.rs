@@ -1,11 +1,11 @@
-//! The operator's bodies: approvals and grants, catalog entries, revocations and settlements.
+//! The operator's bodies: approvals and grants, revocations and settlements.
 
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::Field;
 use crate::domain::SessionKey;
-use crate::domain::{Amount, MediaPath, SessionId, Stream, StreamId, TrxId, UserId};
+use crate::domain::{SessionId, StreamId, TrxId, UserId};
 use crate::error_code::ErrorCode;
 use crate::refusal::ApiError;
 
@@ -91,70 +91,6 @@ impl TryFrom<ForceApproveRequest> for ForceApproval {
             (None, _, _) => return Err(ApiError::of(ErrorCode::MissingSessionRef)),
         };
         Ok(Self { target, note })
-    }
-}
-
-/// `PUT /admin/streams/{id}`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct StreamRequest {
-    #[cfg_attr(
-        feature = "openapi",
-        schema(value_type = String, required = true, min_length = 1, max_length = 120)
-    )]
-    #[serde(default)]
-    title: Field,
-    #[cfg_attr(feature = "openapi", schema(value_type = Amount, required = true))]
-    #[serde(default)]
-    price: Field,
-    /// On sale (default true).
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<bool>))]
-    #[serde(default)]
-    active: Field,
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<MediaPath>))]
-    #[serde(default)]
-    media_path: Field,
-}
-
-impl StreamRequest {
-    /// The catalog entry of `stream_id`: `title` (trimmed, 1–120 characters, no control
-    /// characters), `price`, `active` (default true), then `mediaPath`.
-    pub fn into_stream(self, stream_id: StreamId) -> Result<Stream, ApiError> {
-        let title = match self.title.value() {
-            Some(Value::String(t))
-                if !t.trim().is_empty()
-                    && t.chars().count() <= 120
-                    && !t.chars().any(char::is_control) =>
-            {
-                t.trim().to_owned()
-            }
-            None => return Err(ApiError::missing("title")),
-            Some(_) => return Err(ApiError::invalid("title")),
-        };
-        let price = match self.price.value() {
-            None => return Err(ApiError::missing("price")),
-            Some(v) => Amount::from_json(v).map_err(|_| ApiError::invalid("price"))?,
-        };
-        let active = match self.active.value() {
-            None => true,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => return Err(ApiError::invalid("active")),
-        };
-        let media_path = match self.media_path.value() {
-            None | Some(Value::Null) => None,
-            Some(Value::String(p)) => {
-                Some(MediaPath::parse(p.clone()).map_err(|_| ApiError::invalid("mediaPath"))?)
-            }
-            Some(_) => return Err(ApiError::invalid("mediaPath")),
-        };
-        Ok(Stream {
-            stream_id,
-            title,
-            price,
-            active,
-            media_path,
-        })
     }
 }
 

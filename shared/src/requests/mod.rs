@@ -9,16 +9,17 @@ mod field;
 mod gateway;
 mod hooks;
 mod session;
+mod stream;
 #[cfg(test)]
 mod tests;
 mod webhook;
 
 pub use admin::{
     ApprovalTarget, ForceApproval, ForceApproveRequest, NoteRequest, Revocation, RevokeRequest,
-    StreamRequest,
 };
 pub use field::{Field, from_object, object_into};
 pub use gateway::{MidtransNotification, XenditCallback, XenditPayment};
 pub use hooks::{MediamtxHook, OmeHook, OmeRequest, SrsHook};
 pub use session::{AccessQuery, GenerateQrisRequest, QrisOrder, UserAccessRequest};
+pub use stream::StreamRequest;
 pub use webhook::{WebhookRequest, WebhookStatus};

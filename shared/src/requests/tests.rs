@@ -235,6 +235,76 @@ fn stream_entries_tell_absent_from_null() {
 }
 
 #[test]
+fn catalog_entries_carry_their_texts_and_schedule() {
+    let entry = |extra: Value| {
+        let mut body = json!({"title": "Final", "price": 15000});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        read::<StreamRequest>(body).into_stream(StreamId::parse("4").unwrap())
+    };
+    let full = entry(json!({
+        "description": "Babak final\nlangsung",
+        "thumbnailUrl": "/thumbs/4.svg",
+        "category": " Esports ",
+        "startsAt": "2026-12-20T19:00:00+07:00",
+        "endsAt": "2026-12-20T22:00:00+07:00",
+        "accessUntil": "event_end",
+        "live": true
+    }))
+    .unwrap();
+    assert_eq!(full.description.as_deref(), Some("Babak final\nlangsung"));
+    assert_eq!(full.thumbnail_url.unwrap().as_str(), "/thumbs/4.svg");
+    assert_eq!(full.category.as_deref(), Some("Esports"));
+    assert_eq!(
+        full.starts_at.unwrap().to_rfc3339(),
+        "2026-12-20T12:00:00+00:00"
+    );
+    assert_eq!(full.access_until, crate::domain::AccessUntil::EventEnd);
+    assert!(full.live);
+    // Empty and null are none; absent flags take their defaults.
+    let bare = entry(json!({"description": "", "category": null, "startsAt": ""})).unwrap();
+    assert_eq!(
+        (bare.description, bare.category, bare.starts_at),
+        (None, None, None)
+    );
+    assert!(!bare.live);
+    for (body, field) in [
+        (json!({"description": "a".repeat(2_001)}), "description"),
+        (json!({"description": 5}), "description"),
+        (json!({"thumbnailUrl": "http://x.id/a.png"}), "thumbnailUrl"),
+        (
+            json!({"thumbnailUrl": "javascript:alert(1)"}),
+            "thumbnailUrl",
+        ),
+        (json!({"category": "x".repeat(61)}), "category"),
+        (json!({"startsAt": "besok"}), "startsAt"),
+        (json!({"startsAt": "2026-12-20 19:00"}), "startsAt"),
+        (json!({"startsAt": "1999-12-31T23:59:59Z"}), "startsAt"),
+        (json!({"endsAt": "2100-01-01T00:00:00Z"}), "endsAt"),
+        (json!({"accessUntil": "forever"}), "accessUntil"),
+        (json!({"live": "yes"}), "live"),
+        // The schedule as a whole: ends after starts; event_end needs an end.
+        (
+            json!({"startsAt": "2026-12-20T19:00:00+07:00", "endsAt": "2026-12-20T12:00:00Z"}),
+            "endsAt",
+        ),
+        (json!({"accessUntil": "event_end"}), "accessUntil"),
+        // The first bad field in the body's order.
+        (
+            json!({"category": "", "thumbnailUrl": "x", "live": 1}),
+            "thumbnailUrl",
+        ),
+    ] {
+        assert_eq!(refusal(entry(body.clone())), invalid(field), "{body}");
+    }
+    assert_eq!(
+        refusal(entry(json!({"startsAt": "x"}))).1,
+        "Parameter startsAt tidak valid"
+    );
+}
+
+#[test]
 fn revocations_and_notes() {
     let revocation = |body| Revocation::try_from(read::<RevokeRequest>(body));
     assert_eq!(

@@ -51,7 +51,7 @@ pub const KICK_AT: &str = "kickAt";
 
 /// The non-key attributes the session listings read (`byTime`, `byStreamShard` copy these only): all
 /// but the charge (its QR string is the bulk of the item) and the bookkeeping (`kind`, `ttl`).
-pub const LISTED_SESSION: [&str; 10] = [
+pub const LISTED_SESSION: [&str; 13] = [
     "sessionId",
     "userId",
     "streamId",
@@ -62,6 +62,9 @@ pub const LISTED_SESSION: [&str; 10] = [
     "expiresAt",
     "paymentId",
     "revokeReason",
+    "startsAt",
+    "endsAt",
+    "accessUntil",
 ];
 
 /// The non-key attributes the ledger listing reads (`byTime` copies these): all but `kind`, `ttl` and

@@ -1,4 +1,4 @@
-//! Session, access and stream views of the public and admin API: the JSON each handler answers,
+//! Session and access views of the public and admin API: the JSON each handler answers,
 //! built from the domain value and *now*. Nullable fields stay present as `null` (the original design's API shape).
 
 use chrono::{DateTime, Utc};
@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use super::iso;
 use crate::domain::{
-    Amount, AuditEvent, PaymentId, PaymentSession, RevokeReason, SessionId, Status, Stream,
-    StreamId, TrxId, UserId,
+    Amount, AuditEvent, PaymentId, PaymentSession, RevokeReason, SessionId, Status, StreamId,
+    TrxId, UserId,
 };
 
 fn remaining(s: &PaymentSession, now: DateTime<Utc>) -> i64 {
@@ -338,41 +338,6 @@ impl UserAccessView {
             total_active: sessions.len(),
         }
     }
-}
-
-/// A stream on sale (`GET streams`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct StreamView {
-    /// The stream's id.
-    pub id: StreamId,
-    /// The stream's title.
-    pub title: String,
-    /// The price in rupiah.
-    pub price: Amount,
-    /// The price formatted for people.
-    pub price_display: String,
-}
-
-impl StreamView {
-    /// The view of `s`.
-    pub fn of(s: &Stream) -> Self {
-        Self {
-            id: s.stream_id.clone(),
-            title: s.title.clone(),
-            price: s.price,
-            price_display: s.price.display_idr(),
-        }
-    }
-}
-
-/// `GET streams`: the active streams.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct StreamsView {
-    /// The streams.
-    pub streams: Vec<StreamView>,
 }
 
 /// The answer to a revocation (admin): the session and the refund it opened, if any.

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::{Item, StoreError, corrupt, key, n_attr, read, s_attr, write};
 use crate::clock::from_millis;
 use crate::domain::{
-    Amount, GatewayCharge, PaymentId, PaymentSession, RevokeReason, SessionId, Status, StreamId,
-    TrxId, UserId,
+    AccessUntil, Amount, GatewayCharge, PaymentId, PaymentSession, RevokeReason, Schedule,
+    SessionId, Status, StreamId, TrxId, UserId,
 };
 use crate::store::shard::{SESSION_KIND, day_pk, stream_shard_pk};
 use crate::store::table::{STREAM_SHARD, TIME_PK, TTL, USER_PK, USER_SK};
@@ -46,6 +46,13 @@ struct Stored {
     charge_ref: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     charge_qr: Option<String>,
+    /// The stream's schedule at creation; sessions written before it existed read as unscheduled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    starts_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ends_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "AccessUntil::is_two_hours")]
+    access_until: AccessUntil,
     #[serde(skip_serializing_if = "Option::is_none")]
     revoke_reason: Option<RevokeReason>,
 }
@@ -74,6 +81,7 @@ pub fn session_item(s: &PaymentSession, copy: SessionCopy, ttl: i64) -> Item {
         SessionCopy::Guard => (guard_key(&s.user_id, &s.stream_id), "guard"),
     };
     let charge = s.charge.as_deref();
+    let schedule = s.schedule();
     let stored = Stored {
         session_id: s.session_id.clone(),
         user_id: s.user_id.clone(),
@@ -88,6 +96,9 @@ pub fn session_item(s: &PaymentSession, copy: SessionCopy, ttl: i64) -> Item {
         charge_provider: charge.map(|c| c.provider.clone()),
         charge_ref: charge.map(|c| c.reference.clone()),
         charge_qr: charge.map(|c| c.qr_string.clone()),
+        starts_at: schedule.starts_at.map(|t| t.timestamp_millis()),
+        ends_at: schedule.ends_at.map(|t| t.timestamp_millis()),
+        access_until: schedule.access_until,
         revoke_reason: s.revoke_reason,
     };
     let mut item = write(key, kind, &stored);
@@ -137,6 +148,13 @@ pub fn parse_session(item: Item) -> Result<PaymentSession, StoreError> {
         expires_at: from_millis(s.expires_at),
         payment_id: s.payment_id,
         charge,
+        schedule: Some(Schedule {
+            starts_at: s.starts_at.map(from_millis),
+            ends_at: s.ends_at.map(from_millis),
+            access_until: s.access_until,
+        })
+        .filter(|s| !s.is_unscheduled())
+        .map(Box::new),
         revoke_reason: s.revoke_reason,
     })
 }

@@ -3,12 +3,14 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Item, StoreError, key, read, write};
-use crate::domain::{Amount, MediaPath, Stream, StreamId};
+use crate::clock::from_millis;
+use crate::domain::{AccessUntil, Amount, MediaPath, Stream, StreamId, ThumbnailUrl};
 
 /// The partition of every catalog entry.
 pub const CATALOG_PK: &str = "CATALOG";
 
-/// A catalog entry's data attributes.
+/// A catalog entry's data attributes (times in epoch milliseconds). Every attribute added after
+/// the first release is optional, so older entries read as unscheduled and not live.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Stored {
@@ -18,8 +20,22 @@ struct Stored {
     /// An entry written without it is on sale.
     #[serde(default = "on_sale")]
     active: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     media_path: Option<MediaPath>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    thumbnail_url: Option<ThumbnailUrl>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    starts_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ends_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "AccessUntil::is_two_hours")]
+    access_until: AccessUntil,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    live: bool,
 }
 
 fn on_sale() -> bool {
@@ -45,6 +61,13 @@ pub fn stream_item(stream: &Stream) -> Item {
         price: stream.price,
         active: stream.active,
         media_path: stream.media_path.clone(),
+        description: stream.description.clone(),
+        thumbnail_url: stream.thumbnail_url.clone(),
+        category: stream.category.clone(),
+        starts_at: stream.starts_at.map(|t| t.timestamp_millis()),
+        ends_at: stream.ends_at.map(|t| t.timestamp_millis()),
+        access_until: stream.access_until,
+        live: stream.live,
     };
     write(stream_key(&stream.stream_id), "stream", &stored)
 }
@@ -58,5 +81,12 @@ pub fn parse_stream(item: Item) -> Result<Stream, StoreError> {
         price: s.price,
         active: s.active,
         media_path: s.media_path,
+        description: s.description,
+        thumbnail_url: s.thumbnail_url,
+        category: s.category,
+        starts_at: s.starts_at.map(from_millis),
+        ends_at: s.ends_at.map(from_millis),
+        access_until: s.access_until,
+        live: s.live,
     })
 }

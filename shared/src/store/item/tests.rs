@@ -10,8 +10,9 @@ use chrono::{DateTime, Utc};
 
 use super::*;
 use crate::domain::{
-    Amount, AuditEvent, GatewayCharge, IdempotencyKey, MediaPath, PaymentId, PaymentSession,
-    RevokeReason, SessionId, Status, Stream, StreamId, TrxId, UserId,
+    AccessUntil, Amount, AuditEvent, GatewayCharge, IdempotencyKey, MediaPath, PaymentId,
+    PaymentSession, RevokeReason, Schedule, SessionId, Status, Stream, StreamId, ThumbnailUrl,
+    TrxId, UserId,
 };
 use crate::store::shard::shard_of;
 
@@ -57,6 +58,11 @@ fn paid() -> PaymentSession {
             reference: "tx-1".into(),
             qr_string: "00020101021226".into(),
         })),
+        schedule: Some(Box::new(Schedule {
+            starts_at: Some(at(1_756_580_000_000)),
+            ends_at: Some(at(1_756_590_000_000)),
+            access_until: AccessUntil::EventEnd,
+        })),
         revoke_reason: None,
     }
 }
@@ -68,6 +74,7 @@ fn pending() -> PaymentSession {
         paid_at: None,
         payment_id: None,
         charge: None,
+        schedule: None,
         revoke_reason: None,
         ..paid()
     }
@@ -89,6 +96,9 @@ fn paid_attrs() -> Vec<(&'static str, AttributeValue)> {
         ("chargeProvider", s("midtrans")),
         ("chargeRef", s("tx-1")),
         ("chargeQr", s("00020101021226")),
+        ("startsAt", n(1_756_580_000_000)),
+        ("endsAt", n(1_756_590_000_000)),
+        ("accessUntil", s("event_end")),
         ("ttl", n(42)),
     ]
 }
@@ -187,11 +197,19 @@ fn idempotency_claim() {
 #[test]
 fn catalog_entries() {
     let full = Stream {
-        stream_id: StreamId::parse("4").unwrap(),
-        title: "Final".into(),
-        price: Amount::new(15_000).unwrap(),
-        active: true,
         media_path: Some(MediaPath::parse("live/final").unwrap()),
+        description: Some("Babak final\nlangsung".into()),
+        thumbnail_url: Some(ThumbnailUrl::parse("/thumbs/4.svg").unwrap()),
+        category: Some("Esports".into()),
+        starts_at: Some(at(1_795_370_400_000)),
+        ends_at: Some(at(1_795_381_200_000)),
+        access_until: AccessUntil::EventEnd,
+        live: true,
+        ..Stream::new(
+            StreamId::parse("4").unwrap(),
+            "Final",
+            Amount::new(15_000).unwrap(),
+        )
     };
     let stored = item(&[
         ("pk", s("CATALOG")),
@@ -202,20 +220,48 @@ fn catalog_entries() {
         ("price", n(15_000)),
         ("active", AttributeValue::Bool(true)),
         ("mediaPath", s("live/final")),
+        ("description", s("Babak final\nlangsung")),
+        ("thumbnailUrl", s("/thumbs/4.svg")),
+        ("category", s("Esports")),
+        ("startsAt", n(1_795_370_400_000)),
+        ("endsAt", n(1_795_381_200_000)),
+        ("accessUntil", s("event_end")),
+        ("live", AttributeValue::Bool(true)),
     ]);
     assert_eq!(stream_item(&full), stored);
-    assert_eq!(parse_stream(stored).unwrap(), full);
+    assert_eq!(parse_stream(stored.clone()).unwrap(), full);
 
-    let off = Stream {
+    // An entry of the first release: no schedule, no texts, not live, two hours of access.
+    let first_release = ["pk", "sk", "kind", "streamId", "title", "price", "active"];
+    let mut old = stored;
+    old.retain(|name, _| first_release.contains(&name.as_str()));
+    old.insert("active".into(), AttributeValue::Bool(false));
+    let plain = Stream {
         active: false,
-        media_path: None,
-        ..full
+        ..Stream::new(
+            StreamId::parse("4").unwrap(),
+            "Final",
+            Amount::new(15_000).unwrap(),
+        )
     };
-    let mut stored = stream_item(&off);
-    assert_eq!(stored.remove("active"), Some(AttributeValue::Bool(false)));
-    assert!(!stored.contains_key("mediaPath"));
+    assert_eq!(parse_stream(old.clone()).unwrap(), plain);
+    assert_eq!(stream_item(&plain), old, "defaults are not written");
+    let mut stored = stream_item(&plain);
+    stored.remove("active");
     // An entry without `active` is on sale.
     assert!(parse_stream(stored).unwrap().active);
+    for (name, value) in [
+        ("thumbnailUrl", s("javascript:alert(1)")),
+        ("accessUntil", s("forever")),
+        ("startsAt", s("tomorrow")),
+    ] {
+        let mut bad = stream_item(&full);
+        bad.insert(name.into(), value);
+        assert!(
+            matches!(parse_stream(bad), Err(StoreError::Corrupt(_))),
+            "{name}"
+        );
+    }
 }
 
 #[test]
@@ -303,13 +349,11 @@ fn corrupt_items_are_store_errors() {
         };
         corrupt(parse_session(it));
     }
-    let mut stream = stream_item(&Stream {
-        stream_id: StreamId::parse("4").unwrap(),
-        title: "x".into(),
-        price: Amount::new(1).unwrap(),
-        active: true,
-        media_path: None,
-    });
+    let mut stream = stream_item(&Stream::new(
+        StreamId::parse("4").unwrap(),
+        "x",
+        Amount::new(1).unwrap(),
+    ));
     stream.insert("price".into(), n(0));
     corrupt(parse_stream(stream));
     let mut event = event_item(
