@@ -4,6 +4,7 @@ mod admin_cmd;
 mod api_gateway;
 mod backfill_cmd;
 mod capacity_cmd;
+mod cost_cmd;
 mod dev_cmd;
 mod dev_functions;
 mod dev_gateway;
@@ -94,6 +95,9 @@ enum Command {
     /// through the signed webhook and poll as the page does; prints p50/p99 per route and checks the
     /// ledger.
     Load(load_cmd::LoadArgs),
+    /// What 1,000 viewers of a 2-hour stream cost (USD and rupiah), from the last infra/bench run,
+    /// the measured capacity units per route and infra/prices.json.
+    Cost(cost_cmd::CostArgs),
     /// Print every route and its function as JSON (the list the SAM template must match).
     Routes,
     /// Print the OpenAPI 3.1 document of every route (committed as infra/openapi.json).
@@ -124,6 +128,7 @@ fn main() -> ExitCode {
         Command::Backfill(args) => backfill_cmd::run(args),
         Command::Capacity(args) => capacity_cmd::run(args),
         Command::Load(args) => load_cmd::run(args),
+        Command::Cost(args) => cost_cmd::run(args),
         Command::Openapi => {
             print!("{}", routes::openapi_json());
             Ok(())
