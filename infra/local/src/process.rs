@@ -81,6 +81,11 @@ fn wait_listening(
             return Err(format!("{what} exited with {status}: {}", err.trim()));
         }
         if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            // Another process may have taken the free port meanwhile (a busy machine runs many
+            // stacks): its listener is not ours, so this start fails and the caller tries another.
+            if !listens_itself(child.id(), port) {
+                return Err(format!("port {port} was taken by another process"));
+            }
             // Nobody reads stderr from here on; a full pipe must never block the child.
             if let Some(stderr) = child.stderr.take() {
                 std::thread::spawn(move || {
@@ -95,6 +100,41 @@ fn wait_listening(
         "nothing listened on port {port} within {} s",
         within.as_secs()
     ))
+}
+
+/// Whether process `pid` holds the listening socket on loopback `port` (from `/proc/net/tcp{,6}` and
+/// its file descriptors); `true` where `/proc` cannot tell.
+fn listens_itself(pid: u32, port: u16) -> bool {
+    let mut inodes = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            return true;
+        };
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // local_address is "ADDR:PORT" in hex; state 0A is LISTEN; the inode is field 9.
+            let (Some(local), Some(state), Some(inode)) =
+                (fields.get(1), fields.get(3), fields.get(9))
+            else {
+                continue;
+            };
+            let listening_port = local
+                .rsplit_once(':')
+                .and_then(|(_, p)| u16::from_str_radix(p, 16).ok());
+            if *state == "0A" && listening_port == Some(port) {
+                inodes.push(format!("socket:[{inode}]"));
+            }
+        }
+    }
+    if inodes.is_empty() {
+        return true;
+    }
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return true;
+    };
+    fds.filter_map(Result::ok)
+        .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+        .any(|target| inodes.iter().any(|i| target.as_os_str() == i.as_str()))
 }
 
 /// Like [`spawn_guarded`], in a new process group (so that the group can be killed at once).
@@ -245,4 +285,20 @@ mod exit_reaper {
 mod exit_reaper {
     pub(super) fn track(_pid: u32) {}
     pub(super) fn install() {}
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listener_is_told_apart_from_another_processs() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        assert!(listens_itself(std::process::id(), port), "ours");
+        let mut other = Command::new("sleep").arg("5").spawn().unwrap();
+        assert!(!listens_itself(other.id(), port), "not the sleeper's");
+        let _ = other.kill();
+        let _ = other.wait();
+    }
 }
