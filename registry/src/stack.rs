@@ -36,6 +36,8 @@ pub struct Inputs {
     pub playback_prefix: String,
     /// OvenMediaEngine's shared secret (`OME_SECRET_KEY`).
     pub ome_secret: Option<String>,
+    /// The key the publish hooks present (`PUBLISH_HOOK_KEY`; `None`: they are refused).
+    pub publish_key: Option<String>,
     /// Whether the admin function accepts calls without an IAM caller (the local stack only).
     pub allow_local: bool,
     /// The media servers' APIs (SRS, MediaMTX) that end connections: the reaper's and the admin
@@ -71,6 +73,7 @@ impl Stack {
             playback_tokens,
             playback_prefix,
             ome_secret,
+            publish_key,
             allow_local,
             media,
         } = inputs;
@@ -123,7 +126,8 @@ impl Stack {
                 verifier.store().clone(),
                 verifier.clock(),
             )
-            .with_mediamtx_api(mediamtx_user, mediamtx_pass),
+            .with_mediamtx_api(mediamtx_user, mediamtx_pass)
+            .with_publish_key(publish_key.as_deref()),
             media_reaper: media_reaper::State {
                 reaper: reaper(&manager(media_reaper::SPEC.name)),
             },

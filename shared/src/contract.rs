@@ -235,6 +235,8 @@ pub enum Payload {
     SrsHook,
     /// OvenMediaEngine's admission request.
     OmeHook,
+    /// A media server's publish event (SRS `on_publish`/`on_unpublish`, or `{path, live}`).
+    PublishHook,
     /// A payable QR.
     Qr,
     /// A session's payment status.

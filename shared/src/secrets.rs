@@ -82,6 +82,14 @@ pub const MEDIAMTX_API: SecretRef = SecretRef {
     suffix: "mediamtx-api-password",
 };
 
+/// The key the media servers' publish hooks present (`POST /api/playback-auth/publish`, marking a
+/// stream live); created by the template: put it in the hook URLs.
+pub const PUBLISH_HOOK: SecretRef = SecretRef {
+    name_var: "PUBLISH_HOOK_SECRET_NAME",
+    settings: &["PUBLISH_HOOK_KEY"],
+    suffix: "publish-hook",
+};
+
 /// Every secret of the product.
 pub const ALL: &[SecretRef] = &[
     WEBHOOK,
@@ -92,6 +100,7 @@ pub const ALL: &[SecretRef] = &[
     OME,
     SRS_API,
     MEDIAMTX_API,
+    PUBLISH_HOOK,
 ];
 
 /// Whether a secret holds `setting` (so that it is never taken from the environment).

@@ -144,6 +144,7 @@ async fn build(policy: Policy, template: &Template, strict: bool, media: MediaAp
         playback_tokens: false,
         playback_prefix: "/hls/".into(),
         ome_secret: Some(OME_SECRET.into()),
+        publish_key: Some(crate::PUBLISH_KEY.into()),
         allow_local: false,
         media,
     });

@@ -134,6 +134,8 @@ pub const SECRET: &str = "test-webhook-secret-0123456789";
 
 /// OvenMediaEngine's shared secret in the test verifier.
 pub const OME_SECRET: &str = "test-ome-secret";
+/// The publish hooks' key of the test stack.
+pub const PUBLISH_KEY: &str = "test-publish-hook-key";
 /// The playback token issuer of the tests.
 pub const PLAYBACK_ISSUER: &str = "https://api.upstream.test";
 

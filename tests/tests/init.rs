@@ -50,7 +50,8 @@ async fn stack_with_secrets(
     let name = stack_name(what);
     let stack = LocalStack::new(&name, &catalog_table().await, parameters);
     let key = SigningKey::generate();
-    let mut secrets = upstream_registry::local_secrets(&name, WEBHOOK, &key, OME);
+    let mut secrets =
+        upstream_registry::local_secrets(&name, WEBHOOK, &key, OME, "init-test-publish-key");
     for (secret, value) in extra {
         secrets.insert(secret.name_in(&name), (*value).to_owned());
     }

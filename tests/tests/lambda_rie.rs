@@ -26,7 +26,8 @@ const STACK: &str = "upstream-local";
 async fn target() -> LocalTarget {
     let table = catalog_table(&client()).await;
     let key = upstream_session::playback::SigningKey::generate();
-    let secrets = upstream_registry::local_secrets(STACK, SECRET, &key, OME_SECRET);
+    let secrets =
+        upstream_registry::local_secrets(STACK, SECRET, &key, OME_SECRET, "rie-publish-key");
     moto().put_secrets(REGION, &secrets).unwrap();
     LocalTarget {
         values: LocalValues {

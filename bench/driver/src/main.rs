@@ -70,7 +70,13 @@ fn run() -> Result<(), String> {
     eprintln!("== moto's server (Secrets Manager), the stack's secrets");
     let moto = Moto::start().map_err(|e| e.to_string())?;
     let key = upstream_session::playback::SigningKey::generate();
-    let secrets = upstream_registry::local_secrets("upstream-bench", SECRET, &key, "bench-ome");
+    let secrets = upstream_registry::local_secrets(
+        "upstream-bench",
+        SECRET,
+        &key,
+        "bench-ome",
+        "bench-publish",
+    );
     moto.put_secrets(REGION, &secrets)
         .map_err(|e| e.to_string())?;
     let target = LocalTarget {

@@ -1,21 +1,25 @@
 //! The playback-token verifier for media servers: `GET /api/.well-known/jwks.json` (the public keys)
 //! and one authorization hook per media server (`/api/playback-auth/{nginx,mediamtx,srs,ome}`), each
-//! answering in that server's own contract. Zero DynamoDB reads: the JWKS, nginx and OME make no
-//! request at all; an SRS or MediaMTX admission (asked once per connection) is one PutItem, the
-//! connection the reaper ends when access ends or is revoked.
+//! answering in that server's own contract. Zero DynamoDB reads on the playback path: the JWKS, nginx
+//! and OME make no request at all; an SRS or MediaMTX admission (asked once per connection) is one
+//! PutItem, the connection the reaper ends when access ends or is revoked. Apart from playback, the
+//! publish hook (`/api/playback-auth/publish`, with the stack's publish key) marks a stream live while
+//! its media path is published: one catalog Query and one UpdateItem per matching entry.
 
 use lambda_http::http::{HeaderValue, header};
 use lambda_http::{Body, Request, Response};
+use serde_json::json;
 use upstream_session::ConfigError;
 use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
 use upstream_session::edge::playback::PlaybackEnv;
 use upstream_session::edge::{self, ApiError, ApiResult, Cors, Init};
 use upstream_session::playback::hooks::{self, ApiLogin, Decision, NginxRequest};
-use upstream_session::playback::{Verifier, jwks};
+use upstream_session::playback::{Verifier, jwks, publish};
 use upstream_session::{FunctionSpec, SharedClock, Store, secrets};
 
-/// This function, declared once: the local stack, the tests and the template test read it. Its only
-/// DynamoDB access is the PutItem recording a connection SRS or MediaMTX admitted.
+/// This function, declared once: the local stack, the tests and the template test read it. Its
+/// DynamoDB access: the PutItem recording a connection SRS or MediaMTX admitted, and the publish hook's
+/// catalog Query and UpdateItem.
 pub const SPEC: FunctionSpec = FunctionSpec {
     name: "playback-auth",
     resource: "PlaybackAuthFunction",
@@ -74,11 +78,31 @@ pub const SPEC: FunctionSpec = FunctionSpec {
             "base64url HMAC-SHA1 of the body",
         )])
         .body(Payload::OmeHook),
+        Route::post(
+            "/api/playback-auth/publish",
+            Reply::Hook {
+                empty: &[],
+                json: &[200, 400, 401],
+            },
+        )
+        .summary("A media server's publish hook: marks the stream on that media path live or not")
+        .query(&[Param::optional(
+            "key",
+            Shape::Text,
+            "the stack's publish key (or Authorization: Bearer)",
+        )])
+        .headers(&[Param::optional(
+            "Authorization",
+            Shape::Text,
+            "Bearer <the stack's publish key>",
+        )])
+        .body(Payload::PublishHook),
     ],
     secrets: &[
         secrets::PLAYBACK_PUBLIC_KEYS,
         secrets::OME,
         secrets::MEDIAMTX_API,
+        secrets::PUBLISH_HOOK,
     ],
 };
 
@@ -99,6 +123,8 @@ pub struct State {
     /// `MEDIAMTX_API_USER` and `MEDIAMTX_API_PASS`: MediaMTX's API calls (the reaper's kicks) with
     /// these credentials pass the MediaMTX hook.
     pub mediamtx_api: Option<(String, String)>,
+    /// `PUBLISH_HOOK_KEY`: the publish hooks that mark a stream live present it (none: refused).
+    pub publish_key: Option<Vec<u8>>,
 }
 
 impl State {
@@ -122,7 +148,14 @@ impl State {
             cors: Cors::new("*"),
             store,
             mediamtx_api: None,
+            publish_key: None,
         }
+    }
+
+    /// With the publish hooks' key (an empty one: none).
+    pub fn with_publish_key(mut self, key: Option<&str>) -> Self {
+        self.publish_key = key.filter(|k| !k.is_empty()).map(|k| k.as_bytes().to_vec());
+        self
     }
 
     /// With the MediaMTX API credentials of the reaper (an empty password: none).
@@ -161,7 +194,8 @@ impl State {
             manager.store().clone(),
             manager.clock(),
         )
-        .with_mediamtx_api(&var("MEDIAMTX_API_USER"), &var("MEDIAMTX_API_PASS")))
+        .with_mediamtx_api(&var("MEDIAMTX_API_USER"), &var("MEDIAMTX_API_PASS"))
+        .with_publish_key(settings.get("PUBLISH_HOOK_KEY").as_deref()))
     }
 }
 
@@ -205,6 +239,9 @@ async fn route(state: &State, req: Request) -> ApiResult {
         ("/api/playback-auth/srs", false) if method == "POST" => {
             hooks::srs(&state.verifier, edge::raw_body(&req)?, now)
         }
+        ("/api/playback-auth/publish", false) if method == "POST" => {
+            return publish(state, &req).await;
+        }
         ("/api/playback-auth/ome", false) if method == "POST" => {
             let signature = req
                 .headers()
@@ -232,6 +269,40 @@ async fn route(state: &State, req: Request) -> ApiResult {
         state.store.put_connection(connection).await?;
     }
     Ok(decision_response(&path, decision))
+}
+
+/// A publish hook: marks the streams whose media path it names live or not. 401 without the
+/// stack's publish key (SRS then refuses the publish), 400 for a body it cannot read; otherwise
+/// `{"code": 0, "live": …, "streams": [ids]}` (SRS's "allow"), whether or not an entry matched.
+async fn publish(state: &State, req: &Request) -> ApiResult {
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let query = req.uri().query().unwrap_or_default();
+    if !publish::authorized(state.publish_key.as_deref(), authorization, query) {
+        tracing::warn!(hook = "publish", "publish hook without the stack's key");
+        return Ok(edge::json_response(
+            401,
+            &json!({"code": 401, "error": "unauthorized"}),
+        ));
+    }
+    let event = match publish::parse(edge::raw_body(req)?) {
+        Ok(event) => event,
+        Err(why) => {
+            return Ok(edge::json_response(
+                400,
+                &json!({"code": 400, "error": why}),
+            ));
+        }
+    };
+    let streams = state.store.set_live(&event.path, event.live).await?;
+    tracing::info!(hook = "publish", path = %event.path, live = event.live, streams = ?streams, "live state");
+    let ids: Vec<String> = streams.iter().map(ToString::to_string).collect();
+    Ok(edge::json_response(
+        200,
+        &json!({"code": 0, "live": event.live, "streams": ids}),
+    ))
 }
 
 fn jwks_response(state: &State) -> Response<Body> {

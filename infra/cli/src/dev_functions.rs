@@ -119,6 +119,7 @@ impl Functions {
             playback_tokens: true,
             playback_prefix: verifier("PLAYBACK_PATH_PREFIX").unwrap_or_else(|| "/hls/".into()),
             ome_secret: secrets.ome_secret,
+            publish_key: secrets.publish_key,
             allow_local,
             // The reaper's view of the media servers (the admin function's revoke reads the same).
             media: MediaApis::from_lookup(|k| {

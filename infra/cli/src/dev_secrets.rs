@@ -30,6 +30,8 @@ pub struct DevSecrets {
     pub playback: PlaybackEnv,
     /// OvenMediaEngine's secret key.
     pub ome_secret: Option<String>,
+    /// The key the publish hooks present.
+    pub publish_key: Option<String>,
     /// The media servers' API passwords read back (`SRS_API_PASS`, `MEDIAMTX_API_PASS`), when set.
     pub media_passwords: BTreeMap<&'static str, String>,
 }
@@ -53,8 +55,9 @@ pub async fn load(
         .filter(|s| s.len() >= 16)
         .unwrap_or_else(random_secret);
     let ome = env("OME_SECRET_KEY").unwrap_or_else(random_secret);
+    let publish = env("PUBLISH_HOOK_KEY").unwrap_or_else(random_secret);
     let key = signing_key(key_file)?;
-    let mut values = upstream_registry::local_secrets(STACK, &webhook, &key, &ome);
+    let mut values = upstream_registry::local_secrets(STACK, &webhook, &key, &ome, &publish);
     if let Some(more) = env("PLAYBACK_PUBLIC_KEYS") {
         // Keys rotated in: published and trusted next to the signing key's.
         let name = PLAYBACK_PUBLIC_KEYS.name_in(STACK);
@@ -109,6 +112,7 @@ pub async fn load(
         webhook_secret: settings.get("WEBHOOK_SECRET").filter(|_| open),
         playback,
         ome_secret: settings.get("OME_SECRET_KEY"),
+        publish_key: settings.get("PUBLISH_HOOK_KEY"),
         media_passwords: ["SRS_API_PASS", "MEDIAMTX_API_PASS"]
             .into_iter()
             .filter_map(|name| Some((name, settings.get(name)?)))

@@ -49,7 +49,13 @@ pub fn run(args: InvokeArgs) -> Result<(), String> {
     let secret = env("WEBHOOK_SECRET", "local-webhook-secret-0123456789");
     let stack = "upstream-local";
     let key = upstream_session::playback::SigningKey::generate();
-    let secrets = upstream_registry::local_secrets(stack, &secret, &key, "local-ome-secret");
+    let secrets = upstream_registry::local_secrets(
+        stack,
+        &secret,
+        &key,
+        "local-ome-secret",
+        "local-publish-key",
+    );
     let moto = Moto::start().map_err(|e| e.to_string())?;
     moto.put_secrets(REGION, &secrets)
         .map_err(|e| e.to_string())?;

@@ -381,10 +381,15 @@ fn each_policy_is_evaluable_locally_and_grants_only_the_table_and_its_indexes() 
         grants["streams"],
         BTreeSet::from([grant("Query", "table"), grant("GetItem", "table")])
     );
-    // The verifier reads nothing: it records the connections SRS and MediaMTX admitted.
+    // The verifier records the connections SRS and MediaMTX admitted; its publish hook reads the
+    // catalog and marks entries live. Nothing else.
     assert_eq!(
         grants["playback-auth"],
-        BTreeSet::from([grant("PutItem", "table")])
+        BTreeSet::from([
+            grant("PutItem", "table"),
+            grant("Query", "table"),
+            grant("UpdateItem", "table")
+        ])
     );
     // The reaper finds due connections on their index and deletes them.
     assert_eq!(

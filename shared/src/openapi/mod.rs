@@ -55,6 +55,7 @@ impl Components {
             Payload::MediamtxHook => self.add::<requests::MediamtxHook>(),
             Payload::SrsHook => self.add::<requests::SrsHook>(),
             Payload::OmeHook => self.add::<requests::OmeHook>(),
+            Payload::PublishHook => self.add::<requests::PublishHook>(),
             Payload::Qr => self.add::<views::QrView>(),
             Payload::Status => self.add::<views::StatusView>(),
             Payload::Report => self.add::<views::ReportView>(),

@@ -9,6 +9,7 @@
 pub mod hooks;
 pub mod jwks;
 pub mod keys;
+pub mod publish;
 pub mod token;
 
 #[cfg(test)]

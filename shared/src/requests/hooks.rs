@@ -80,3 +80,26 @@ pub struct OmeRequest {
     #[serde(default, deserialize_with = "text")]
     pub(crate) url: Option<String>,
 }
+
+/// A publish event (`POST /api/playback-auth/publish`): SRS's `on_publish` / `on_unpublish` hook body
+/// (`action`, `app`, `stream`), or anyone's `{"path": "live/2", "live": true}` (MediaMTX's
+/// `runOnReady` / `runOnNotReady` with curl, nginx-rtmp's `on_publish` through a small script).
+#[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublishHook {
+    /// SRS: `on_publish` or `on_unpublish`.
+    #[serde(default, deserialize_with = "text")]
+    pub(crate) action: Option<String>,
+    /// SRS: the application (the media path's first part).
+    #[serde(default, deserialize_with = "text")]
+    pub(crate) app: Option<String>,
+    /// SRS: the stream (the media path's second part).
+    #[serde(default, deserialize_with = "text")]
+    pub(crate) stream: Option<String>,
+    /// The media path (e.g. MediaMTX's `$MTX_PATH`).
+    #[serde(default, deserialize_with = "text")]
+    pub(crate) path: Option<String>,
+    /// With `path`: whether it is being published now.
+    #[serde(default)]
+    pub(crate) live: Option<bool>,
+}

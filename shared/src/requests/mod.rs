@@ -19,7 +19,7 @@ pub use admin::{
 };
 pub use field::{Field, from_object, object_into};
 pub use gateway::{MidtransNotification, XenditCallback, XenditPayment};
-pub use hooks::{MediamtxHook, OmeHook, OmeRequest, SrsHook};
+pub use hooks::{MediamtxHook, OmeHook, OmeRequest, PublishHook, SrsHook};
 pub use session::{AccessQuery, GenerateQrisRequest, QrisOrder, UserAccessRequest};
 pub use stream::StreamRequest;
 pub use webhook::{WebhookRequest, WebhookStatus};
