@@ -16,6 +16,14 @@ use upstream_session::{
 };
 use upstream_tests::{Harness, harness, scan_all, t0};
 
+/// Fifty at once: one idempotency key makes one session, one payment transitions once.
+#[path = "sessions/races.rs"]
+mod races;
+
+/// What every item carries (its ttl, the table's TTL setting) and an unreachable DynamoDB.
+#[path = "sessions/storage.rs"]
+mod storage;
+
 fn user(u: &str) -> UserId {
     UserId::parse(u).unwrap()
 }
@@ -337,173 +345,4 @@ async fn user_sessions_lists_live_sessions_only() {
         .await
         .unwrap();
     assert!(live.is_empty(), "{live:?}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn fifty_concurrent_creates_with_one_idempotency_key_yield_one_session() {
-    let h = harness().await;
-    let key = upstream_session::domain::IdempotencyKey::parse("tap-1").unwrap();
-    let fp = upstream_session::manager::request_fingerprint(&user("demo-user"), &stream("4"), None);
-    let tasks: Vec<_> = (0..50)
-        .map(|_| {
-            let m = h.manager.clone();
-            let idem = Some((key.clone(), fp.clone()));
-            tokio::spawn(async move {
-                m.create_session(upstream_session::NewSession {
-                    user: user("demo-user"),
-                    stream: stream("4"),
-                    trx: trx(),
-                    amount: rp(1000),
-                    schedule: Default::default(),
-                    idempotency: idem,
-                })
-                .await
-            })
-        })
-        .collect();
-    let mut created_ids = Vec::new();
-    let mut replayed = HashSet::new();
-    for t in tasks {
-        match t.await.unwrap().unwrap() {
-            CreateOutcome::Created(s) => created_ids.push(s.session_id),
-            CreateOutcome::Replayed(s) => {
-                replayed.insert(s.session_id);
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-    assert_eq!(created_ids.len(), 1, "exactly one Created");
-    assert_eq!(
-        replayed,
-        HashSet::from([created_ids[0].clone()]),
-        "all others see that one"
-    );
-    let sessions = scan_all(&h.client, &h.table)
-        .await
-        .into_iter()
-        .filter(|i| i.get("kind") == Some(&AttributeValue::S("session".into())))
-        .count();
-    assert_eq!(sessions, 1, "exactly one session item for the key");
-    // The same key with another request is refused and writes nothing.
-    let other = h
-        .manager
-        .create_session(upstream_session::NewSession {
-            user: user("demo-user"),
-            stream: stream("2"),
-            trx: trx(),
-            amount: rp(1000),
-            schedule: Default::default(),
-            idempotency: Some((
-                key.clone(),
-                upstream_session::manager::request_fingerprint(
-                    &user("demo-user"),
-                    &stream("2"),
-                    None,
-                ),
-            )),
-        })
-        .await
-        .unwrap();
-    assert_eq!(other, CreateOutcome::KeyReused);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn fifty_concurrent_payments_transition_once() {
-    let h = harness().await;
-    let s = created(&h, "demo-user", "4").await;
-    h.clock.advance(TimeDelta::minutes(1));
-    let tasks: Vec<_> = (0..50)
-        .map(|i| {
-            let m = h.manager.clone();
-            let key = if i % 2 == 0 {
-                SessionKey::Trx(s.trx_id.clone())
-            } else {
-                SessionKey::Session(s.session_id.clone())
-            };
-            tokio::spawn(async move { m.mark_paid(&key, &Origin::new("webhook")).await })
-        })
-        .collect();
-    let mut paid = 0;
-    let mut paid_ats = HashSet::new();
-    for t in tasks {
-        match t.await.unwrap().unwrap() {
-            PayOutcome::Paid { session, .. } => {
-                paid += 1;
-                paid_ats.insert(session.paid_at);
-            }
-            PayOutcome::AlreadyPaid(session) => {
-                paid_ats.insert(session.paid_at);
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-    assert_eq!(paid, 1, "exactly one transition");
-    assert_eq!(paid_ats.len(), 1, "one paid_at");
-    let events = h.manager.events(&s.session_id).await.unwrap();
-    assert_eq!(events.iter().filter(|e| e.action == "paid").count(), 1);
-    assert_eq!(events.len(), 1, "the payment is the only event: {events:?}");
-}
-
-#[tokio::test]
-async fn every_item_carries_ttl_and_ttl_is_enabled() {
-    let h = harness().await;
-    let s = created(&h, "demo-user", "4").await;
-    created(&h, "demo-user", "2").await;
-    h.clock.advance(TimeDelta::minutes(3));
-    h.manager
-        .mark_paid(&SessionKey::Session(s.session_id.clone()), &webhook())
-        .await
-        .unwrap();
-
-    let ttl = h
-        .client
-        .describe_time_to_live()
-        .table_name(&h.table)
-        .send()
-        .await
-        .unwrap();
-    let desc = ttl.time_to_live_description().unwrap();
-    assert_eq!(desc.attribute_name(), Some("ttl"));
-    assert_eq!(desc.time_to_live_status(), Some(&TimeToLiveStatus::Enabled));
-
-    let items = scan_all(&h.client, &h.table).await;
-    assert!(
-        items.len() >= 7,
-        "sessions, mirrors, guard, ledger and events: {}",
-        items.len()
-    );
-    let paid_ttl =
-        (t0() + TimeDelta::minutes(3) + TimeDelta::hours(2) + TimeDelta::hours(24)).timestamp();
-    for item in &items {
-        let ttl: i64 = item["ttl"]
-            .as_n()
-            .expect("ttl is a number")
-            .parse()
-            .unwrap();
-        let kind = item["kind"].as_s().unwrap();
-        if kind == "payment" {
-            continue;
-        }
-        if kind != "event" && item["sessionId"].as_s().unwrap() == s.session_id.as_str() {
-            assert_eq!(ttl, paid_ttl, "{kind} copy of the paid session");
-        }
-        assert!(ttl > t0().timestamp(), "ttl is epoch seconds in the future");
-        assert!(ttl < 10_000_000_000, "ttl is seconds, not milliseconds");
-    }
-}
-
-#[tokio::test]
-async fn an_unreachable_dynamodb_is_unavailable_not_a_panic() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let client = local_client(&format!("http://127.0.0.1:{port}"));
-    let store = Store::new(client, "nowhere", Default::default());
-    let err = store
-        .get_session(&upstream_session::domain::SessionId::generate())
-        .await
-        .unwrap_err();
-    assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
 }
