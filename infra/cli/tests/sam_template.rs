@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_yaml::Value;
 use upstream_local::iam::{Effect, Patterns};
 use upstream_local::template::{LocalValues, Template};
-use upstream_registry::{FUNCTIONS, specs};
+use upstream_registry::specs;
 use upstream_session::store::TABLE;
 
 /// Each function's DynamoDB grants: evaluable locally, only the table and its indexes, exactly what its code calls.
@@ -131,47 +131,6 @@ fn routes_match_what_the_local_stack_serves() {
         public.remove(f.spec.name);
     }
     assert_eq!(routed, public);
-}
-
-/// `(function, schedule expression)` of the template's `Schedule` events.
-fn template_schedules(t: &Value) -> BTreeSet<(String, String)> {
-    let mut out = BTreeSet::new();
-    for (name, f) in functions(t) {
-        let Some(events) = f["Properties"]["Events"].as_mapping() else {
-            continue;
-        };
-        for (_, e) in events.iter().filter(|(_, e)| e["Type"] == "Schedule") {
-            let expression = e["Properties"]["Schedule"].as_str().unwrap();
-            out.insert((name.clone(), expression.to_owned()));
-        }
-    }
-    out
-}
-
-#[test]
-fn schedules_match_the_registry() {
-    let t = template();
-    let registry: BTreeSet<(String, String)> = FUNCTIONS
-        .iter()
-        .filter_map(|f| Some((f.spec.name.to_owned(), f.schedule()?.to_owned())))
-        .collect();
-    assert_eq!(template_schedules(&t), registry);
-    assert!(registry.contains(&("media-reaper".to_owned(), "rate(1 minute)".to_owned())));
-    // A scheduled function has no route, its own log group, and finishes before the next run.
-    let fns = functions(&t);
-    for (name, _) in &registry {
-        let f = &fns[name];
-        let events = f["Properties"]["Events"].as_mapping().unwrap();
-        assert!(
-            events.iter().all(|(_, e)| e["Type"] == "Schedule"),
-            "{name}"
-        );
-        assert!(f["Properties"]["Timeout"].as_u64().unwrap() < 60, "{name}");
-        assert!(
-            !f["Properties"]["LoggingConfig"]["LogGroup"].is_null(),
-            "{name}"
-        );
-    }
 }
 
 #[test]
