@@ -105,11 +105,11 @@ async fn every_event_file_answers_through_the_emulator_as_in_process() {
                 "{function}: {} DynamoDB calls through its proxy",
                 iam.checked()
             );
-            assert!(
-                emulator.logs().contains("\"level\":\"INFO\""),
-                "{function}: JSON logs reach the emulator's output:\n{}",
-                emulator.logs()
-            );
+            if let Err(logs) =
+                emulator.logs_containing("\"level\":\"INFO\"", Duration::from_secs(5))
+            {
+                panic!("{function}: JSON logs reach the emulator's output:\n{logs}");
+            }
         }
     })
     .await
@@ -182,7 +182,9 @@ async fn a_broken_configuration_fails_init_visibly() {
                 message.contains(reason),
                 "{function}: the answer names the cause ({reason}): {message}"
             );
-            let logs = emulator.logs();
+            let logs = emulator
+                .logs_containing("refusing to start", Duration::from_secs(5))
+                .unwrap_or_else(|logs| logs);
             assert!(
                 logs.contains("refusing to start") && logs.contains(reason),
                 "{function}: the log says why:\n{logs}"

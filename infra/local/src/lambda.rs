@@ -332,6 +332,22 @@ impl Emulator {
         String::from_utf8_lossy(&logs).into_owned()
     }
 
+    /// The logs once they contain `needle`, waiting up to `timeout` for the pipe readers to catch
+    /// up (a function's last lines may arrive after its answer); the logs so far otherwise.
+    pub fn logs_containing(&self, needle: &str, timeout: Duration) -> Result<String, String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let logs = self.logs();
+            if logs.contains(needle) {
+                return Ok(logs);
+            }
+            if Instant::now() >= deadline {
+                return Err(logs);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// The emulator's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
