@@ -386,12 +386,14 @@ fn each_policy_is_evaluable_locally_and_grants_only_the_table_and_its_indexes() 
         grants["playback-auth"],
         BTreeSet::from([grant("PutItem", "table")])
     );
-    // The reaper finds due connections on their index and deletes them.
+    // The reaper finds due connections on their index and deletes them, and reads the oldest open
+    // refund (the metric its alarm reads) on the refunds' index.
     assert_eq!(
         grants["media-reaper"],
         BTreeSet::from([
             grant("Query", "index/byKick"),
-            grant("BatchWriteItem", "table")
+            grant("BatchWriteItem", "table"),
+            grant("Query", "index/byRefund"),
         ])
     );
 }
