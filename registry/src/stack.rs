@@ -128,8 +128,13 @@ impl Stack {
             )
             .with_mediamtx_api(mediamtx_user, mediamtx_pass)
             .with_publish_key(publish_key.as_deref()),
-            media_reaper: media_reaper::State {
-                reaper: reaper(&manager(media_reaper::SPEC.name)),
+            media_reaper: {
+                let reaping = manager(media_reaper::SPEC.name);
+                media_reaper::State {
+                    reaper: reaper(&reaping),
+                    store: reaping.store().clone(),
+                    clock: reaping.clock(),
+                }
             },
             admin: admin::State {
                 media: reaper(&admin),

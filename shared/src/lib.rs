@@ -15,6 +15,7 @@ pub mod error_code;
 pub mod function_spec;
 pub mod manager;
 pub mod media;
+pub mod metrics;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod playback;

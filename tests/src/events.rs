@@ -180,7 +180,11 @@ pub fn assert_answer(file: &str, status: u16, body: &Value) {
         "RUN" => {
             assert_eq!(body["due"], 0, "{file}: {body}");
             assert_eq!(body["failed"], 0, "{file}: {body}");
-            assert_eq!(body["dynamodbCalls"], 8, "{file}: the run's budget: {body}");
+            assert_eq!(body["dynamodbCalls"], 9, "{file}: the run's budget: {body}");
+            assert_eq!(
+                body["oldestOpenRefundHours"], 0.0,
+                "{file}: none open: {body}"
+            );
         }
         "HTML" => assert!(
             body.as_str().is_some_and(|b| b.contains("<html")),

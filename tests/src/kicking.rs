@@ -111,9 +111,10 @@ pub async fn revoke(api: &Api, session: &str) -> Reply {
 }
 
 /// A run's DynamoDB budget: 8 Queries (today's and yesterday's `byKick` buckets, 4 shards each),
-/// then one BatchWriteItem per 25 connections ended.
+/// then one BatchWriteItem per 25 connections ended, then one Query (the oldest open refund).
 pub fn run_budget(batches: usize) -> Vec<String> {
     let mut ops = vec!["Query".to_owned(); 8];
     ops.extend(std::iter::repeat_n("BatchWriteItem".to_owned(), batches));
+    ops.push("Query".to_owned());
     ops
 }

@@ -215,7 +215,8 @@ async fn a_media_admission_and_a_reaper_run_stay_within_their_budgets() {
         total.read,
         total.write
     );
-    // Reads on `byKick` only; the BatchWriteItem deletes the connection (table and `byKick`).
+    // Reads on `byKick` (and one on `byRefund`: no refund open); the BatchWriteItem deletes the
+    // connection (table and `byKick`).
     assert_eq!(units.at(TABLE_UNITS).read, 0.0, "{units:?}");
     assert!(units.at("byKick").read > 0.0, "{units:?}");
     assert!(total.read <= 4.0 && total.write <= 2.0, "{units:?}");

@@ -31,11 +31,11 @@ async fn an_srs_viewer_is_kicked_by_the_first_run_once_access_has_ended() {
         "one write per admission"
     );
 
-    // While access lasts, runs end nothing (and cost their 8 Queries).
+    // While access lasts, runs end nothing (and cost their 8 Queries, and the refunds' one).
     let (run, ops) = reap(api).await;
     assert_eq!(
         (run["due"].clone(), run["dynamodbCalls"].clone()),
-        (json!(0), json!(8))
+        (json!(0), json!(9))
     );
     assert_eq!(ops, run_budget(0));
     // The token has long expired (5 minutes); SRS asked once, so the player still watches.
@@ -150,7 +150,7 @@ async fn gone_players_hls_readers_and_failing_servers() {
     let (run, ops) = reap(api).await;
     assert_eq!(
         run,
-        json!({"due": 3, "kicked": 0, "gone": 1, "notConnections": 1, "failed": 1, "dynamodbCalls": 9})
+        json!({"due": 3, "kicked": 0, "gone": 1, "notConnections": 1, "failed": 1, "oldestOpenRefundHours": 0.0, "dynamodbCalls": 10})
     );
     assert_eq!(ops, run_budget(1));
     // The failed one stays due; once MediaMTX answers again the next run ends it.

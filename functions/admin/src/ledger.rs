@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use lambda_http::{Body, Request, Response};
-use upstream_session::RevokeOutcome;
 use upstream_session::domain::{PaymentId, PaymentRecord, RefundStatus, SessionId};
 use upstream_session::edge::{self, ApiError, ApiResult};
 use upstream_session::requests::{NoteRequest, Revocation, RevokeRequest};
@@ -11,8 +10,9 @@ use upstream_session::store::SettleOutcome;
 use upstream_session::views::{
     PaymentPageView, PaymentView, RefundPageView, RevokeView, SessionView, SettlementView,
 };
+use upstream_session::{RevokeOutcome, metrics};
 
-use crate::{State, admin_origin};
+use crate::{SPEC, State, admin_origin};
 use upstream_session::ErrorCode;
 
 /// Western Indonesian Time: the day boundaries of `from`/`to` dates.
@@ -30,6 +30,9 @@ pub async fn revoke(state: &State, req: &Request, id: &str, actor: &str) -> ApiR
         .await?
     {
         RevokeOutcome::Revoked { session, refund } => {
+            if let Some(refund) = refund.as_deref() {
+                metrics::emit(SPEC.name, &metrics::ledger(refund, false), now);
+            }
             end_playback(state, &session.session_id).await;
             edge::ok_view(&RevokeView {
                 session: SessionView::of(&session, now),

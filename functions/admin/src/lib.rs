@@ -21,7 +21,7 @@ use upstream_session::store::ListFilter;
 use upstream_session::views::{
     ApprovalView, SessionCandidate, SessionEventsView, SessionPageView, SessionView,
 };
-use upstream_session::{GrantOutcome, Origin, PayOutcome, SessionManager, secrets};
+use upstream_session::{GrantOutcome, Origin, PayOutcome, SessionManager, metrics, secrets};
 
 /// Built once per container.
 pub struct State {
@@ -307,7 +307,11 @@ async fn force_approve(state: &State, req: &Request, actor: &str) -> ApiResult {
 
 fn approved(outcome: PayOutcome, now: chrono::DateTime<chrono::Utc>) -> ApiResult {
     let (session, already) = match outcome {
-        PayOutcome::Paid { session, .. } => (session, false),
+        PayOutcome::Paid { session, .. } => {
+            // A payment newly on the ledger (an approval met again is `AlreadyPaid`: nothing).
+            metrics::emit(SPEC.name, &metrics::granted(session.amount.rupiah()), now);
+            (session, false)
+        }
         PayOutcome::AlreadyPaid(session) => (session, true),
         PayOutcome::HasAccess { .. } => return Err(already_has_access()),
         PayOutcome::Refused { refusal, .. } => {

@@ -14,9 +14,9 @@ use upstream_session::edge::{self, ApiError, ApiResult, Cors, Init};
 use upstream_session::media::end_soon;
 use upstream_session::provider::{PaymentProvider, Statement, VerifyError};
 use upstream_session::requests::WebhookRequest;
-use upstream_session::secrets;
 use upstream_session::views::{ReportView, StatusView};
 use upstream_session::{Origin, Recorded, SessionManager};
+use upstream_session::{metrics, secrets};
 
 /// Built once per container.
 pub struct State {
@@ -251,6 +251,13 @@ async fn record_refunds(state: &State, report: &RefundReport) -> ApiResult {
         .manager
         .record_refunds(report, &origin(&report.payment))
         .await?;
+    // The payment may be new on the ledger here (its refund reported before, or instead of, its
+    // payment); the gateway's refunds themselves open no refund owed.
+    metrics::emit(
+        SPEC.name,
+        &metrics::ledger(&recorded.payment.record, recorded.payment.already_processed),
+        state.manager.now(),
+    );
     let record = recorded
         .refunds
         .last()
@@ -356,6 +363,11 @@ fn answer(state: &State, recorded: Recorded) -> ApiResult {
         reason = recorded.record.outcome.reason().map(|r| r.as_str()),
         already_processed = recorded.already_processed,
         "payment report recorded"
+    );
+    metrics::emit(
+        SPEC.name,
+        &metrics::ledger(&recorded.record, recorded.already_processed),
+        state.manager.now(),
     );
     let view = ReportView::of(
         &recorded.record,

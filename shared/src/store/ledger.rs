@@ -1,6 +1,7 @@
 //! The payments ledger: records written on their own (refunds owed, failures), settlement, and the
 //! operator's listings (open or settled refunds; the ledger of a period).
 
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use chrono::{DateTime, Utc};
 
@@ -189,13 +190,7 @@ impl Store {
             .map(|c| decode_cursor(c, BY_REFUND_INDEX, status.as_str()))
             .transpose()?;
         let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(BY_REFUND_INDEX)
-            .key_condition_expression("#pk = :status")
-            .expression_attribute_names("#pk", REFUND_STATUS)
-            .expression_attribute_values(":status", s_attr(status.as_str()))
+            .refunds(status)
             .scan_index_forward(false)
             .limit(limit_i32(limit))
             .set_exclusive_start_key(start)
@@ -203,6 +198,34 @@ impl Store {
             .await
             .map_err(classify)?;
         page(out.items, out.last_evaluated_key)
+    }
+
+    /// When the oldest open refund was received (`None` when none is open): one Query on the sparse
+    /// `byRefund`, oldest first, `Limit` 1 (open refunds never expire, so none is skipped).
+    pub async fn oldest_open_refund(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let out = self
+            .refunds(RefundStatus::Open)
+            .scan_index_forward(true)
+            .limit(1)
+            .send()
+            .await
+            .map_err(classify)?;
+        let oldest = out.items.unwrap_or_default().into_iter().next();
+        Ok(oldest
+            .map(item::parse_payment)
+            .transpose()?
+            .map(|r| r.received_at))
+    }
+
+    /// A Query of the refunds with `status` on the sparse `byRefund` (order and limit to add).
+    fn refunds(&self, status: RefundStatus) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .index_name(BY_REFUND_INDEX)
+            .key_condition_expression("#pk = :status")
+            .expression_attribute_names("#pk", REFUND_STATUS)
+            .expression_attribute_values(":status", s_attr(status.as_str()))
     }
 
     /// The ledger between `from` and `to` (inclusive), oldest first, `limit` at a time: `byTime` under

@@ -104,7 +104,8 @@ fn each_policy_is_evaluable_locally_and_grants_only_the_table_and_its_indexes() 
         grants["media-reaper"],
         BTreeSet::from([
             grant("Query", "index/byKick"),
-            grant("BatchWriteItem", "table")
+            grant("BatchWriteItem", "table"),
+            grant("Query", "index/byRefund"),
         ])
     );
 }
