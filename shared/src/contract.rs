@@ -197,6 +197,8 @@ pub enum Reply {
     DataOrCsv(Payload),
     /// An HTML page.
     Html,
+    /// A script the page loads (`text/javascript`).
+    Script,
     /// A JSON Web Key Set (`application/jwk-set+json`).
     Jwks,
     /// A media server's hook: its own protocol, not the envelope.
@@ -271,4 +273,6 @@ pub enum Payload {
     Settlement,
     /// A page of the ledger (admin).
     PaymentPage,
+    /// The sales of a period (admin).
+    Stats,
 }

@@ -25,6 +25,7 @@ pub mod refusal;
 pub mod requests;
 pub mod rules;
 pub mod secrets;
+pub mod stats;
 pub mod store;
 pub mod views;
 

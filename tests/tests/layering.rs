@@ -32,7 +32,7 @@ const SESSION: Layers = Layers {
         // The JSON request bodies, checked into domain values or refused.
         &["requests"],
         // Pure rules over them, the route contract, the wire views, playback tokens, the EMF metrics.
-        &["rules", "contract", "views", "playback", "metrics"],
+        &["rules", "contract", "views", "playback", "metrics", "stats"],
         // What a function is, the payment gateways, the one module that talks to DynamoDB.
         &["function_spec", "provider", "store"],
         // Services over the store: the catalog cache, the session manager, ending the connections

@@ -16,6 +16,10 @@ use upstream_tests::{Api, Reply, api, api_with, scan_all};
 #[path = "ledger/operator.rs"]
 mod operator;
 
+/// The operator's sales at a glance: `GET /admin/stats` against the ledger export.
+#[path = "ledger/stats.rs"]
+mod stats;
+
 async fn generate(api: &Api, user: &str, stream: &str) -> Reply {
     let r = api.generate_qris(user, stream).await;
     assert_eq!(r.status, 200, "{:?}", r.body);

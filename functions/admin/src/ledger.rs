@@ -166,7 +166,7 @@ fn limit_of(req: &Request, default: usize, max: usize) -> Result<usize, ApiError
 }
 
 /// A WIB date (start or end of that day) or an RFC 3339 instant.
-fn instant(raw: &str, end_of_day: bool) -> Option<DateTime<Utc>> {
+pub(crate) fn instant(raw: &str, end_of_day: bool) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
         return Some(t.with_timezone(&Utc));
     }

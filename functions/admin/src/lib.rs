@@ -5,6 +5,7 @@
 mod catalog;
 mod ledger;
 mod page;
+mod sales;
 
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -17,6 +18,7 @@ use upstream_session::edge::{self, ApiError, ApiResult, Cors, Init};
 use upstream_session::media::{MediaApis, Reaper};
 use upstream_session::requests::{ApprovalTarget, ForceApproval, ForceApproveRequest};
 use upstream_session::rules::Refusal;
+use upstream_session::stats::Granularity;
 use upstream_session::store::ListFilter;
 use upstream_session::views::{
     ApprovalView, SessionCandidate, SessionEventsView, SessionPageView, SessionView,
@@ -160,6 +162,17 @@ pub const SPEC: FunctionSpec = FunctionSpec {
                 ErrorCode::MissingField,
                 ErrorCode::InvalidField,
             ]),
+        Route::get("/admin/vendor/uPlot.iife.min.js", Reply::Script)
+            .summary("The chart library the admin page draws with (uPlot, MIT)")
+            .errors(&[ErrorCode::Forbidden]),
+        Route::get("/admin/stats", Reply::Data(Payload::Stats))
+            .summary("Sales of a period per WIB hour or day and per stream, refunds opened and settled, QR opened to paid")
+            .query(&[
+                Param::optional("from", Shape::Text, "a WIB day or an RFC 3339 instant (default: 48 hours or 30 days back)"),
+                Param::optional("to", Shape::Text, "a WIB day (inclusive) or an RFC 3339 instant (default: now)"),
+                Param::optional("granularity", Shape::OneOf(Granularity::NAMES), "hour (default; at most 7 days) or day (at most 31 days)"),
+            ])
+            .errors(&[ErrorCode::Forbidden, ErrorCode::InvalidField]),
     ],
     secrets: &[secrets::SRS_API, secrets::MEDIAMTX_API],
 };
@@ -210,6 +223,8 @@ async fn route(state: &State, req: Request) -> ApiResult {
             ledger::settle(state, &req, id, &actor).await
         }
         ("GET", ["admin", "payments"]) => ledger::list_payments(state, &req).await,
+        ("GET", ["admin", "stats"]) => sales::stats(state, &req).await,
+        ("GET", ["admin", "vendor", "uPlot.iife.min.js"]) => sales::chart_library(),
         (_, ["api", "force-approve"] | ["admin", ..]) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found_route()),
     }
@@ -405,7 +420,7 @@ async fn approve_page(state: &State) -> ApiResult {
         .status(200)
         .header("content-type", "text/html; charset=utf-8")
         .header("cache-control", "no-store")
-        .header("content-security-policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:")
+        .header("content-security-policy", "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:")
         .header("x-frame-options", "DENY")
         .header("x-content-type-options", "nosniff")
         .header("referrer-policy", "no-referrer")

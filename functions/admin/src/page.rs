@@ -1,4 +1,5 @@
-//! The `/admin/approve` page: server-rendered session list and catalog, inline CSS and JS, no CDN.
+//! The `/admin/approve` page: server-rendered session list and catalog, inline CSS and JS (the chart
+//! library served beside it by the admin function), no CDN.
 
 use chrono::{DateTime, Utc};
 use upstream_session::domain::{
@@ -212,14 +213,15 @@ pub fn render(
             )
         })
         .collect();
-    PAGE.replace("{{ROWS}}", &format!("{rows}{empty}"))
+    PAGE.replace("{{UPLOT_CSS}}", crate::sales::UPLOT_CSS)
+        .replace("{{ROWS}}", &format!("{rows}{empty}"))
         .replace("{{REFUND_ROWS}}", &refund_rows)
         .replace("{{STREAM_ROWS}}", &stream_rows)
         .replace("{{STREAM_OPTIONS}}", &options)
         .replace("{{NOW}}", &now.timestamp_millis().to_string())
 }
 
-/// The page template (self-contained: inline CSS and JS, no CDN).
+/// The page template (inline CSS and JS; the chart library from `/admin/vendor/`, no CDN).
 const PAGE: &str = include_str!("../assets/approve.html");
 
 #[cfg(test)]

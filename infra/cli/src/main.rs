@@ -22,6 +22,7 @@ mod routes;
 mod server;
 mod sigv4;
 mod smoke_cmd;
+mod stats_cmd;
 mod streams_cmd;
 mod target;
 mod webhook_cmd;
@@ -63,6 +64,9 @@ enum Command {
     Revoke(money_cmd::RevokeArgs),
     /// The payments ledger of a period (table or CSV).
     Payments(money_cmd::PaymentsArgs),
+    /// Sales of a period per WIB hour or day and per stream, refunds, QR opened to paid (the admin
+    /// page's Penjualan as tables).
+    Stats(stats_cmd::StatsArgs),
     /// Serve the admin page on 127.0.0.1, forwarding SigV4-signed requests to the admin Function URL.
     AdminProxy(proxy_cmd::ProxyArgs),
     /// Send a signed payment webhook, as a gateway would.
@@ -119,6 +123,7 @@ fn main() -> ExitCode {
         Command::Refunds(args) => money_cmd::refunds(args),
         Command::Revoke(args) => money_cmd::revoke(args),
         Command::Payments(args) => money_cmd::payments(args),
+        Command::Stats(args) => stats_cmd::run(args),
         Command::AdminProxy(args) => proxy_cmd::run(args),
         Command::Webhook(args) => webhook_cmd::run(args),
         Command::Qris { command } => qris_cmd::run(command),

@@ -73,6 +73,7 @@ impl Components {
             Payload::RefundPage => self.add::<views::RefundPageView>(),
             Payload::Settlement => self.add::<views::SettlementView>(),
             Payload::PaymentPage => self.add::<views::PaymentPageView>(),
+            Payload::Stats => self.add::<crate::stats::Stats>(),
         }
     }
 
@@ -245,6 +246,12 @@ fn responses(route: &Route, c: &mut Components) -> ResponsesBuilder {
             let ok = ResponseBuilder::new()
                 .description("The page")
                 .content("text/html", Content::new(Some(text())));
+            out = out.response("200", ok);
+        }
+        Reply::Script => {
+            let ok = ResponseBuilder::new()
+                .description("The script")
+                .content("text/javascript", Content::new(Some(text())));
             out = out.response("200", ok);
         }
         Reply::Jwks => {

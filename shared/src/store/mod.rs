@@ -18,6 +18,7 @@ mod listing;
 pub mod retry;
 mod sessions;
 pub mod shard;
+mod stats;
 pub mod table;
 
 pub use backfill::BackfillReport;
@@ -30,6 +31,7 @@ pub use ledger::{LedgerPage, PairOutcome, SettleOutcome};
 pub use listing::{ListFilter, Page, StatusFilter, session_listing_window};
 use retry::{MAX_ATTEMPTS, backoff};
 pub use sessions::{Change, GuardRule, Insert, LedgerWrite, Transition};
+pub use stats::Opened;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
