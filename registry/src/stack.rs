@@ -5,7 +5,7 @@ use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 use upstream_session::SessionManager;
 use upstream_session::edge::playback::{PlaybackEnv, PlaybackIssuer};
-use upstream_session::edge::{Cors, ManagerState};
+use upstream_session::edge::{Cors, ManagerState, ViewerAuth};
 use upstream_session::media::{MediaApis, Reaper};
 use upstream_session::provider::PaymentProvider;
 use upstream_session::qris::Qris;
@@ -40,6 +40,9 @@ pub struct Inputs {
     pub publish_key: Option<String>,
     /// Whether the admin function accepts calls without an IAM caller (the local stack only).
     pub allow_local: bool,
+    /// How viewers are identified (`VIEWER_AUTH`) by generate-qris, check-access, user-sessions and
+    /// the status poll.
+    pub viewer_auth: ViewerAuth,
     /// The media servers' APIs (SRS, MediaMTX) that end connections: the reaper's and the admin
     /// function's revoke; the MediaMTX login also passes the MediaMTX hook.
     pub media: MediaApis,
@@ -75,6 +78,7 @@ impl Stack {
             ome_secret,
             publish_key,
             allow_local,
+            viewer_auth,
             media,
         } = inputs;
         let (mediamtx_user, mediamtx_pass) = media.mediamtx_login().unwrap_or_default();
@@ -98,26 +102,31 @@ impl Stack {
                 catalog_cache,
                 cors.clone(),
             )
-            .with_provider(provider.clone()),
+            .with_provider(provider.clone())
+            .with_viewer_auth(viewer_auth),
             payment_callback: payment_callback::State {
                 playback: issuer(&callback),
                 manager: callback,
                 cors: cors.clone(),
                 secret: webhook_secret,
                 provider,
+                viewer_auth,
             },
             check_access: check_access::State {
                 playback: issuer(&check),
                 manager: check,
                 cors: cors.clone(),
+                viewer_auth,
             },
             user_sessions: ManagerState {
                 manager: manager(user_sessions::SPEC.name),
                 cors: cors.clone(),
+                viewer_auth,
             },
             streams: ManagerState {
                 manager: manager(streams::SPEC.name),
                 cors,
+                viewer_auth,
             },
             playback_auth: playback_auth::State::new(
                 &playback,

@@ -168,7 +168,7 @@ impl ErrorCode {
             InvalidSignature => "Tanda tangan webhook tidak valid",
             StaleSignature => "Tanda tangan webhook kedaluwarsa",
             InvalidNotificationSignature => "Tanda tangan notifikasi tidak valid",
-            Forbidden => "Akses admin memerlukan identitas IAM yang sah",
+            Forbidden => "Akses ditolak: identitas pemanggil tidak sah untuk permintaan ini",
             RouteNotFound => "Alamat tidak ditemukan",
             SessionNotFound => "Sesi pembayaran tidak ditemukan",
             StreamNotFound => "Stream tidak ditemukan atau tidak aktif",

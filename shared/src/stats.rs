@@ -226,5 +226,4 @@ pub fn summarize(
 }
 
 #[cfg(test)]
-#[path = "stats_tests.rs"]
 mod tests;

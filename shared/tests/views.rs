@@ -107,7 +107,7 @@ fn public_views_match_their_fixtures() {
         "access",
         &AccessView::of(
             paid.stream_id.clone(),
-            paid.session_id.clone(),
+            Some(paid.session_id.clone()),
             Some(&paid),
             paid.remaining_at(now).num_milliseconds(),
         ),
@@ -116,7 +116,7 @@ fn public_views_match_their_fixtures() {
         "access_denied",
         &AccessView::of(
             pending.stream_id.clone(),
-            pending.session_id.clone(),
+            Some(pending.session_id.clone()),
             None,
             0,
         ),

@@ -146,6 +146,7 @@ async fn build(policy: Policy, template: &Template, strict: bool, media: MediaAp
         ome_secret: Some(OME_SECRET.into()),
         publish_key: Some(crate::PUBLISH_KEY.into()),
         allow_local: false,
+        viewer_auth: upstream_session::edge::ViewerAuth::Anonymous,
         media,
     });
     Api {

@@ -153,6 +153,7 @@ async fn a_dynamodb_that_never_answers_is_a_503_within_the_operation_timeout() {
         manager,
         cors: upstream_session::edge::Cors::new("http://127.0.0.1:3001"),
         playback: None,
+        viewer_auth: upstream_session::edge::ViewerAuth::Anonymous,
     };
     let event = upstream_session::edge::event::http_v2_event(
         "GET",

@@ -50,13 +50,14 @@ const LOCAL: Layers = Layers {
         // Child processes and free ports; where the release artifacts are and the errors of using them;
         // IAM policies, their evaluation and the loopback proxy enforcing them.
         &["process", "artifacts", "iam"],
-        // The template's function resources, resolved locally; moto's server (Secrets Manager).
-        &["template", "moto"],
+        // The template's function resources, resolved locally; moto's server (Secrets Manager); the
+        // HTTP API JWT authorizer, emulated.
+        &["template", "moto", "jwt_authorizer"],
         // The emulator running a function's bootstrap with its template environment; the template's
         // HTTP API (routes and CORS) as API Gateway serves it.
         &["lambda", "http_api"],
-        // The local OpenID provider and the HTTP API JWT authorizer emulated against it.
-        &["oidc", "jwt_authorizer"],
+        // The local OpenID provider.
+        &["oidc"],
     ],
     allowed: &[],
 };

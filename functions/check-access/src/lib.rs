@@ -1,5 +1,6 @@
 //! `GET /api/check-access?sessionId=…&streamId=…[&userId=…]`: may this session watch this stream?
-//! One GetItem. When access is granted and a signing key is configured, the answer carries
+//! Signed in (`VIEWER_AUTH=oidc`), `?streamId=` alone asks whether the account holds access to the
+//! stream, from its paid-access guard, on any device. One GetItem either way. When access is granted and a signing key is configured, the answer carries
 //! `playback: {token, expiresAt}`; the stream's media path comes from the per-container catalog cache
 //! (a cold or stale cache, at most once a minute per stream, adds one catalog GetItem).
 
@@ -7,7 +8,7 @@ use lambda_http::{Body, Request, Response};
 use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
 use upstream_session::domain::{SessionId, StreamId, UserId};
 use upstream_session::edge::playback::PlaybackIssuer;
-use upstream_session::edge::{self, ApiError, ApiResult, Cors, Init, remaining_ms};
+use upstream_session::edge::{self, ApiError, ApiResult, Cors, Init, ViewerAuth, remaining_ms};
 use upstream_session::views::AccessView;
 use upstream_session::{ConfigError, ErrorCode, FunctionSpec, SessionManager, secrets};
 
@@ -17,6 +18,8 @@ pub struct State {
     pub cors: Cors,
     /// Absent (no signing key): answers carry no `playback` field.
     pub playback: Option<PlaybackIssuer>,
+    /// How viewers are identified (`VIEWER_AUTH`).
+    pub viewer_auth: ViewerAuth,
 }
 
 impl State {
@@ -39,6 +42,7 @@ impl State {
             manager,
             cors: init.cors(),
             playback,
+            viewer_auth: init.viewer_auth()?,
         })
     }
 }
@@ -50,11 +54,19 @@ pub const SPEC: FunctionSpec = FunctionSpec {
     routes: &[Route::get("/api/check-access", Reply::Data(Payload::Access))
         .summary("Whether a session grants access to a stream now (with a playback token when it does)")
         .query(&[
-            Param::required("sessionId", Shape::SessionId, "the session's id (a bearer secret)"),
+            Param::optional(
+                "sessionId",
+                Shape::SessionId,
+                "the session's id (a bearer secret); required unless signed in",
+            ),
             Param::required("streamId", Shape::StreamId, "the stream"),
             Param::optional("userId", Shape::UserId, "the viewer: when given, must own the session"),
         ])
-        .errors(&[ErrorCode::MissingField, ErrorCode::InvalidField])],
+        .errors(&[
+            ErrorCode::MissingField,
+            ErrorCode::InvalidField,
+            ErrorCode::Forbidden,
+        ])],
     secrets: &[secrets::PLAYBACK_SIGNING_KEY],
 };
 
@@ -67,24 +79,44 @@ async fn check(state: &State, req: Request) -> ApiResult {
     if req.method() != "GET" {
         return Err(ApiError::method_not_allowed());
     }
-    let session_id = edge::require_query(&req, "sessionId", SessionId::parse)?;
+    let session_id = match edge::query(&req, "sessionId").filter(|s| !s.is_empty()) {
+        Some(raw) => Some(SessionId::parse(raw).map_err(|_| ApiError::invalid("sessionId"))?),
+        None => None,
+    };
     let stream_id = edge::require_query(&req, "streamId", StreamId::parse)?;
     let user_id = match edge::query(&req, "userId").filter(|u| !u.is_empty()) {
         Some(u) => Some(UserId::parse(u).map_err(|_| ApiError::invalid("userId"))?),
         None => None,
     };
-    let check = state
-        .manager
-        .has_paid_access(&session_id, &stream_id, user_id.as_ref())
-        .await
-        .map_err(ApiError::from)?;
-    let granted = check.session.as_ref().filter(|_| check.access.granted);
-    let mut view = AccessView::of(
-        stream_id,
-        session_id,
-        granted,
-        remaining_ms(check.access.remaining),
-    );
+    // Signed in: the account's own (a given userId must be it), and a session must be theirs.
+    let user_id = state.viewer_auth.viewer(&req, user_id)?;
+    let (session_id, granted, remaining) = match (session_id, &user_id) {
+        (Some(session_id), _) => {
+            let check = state
+                .manager
+                .has_paid_access(&session_id, &stream_id, user_id.as_ref())
+                .await
+                .map_err(ApiError::from)?;
+            let granted = check.session.filter(|_| check.access.granted);
+            (Some(session_id), granted, check.access.remaining)
+        }
+        // The account's purchase, on any device: its paid-access guard.
+        (None, Some(user)) if state.viewer_auth == ViewerAuth::Oidc => {
+            let live = state
+                .manager
+                .has_active_session_for_stream(user, &stream_id)
+                .await?;
+            let now = state.manager.now();
+            let remaining = live
+                .as_ref()
+                .map(|s| s.remaining_at(now))
+                .unwrap_or_default();
+            (live.as_ref().map(|s| s.session_id.clone()), live, remaining)
+        }
+        (None, _) => return Err(ApiError::missing("sessionId")),
+    };
+    let granted = granted.as_ref();
+    let mut view = AccessView::of(stream_id, session_id, granted, remaining_ms(remaining));
     if let (Some(issuer), Some(session)) = (&state.playback, granted) {
         view.playback = issuer.grant(session, state.manager.now()).await?;
     }

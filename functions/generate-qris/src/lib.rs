@@ -16,7 +16,7 @@ use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
 use upstream_session::domain::{
     Amount, GatewayCharge, IdempotencyKey, PaymentSession, Status, TrxId,
 };
-use upstream_session::edge::{self, ApiError, ApiResult, Cors, Init};
+use upstream_session::edge::{self, ApiError, ApiResult, Cors, Init, ViewerAuth};
 use upstream_session::manager::request_fingerprint;
 use upstream_session::provider::{ChargeRequest, PaymentProvider};
 use upstream_session::qris::{DEFAULT_MAX_AMOUNT, Qris, png_data_url};
@@ -35,6 +35,8 @@ pub struct State {
     pub provider: PaymentProvider,
     pub max_amount: u64,
     pub cors: Cors,
+    /// How viewers are identified (`VIEWER_AUTH`): signed in, the body's userId must be theirs.
+    pub viewer_auth: ViewerAuth,
 }
 
 impl State {
@@ -71,6 +73,7 @@ impl State {
             max_amount,
             cors: init.cors(),
             provider,
+            viewer_auth: init.viewer_auth()?,
         })
     }
 
@@ -84,12 +87,21 @@ impl State {
             max_amount: DEFAULT_MAX_AMOUNT,
             provider: PaymentProvider::Static,
             cors,
+            viewer_auth: ViewerAuth::Anonymous,
         }
     }
 
     /// The same state confirming payments through `provider`.
     pub fn with_provider(self, provider: PaymentProvider) -> Self {
         Self { provider, ..self }
+    }
+
+    /// The same state identifying viewers by `viewer_auth`.
+    pub fn with_viewer_auth(self, viewer_auth: ViewerAuth) -> Self {
+        Self {
+            viewer_auth,
+            ..self
+        }
     }
 }
 
@@ -139,6 +151,7 @@ pub const SPEC: FunctionSpec = FunctionSpec {
         .errors(&[
             ErrorCode::MissingField,
             ErrorCode::InvalidField,
+            ErrorCode::Forbidden,
             ErrorCode::AmountMismatch,
             ErrorCode::StreamNotFound,
             ErrorCode::AlreadyHasAccess,
@@ -169,6 +182,11 @@ async fn generate(state: &State, req: Request) -> ApiResult {
         amount: asked,
         session_id: presented,
     } = edge::json_body::<GenerateQrisRequest>(&req)?.try_into()?;
+    // Signed in: the session is the account's, whatever else the body says (403 if it differs).
+    let user_id = state
+        .viewer_auth
+        .viewer(&req, Some(user_id.clone()))?
+        .unwrap_or(user_id);
     let idem_key = match req.headers().get(IDEMPOTENCY_HEADER) {
         None => None,
         Some(v) => Some(

@@ -10,7 +10,7 @@ use upstream_session::contract::{Param, Payload, Reply, Route, Shape};
 use upstream_session::domain::{PaymentReport, RefundReport, SessionId, Status, TrxId};
 use upstream_session::edge::playback::PlaybackIssuer;
 use upstream_session::edge::signature::{self, SignatureError};
-use upstream_session::edge::{self, ApiError, ApiResult, Cors, Init};
+use upstream_session::edge::{self, ApiError, ApiResult, Cors, Init, ViewerAuth};
 use upstream_session::media::end_soon;
 use upstream_session::provider::{PaymentProvider, Statement, VerifyError};
 use upstream_session::requests::WebhookRequest;
@@ -29,6 +29,9 @@ pub struct State {
     pub provider: PaymentProvider,
     /// Playback tokens for a paid status poll (absent: no `playback` field).
     pub playback: Option<PlaybackIssuer>,
+    /// How viewers are identified (`VIEWER_AUTH`): signed in, the status poll answers only the
+    /// account's own sessions.
+    pub viewer_auth: ViewerAuth,
 }
 
 /// The variable that opens the generic webhook next to a gateway (`on`; default `off`).
@@ -80,6 +83,7 @@ impl State {
             secret,
             provider,
             playback,
+            viewer_auth: init.viewer_auth()?,
         })
     }
 }
@@ -314,11 +318,13 @@ fn origin(report: &PaymentReport) -> Origin {
 async fn status(state: &State, req: Request) -> ApiResult {
     let trx_id = edge::require_query(&req, "trxId", TrxId::parse)?;
     let session_id = edge::require_query(&req, "sessionId", SessionId::parse)?;
+    let viewer = state.viewer_auth.viewer(&req, None)?;
     let session = state
         .manager
         .get_payment_session(&session_id)
         .await?
         .filter(|s| s.trx_id == trx_id)
+        .filter(|s| viewer.as_ref().is_none_or(|v| s.user_id == *v))
         .ok_or_else(ApiError::session_not_found)?;
     let now = state.manager.now();
     let mut view = StatusView::of(&session, now);

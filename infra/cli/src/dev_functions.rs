@@ -10,7 +10,7 @@ use chrono::TimeDelta;
 use upstream_local::iam::IamProxy;
 use upstream_local::template::{LocalValues, Template};
 use upstream_registry::{Inputs, Stack};
-use upstream_session::edge::Cors;
+use upstream_session::edge::{Cors, ViewerAuth};
 use upstream_session::media::MediaApis;
 use upstream_session::store::local_client;
 use upstream_session::{SessionManager, Store, SystemClock};
@@ -121,6 +121,8 @@ impl Functions {
             ome_secret: secrets.ome_secret,
             publish_key: secrets.publish_key,
             allow_local,
+            viewer_auth: ViewerAuth::parse(self.var("check-access", ViewerAuth::VAR).as_deref())
+                .map_err(|e| e.to_string())?,
             // The reaper's view of the media servers (the admin function's revoke reads the same).
             media: MediaApis::from_lookup(|k| {
                 secrets

@@ -113,6 +113,7 @@ impl Rig {
             secret: None,
             provider,
             playback: None,
+            viewer_auth: upstream_session::edge::ViewerAuth::Anonymous,
         };
         Rig {
             sim,

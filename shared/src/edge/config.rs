@@ -3,7 +3,7 @@
 use crate::config::ConfigError;
 use crate::manager::SessionManager;
 
-use super::{Cors, Init};
+use super::{Cors, Init, ViewerAuth};
 
 /// The session manager of a deployed function: `TABLE_NAME`, the policy variables, the AWS chain,
 /// the system clock.
@@ -17,6 +17,8 @@ pub struct ManagerState {
     pub manager: SessionManager,
     /// The allowed browser origins.
     pub cors: Cors,
+    /// How viewers are identified (`VIEWER_AUTH`).
+    pub viewer_auth: ViewerAuth,
 }
 
 impl ManagerState {
@@ -26,6 +28,7 @@ impl ManagerState {
         Ok(Self {
             manager: init.manager()?,
             cors: init.cors(),
+            viewer_auth: init.viewer_auth()?,
         })
     }
 }

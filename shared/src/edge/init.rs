@@ -91,6 +91,11 @@ impl Init {
         Ok(SessionManager::new(store, Arc::new(SystemClock)))
     }
 
+    /// How viewers are identified (`VIEWER_AUTH`: `anonymous` by default, or `oidc`).
+    pub fn viewer_auth(&self) -> Result<super::ViewerAuth, ConfigError> {
+        super::ViewerAuth::parse(self.var(super::ViewerAuth::VAR).as_deref())
+    }
+
     /// The allowed browser origins (`ALLOWED_ORIGINS`; none when unset).
     pub fn cors(&self) -> Cors {
         Cors::new(&self.var("ALLOWED_ORIGINS").unwrap_or_default())

@@ -16,6 +16,7 @@ mod run;
 mod secrets;
 mod serve;
 pub mod signature;
+mod viewer;
 
 pub use crate::error_code::ErrorCode;
 pub use cache::{PUBLIC_MAX_AGE, cached_view, etag};
@@ -28,3 +29,4 @@ pub use request::{MAX_BODY_BYTES, json_body, query, raw_body, require_query};
 pub use run::{RUN_ERROR_TYPE, run_events, run_lambda};
 pub use secrets::SecretStore;
 pub use serve::{DynamoCalls, DynamoCapacity, ProviderCalls, init_logging, serve};
+pub use viewer::{ViewerAuth, verified_subject};

@@ -113,8 +113,10 @@ pub struct AccessView {
     pub has_access: bool,
     /// The stream.
     pub stream_id: StreamId,
-    /// The session's id (a bearer secret).
-    pub session_id: SessionId,
+    /// The session's id (a bearer secret): the one asked about, or (signed in, asked by stream) the
+    /// viewer's own session that holds the access; absent when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<SessionId>,
     /// Milliseconds until `expiresAt`, never negative.
     pub remaining_time: i64,
     /// When access ends; `null` without access.
@@ -129,7 +131,7 @@ impl AccessView {
     /// The view of a check of `session_id` for `stream_id`: `session` when it grants access.
     pub fn of(
         stream_id: StreamId,
-        session_id: SessionId,
+        session_id: Option<SessionId>,
         granted: Option<&PaymentSession>,
         remaining_ms: i64,
     ) -> Self {

@@ -5,11 +5,17 @@
 
 use serde_yaml::Value;
 
+use std::collections::BTreeMap;
+
 use crate::artifacts::LambdaError;
+use crate::jwt_authorizer::JwtConfiguration;
 use crate::template::{LocalValues, Resolver};
 
+mod auth;
 pub mod cors;
 mod routes;
+
+pub use auth::AUTHORIZATION_HEADER;
 
 pub use cors::{CorsConfiguration, is_cors_header};
 pub use routes::Route;
@@ -27,6 +33,8 @@ pub struct HttpApi {
     /// `None` without a `CorsConfiguration`: no preflight is answered and the functions' own CORS
     /// headers pass through.
     pub cors: Option<CorsConfiguration>,
+    /// Its JWT authorizers by name (`Auth.Authorizers`); a route names the one it runs behind.
+    pub authorizers: BTreeMap<String, JwtConfiguration>,
 }
 
 /// What the gateway does with a request, before any function runs.
@@ -76,11 +84,13 @@ impl HttpApi {
             .filter(|v| v.as_bool() != Some(false))
             .map(|v| CorsConfiguration::parse(v, &resolver))
             .transpose()?;
-        let routes = routes::from_resources(resources, &logical_id)?;
+        let auth = auth::api_auth(api.get("Properties"), &resolver)?;
+        let routes = routes::from_resources(resources, &logical_id, &resolver, &auth)?;
         Ok(Self {
             logical_id,
             routes,
             cors,
+            authorizers: auth.authorizers,
         })
     }
 

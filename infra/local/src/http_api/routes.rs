@@ -2,7 +2,9 @@
 
 use serde_yaml::{Mapping, Value};
 
+use super::auth::{self, ApiAuth};
 use crate::artifacts::LambdaError;
+use crate::template::Resolver;
 
 /// One route: `METHOD /path` → a function.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +19,8 @@ pub struct Route {
     pub resource: String,
     /// The event's name (`GetStreams`).
     pub event: String,
+    /// The JWT authorizer the gateway runs before the function (`Auth.Authorizer`), if any.
+    pub authorizer: Option<String>,
 }
 
 /// How closely a route matches (lower is more specific): greedy, parameters, `ANY`, `$default`.
@@ -71,7 +75,12 @@ impl Route {
 }
 
 /// Every `HttpApi` event of the template's functions whose `ApiId` is `!Ref api`.
-pub(super) fn from_resources(resources: &Mapping, api: &str) -> Result<Vec<Route>, LambdaError> {
+pub(super) fn from_resources(
+    resources: &Mapping,
+    api: &str,
+    resolver: &Resolver<'_>,
+    api_auth: &ApiAuth,
+) -> Result<Vec<Route>, LambdaError> {
     let bad = |m: String| LambdaError::Template(m);
     let mut routes: Vec<Route> = Vec::new();
     for (id, resource) in resources {
@@ -122,12 +131,19 @@ pub(super) fn from_resources(resources: &Mapping, api: &str) -> Result<Vec<Route
                 .and_then(|b| b.get("Binary"))
                 .and_then(Value::as_str)
                 .ok_or_else(|| bad(format!("{resource_id}: no Metadata.BuildProperties.Binary")))?;
+            let authorizer = auth::route_authorizer(
+                &format!("{resource_id}.{name}"),
+                props,
+                resolver,
+                api_auth,
+            )?;
             let route = Route {
                 method,
                 path,
                 function: function.to_owned(),
                 resource: resource_id.to_owned(),
                 event: name.to_owned(),
+                authorizer,
             };
             if let Some(twin) = routes.iter().find(|r| r.key() == route.key()) {
                 // API Gateway refuses a second route with the same key at deploy.

@@ -235,6 +235,7 @@ fn parameters_and_greedy_paths_match_the_most_specific_route() {
         function: format!("{method} {path}"),
         resource: "F".into(),
         event: "E".into(),
+        authorizer: None,
     };
     let api = HttpApi {
         logical_id: "Api".into(),
@@ -246,6 +247,7 @@ fn parameters_and_greedy_paths_match_the_most_specific_route() {
             route("ANY", "/items/{id}"),
         ],
         cors: None,
+        authorizers: Default::default(),
     };
     let to = |method, path| api.route(method, path).map(|r| r.function.as_str());
     assert_eq!(to("GET", "/items/special"), Some("GET /items/special"));
@@ -254,4 +256,50 @@ fn parameters_and_greedy_paths_match_the_most_specific_route() {
     assert_eq!(to("GET", "/items/7/parts"), Some("ANY /items/{proxy+}"));
     assert_eq!(to("GET", "/items//"), Some("ANY $default"));
     assert_eq!(to("GET", "/elsewhere"), Some("ANY $default"));
+}
+
+#[test]
+fn viewer_auth_oidc_puts_the_jwt_authorizer_on_exactly_the_viewer_routes() {
+    let anonymous = api();
+    assert!(anonymous.authorizers.is_empty(), "anonymous: no authorizer");
+    assert!(anonymous.routes.iter().all(|r| r.authorizer.is_none()));
+
+    let mut v = values("http://127.0.0.1:3001");
+    v.parameters.extend([
+        ("ViewerAuth".to_owned(), "oidc".to_owned()),
+        (
+            "OidcIssuer".to_owned(),
+            "https://issuer.example/".to_owned(),
+        ),
+        ("OidcAudience".to_owned(), "upstream-api".to_owned()),
+    ]);
+    let oidc = HttpApi::from_template(TEMPLATE, &v).unwrap();
+    assert_eq!(
+        oidc.authorizers["ViewerJwt"],
+        JwtConfiguration {
+            issuer: "https://issuer.example/".into(),
+            audience: vec!["upstream-api".into()],
+        }
+    );
+    let mut secured: Vec<String> = oidc
+        .routes
+        .iter()
+        .filter(|r| r.authorizer.as_deref() == Some("ViewerJwt"))
+        .map(Route::key)
+        .collect();
+    secured.sort();
+    assert_eq!(
+        secured,
+        [
+            "GET /api/check-access",
+            "GET /api/payment-callback",
+            "GET /api/user-sessions",
+            "POST /api/generate-qris",
+            "POST /api/user-sessions",
+        ],
+        "the viewer routes; the catalog, the JWKS, the notifications and the hooks stay open"
+    );
+    // oidc without an issuer is refused, as API Gateway refuses the authorizer.
+    v.parameters.insert("OidcIssuer".into(), String::new());
+    assert!(HttpApi::from_template(TEMPLATE, &v).is_err());
 }

@@ -24,7 +24,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// A value as a list of strings: a sequence item by item, each `!If` to `AWS::NoValue` left out.
-    pub(super) fn strings(&self, v: &Value) -> Result<Vec<String>, LambdaError> {
+    pub(crate) fn strings(&self, v: &Value) -> Result<Vec<String>, LambdaError> {
         match self.branch(v)? {
             Branch::NoValue => Ok(Vec::new()),
             Branch::Chosen(Value::Sequence(items)) => {
@@ -69,6 +69,15 @@ impl<'a> Resolver<'a> {
             }
             _ => Ok(Branch::Chosen(v)),
         }
+    }
+
+    /// The value `v` stands for once every `!If` is decided (`None`: `AWS::NoValue`), unresolved
+    /// inside (a mapping stays a mapping).
+    pub(crate) fn chosen<'v>(&self, v: &'v Value) -> Result<Option<&'v Value>, LambdaError> {
+        Ok(match self.branch(v)? {
+            Branch::NoValue => None,
+            Branch::Chosen(chosen) => Some(chosen),
+        })
     }
 
     /// A value that `!If` may turn into `AWS::NoValue` (`None`).
