@@ -13,7 +13,7 @@ pub const PARTITION_RCU: f64 = 3000.0;
 /// The busiest minute of a rush carries this many times the average minute (assumption).
 pub const PEAK_FACTOR: f64 = 2.0;
 /// The viewer page polls the payment status this often while its QR is open
-/// (`infra/cli/assets/index.html`, `setInterval(…, 3000)`).
+/// (`infra/cli/assets/viewer.js`, `setInterval(…, 3000)`).
 pub const POLL_SECONDS: f64 = 3.0;
 /// How long a viewer's QR stays open before the payment lands, on average (assumption).
 pub const PAY_WAIT_SECONDS: f64 = 60.0;

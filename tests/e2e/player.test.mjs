@@ -3,91 +3,26 @@
 // token while access lasts and stops when it ends. Run by infra/test after `cargo test`.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { createServer } from "node:net";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, "..", "..");
-const upstream = process.env.UPSTREAM_BIN || join(root, "target", "debug", "upstream");
-const nginxBin = ["/usr/sbin/nginx", "/usr/bin/nginx"].find(existsSync);
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
-    srv.on("error", reject);
-  });
-}
-
-function started(child, marker, what) {
-  let out = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(what + " did not start:\n" + out)), 90_000);
-    child.stdout.on("data", d => { out += d; if (out.includes(marker)) { clearTimeout(timer); child.stdout.resume(); resolve(); } });
-    child.on("exit", code => { clearTimeout(timer); reject(new Error(what + " exited with " + code + "\n" + out)); });
-  });
-}
-
-async function waitPort(port) {
-  const { connect } = await import("node:net");
-  for (let i = 0; i < 300; i++) {
-    const ok = await new Promise(r => { const s = connect(port, "127.0.0.1", () => { s.end(); r(true); }); s.on("error", () => r(false)); });
-    if (ok) return;
-    await new Promise(r => setTimeout(r, 100));
-  }
-  throw new Error("port " + port + " never opened");
-}
-
-function stop(child) {
-  return new Promise(resolve => {
-    if (child.exitCode !== null) return resolve(child.exitCode);
-    child.once("exit", code => resolve(code));
-    child.kill("SIGTERM");
-  });
-}
+import { join } from "node:path";
+import { launch, nginxBin, startGate, startStack, stop, upstream, writeHls } from "./stack.mjs";
 
 test("👑 Tonton plays through the nginx gate, renews the token, stops when access ends", { timeout: 180_000 }, async () => {
   assert.ok(nginxBin, "nginx is installed (infra/setup)");
   const dir = mkdtempSync(join(tmpdir(), "upstream-player-"));
   chmodSync(dir, 0o755); // nginx workers (nobody when run as root) read the HLS folder
-  const hls = join(dir, "www", "hls", "2");
-  mkdirSync(hls, { recursive: true });
-  writeFileSync(join(hls, "index.m3u8"), "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:42\n#EXTINF:2.000,\nseg42.ts\n");
-  writeFileSync(join(hls, "seg42.ts"), Buffer.concat([Buffer.from([0x47, 0x1f, 0xff, 0x10]), Buffer.alloc(184, 0xff)]));
+  writeHls(dir, "2");
 
-  const api = await freePort(), web = await freePort();
   // Short-lived everything: tokens live 8 s, access 25 s.
-  const dev = spawn(upstream, ["dev", "--in-memory", "--port", String(api)], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, PLAYBACK_TOKEN_TTL: "8", ACCESS_DURATION_SECONDS: "25", PLAYBACK_SIGNING_KEY: "" },
-  });
-  await started(dev, "Stop with Ctrl-C", "upstream dev");
+  const dev = await startStack([], { PLAYBACK_TOKEN_TTL: "8", ACCESS_DURATION_SECONDS: "25", PLAYBACK_SIGNING_KEY: "" });
+  const api = dev.port;
   // One origin for the page, the API and the media: nginx proxies / to the dev stack.
-  const site = readFileSync(join(root, "infra/media/nginx/upstream-playback.conf"), "utf8")
-    .replaceAll("@LISTEN@", "127.0.0.1:" + web)
-    .replaceAll("@HLS_ROOT@", join(dir, "www"))
-    .replaceAll("@VERIFIER_URL@", `http://127.0.0.1:${api}/api/playback-auth/nginx`)
-    .replace("    location /hls/ {", `    location / { proxy_pass http://127.0.0.1:${api}; }\n\n    location /hls/ {`);
-  writeFileSync(join(dir, "site.conf"), site);
-  mkdirSync(join(dir, "tmp"), { recursive: true });
-  writeFileSync(join(dir, "nginx.conf"), `worker_processes 1;\npid ${dir}/nginx.pid;\nerror_log ${dir}/error.log info;\n` +
-    `events { worker_connections 64; }\nhttp {\n access_log ${dir}/access.log;\n client_body_temp_path ${dir}/tmp/body;\n` +
-    ` proxy_temp_path ${dir}/tmp/proxy;\n fastcgi_temp_path ${dir}/tmp/fastcgi;\n uwsgi_temp_path ${dir}/tmp/uwsgi;\n` +
-    ` scgi_temp_path ${dir}/tmp/scgi;\n default_type application/octet-stream;\n include ${dir}/site.conf;\n}\n`);
-  const nginx = spawn(nginxBin, ["-p", dir, "-e", join(dir, "error.log"), "-c", join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: "ignore" });
-  await waitPort(web);
-  const base = `http://127.0.0.1:${web}`;
+  const nginx = await startGate(dir, api);
+  const base = nginx.base;
 
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"],
-  });
+  const browser = await launch(["--autoplay-policy=no-user-gesture-required"]);
   try {
     const page = await browser.newPage();
     const errors = [];

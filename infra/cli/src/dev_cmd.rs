@@ -306,15 +306,15 @@ fn print_gateway(provider: &PaymentProvider, simulator: Option<&str>) {
     }
 }
 
-/// Serves the viewer page on `127.0.0.1:port`, calling the API at `api`; returns its URL.
+/// Serves the viewer pages on `127.0.0.1:port`, calling the API at `api`; returns its URL.
 async fn serve_page(port: u16, api: &str) -> Result<String, String> {
     let listener = server::bind(port).await?;
-    let viewer: Arc<str> = page::viewer_calling(api).into();
+    let api: Arc<str> = api.into();
     tokio::spawn(server::serve(listener, move |req| {
-        let viewer = viewer.clone();
+        let api = api.clone();
         async move {
-            match page::asset(req.uri().path(), &viewer) {
-                Some((kind, bytes)) => server::text(200, kind, bytes.to_vec()),
+            match page::asset(req.uri().path(), &api) {
+                Some((kind, bytes)) => server::text(200, kind, bytes.into_owned()),
                 None => server::text(404, "text/plain; charset=utf-8", b"not found".to_vec()),
             }
         }
@@ -322,12 +322,12 @@ async fn serve_page(port: u16, api: &str) -> Result<String, String> {
     Ok(format!("http://localhost:{port}/"))
 }
 
-/// The page and the OpenAPI document, the paths of the functions with a Function URL (the admin's,
+/// The pages and the OpenAPI document, the paths of the functions with a Function URL (the admin's,
 /// mounted on this port), and everything else through the template's HTTP API.
 async fn dispatch(local: &Local, req: server::Simple) -> hyper::Response<Full<Bytes>> {
     let path = req.uri().path().to_owned();
-    if let Some((kind, bytes)) = page::asset(&path, page::VIEWER) {
-        return server::text(200, kind, bytes.to_vec());
+    if let Some((kind, bytes)) = page::asset(&path, "") {
+        return server::text(200, kind, bytes.into_owned());
     }
     if path == routes::OPENAPI_PATH {
         return server::text(200, "application/json", local.openapi.clone().into_bytes());
