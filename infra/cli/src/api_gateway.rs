@@ -2,9 +2,14 @@
 //! template's HTTP API; preflights and unrouted paths are answered by the gateway itself, and the CORS
 //! headers of every answer are the template's (`upstream_local::http_api`).
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use http_body_util::Full;
 use hyper::body::Bytes;
+use serde_json::Value;
 use upstream_local::http_api::{Front, HttpApi, NOT_FOUND_BODY};
+use upstream_local::jwt_authorizer::JwtAuthorizer;
 use upstream_registry::{Function, Stack};
 use upstream_session::edge::event;
 
@@ -28,9 +33,20 @@ pub fn check_functions(api: &HttpApi) -> Result<(), String> {
     }
 }
 
-/// Answers `req` as API Gateway would in front of the functions of `stack`.
+/// The emulated JWT authorizers of `api`, by name (their keys are fetched on the first token).
+pub fn authorizers(api: &HttpApi) -> BTreeMap<String, Arc<JwtAuthorizer>> {
+    api.authorizers
+        .iter()
+        .map(|(name, config)| (name.clone(), Arc::new(JwtAuthorizer::new(config.clone()))))
+        .collect()
+}
+
+/// Answers `req` as API Gateway would in front of the functions of `stack`: a route behind a JWT
+/// authorizer runs its function only with a valid token (API Gateway's own 401 otherwise), and the
+/// function receives the token's claims in `requestContext.authorizer.jwt`.
 pub async fn handle(
     api: &HttpApi,
+    authorizers: &BTreeMap<String, Arc<JwtAuthorizer>>,
     stack: &Stack,
     req: server::Simple,
 ) -> hyper::Response<Full<Bytes>> {
@@ -50,7 +66,50 @@ pub async fn handle(
             NOT_FOUND_BODY.as_bytes().to_vec(),
         ),
         Front::Function(route) => match upstream_registry::named(&route.function) {
-            Some(function) => invoke(function, stack, req).await,
+            Some(function) => match route.authorizer.as_ref().map(|n| authorizers.get(n)) {
+                None => invoke(function, stack, req, None).await,
+                Some(None) => (
+                    500,
+                    vec![("content-type".to_owned(), "application/json".to_owned())],
+                    br#"{"message":"Internal Server Error"}"#.to_vec(),
+                ),
+                Some(Some(authorizer)) => {
+                    let authorizer = Arc::clone(authorizer);
+                    let token = header("authorization").map(str::to_owned);
+                    let decided = tokio::task::spawn_blocking(move || {
+                        authorizer.authorize(token.as_deref(), &[])
+                    })
+                    .await;
+                    match decided {
+                        Ok(Ok(claims)) => {
+                            invoke(function, stack, req, Some(claims.authorizer_json())).await
+                        }
+                        Ok(Err(rejection)) => {
+                            eprintln!(
+                                "  {} {}: {} ({})",
+                                req.method(),
+                                req.uri().path(),
+                                rejection.status(),
+                                rejection.reason()
+                            );
+                            (
+                                rejection.status(),
+                                rejection
+                                    .headers()
+                                    .into_iter()
+                                    .map(|(k, v)| (k.to_owned(), v))
+                                    .collect(),
+                                rejection.body().as_bytes().to_vec(),
+                            )
+                        }
+                        Err(_) => (
+                            500,
+                            vec![("content-type".to_owned(), "application/json".to_owned())],
+                            br#"{"message":"Internal Server Error"}"#.to_vec(),
+                        ),
+                    }
+                }
+            },
             None => (
                 500,
                 vec![("content-type".to_owned(), "application/json".to_owned())],
@@ -65,8 +124,14 @@ pub async fn handle(
     )
 }
 
-/// Runs `function` on `req` as its payload 2.0 event: status, headers and body of its answer.
-pub async fn invoke(function: &Function, stack: &Stack, req: server::Simple) -> Reply {
+/// Runs `function` on `req` as its payload 2.0 event (with `requestContext.authorizer` when an
+/// authorizer let it through): status, headers and body of its answer.
+pub async fn invoke(
+    function: &Function,
+    stack: &Stack,
+    req: server::Simple,
+    authorizer: Option<Value>,
+) -> Reply {
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or_default().to_owned();
     let headers: Vec<(String, String)> = req
@@ -82,7 +147,10 @@ pub async fn invoke(function: &Function, stack: &Stack, req: server::Simple) -> 
     let method = req.method().to_string();
     let body = req.into_body();
     let body = (!body.is_empty()).then(|| String::from_utf8_lossy(&body).into_owned());
-    let ev = event::http_v2_event(&method, &path, &query, &headers, body.as_deref());
+    let mut ev = event::http_v2_event(&method, &path, &query, &headers, body.as_deref());
+    if let Some(authorizer) = authorizer {
+        ev["requestContext"]["authorizer"] = authorizer;
+    }
     let request = match event::request_from_event(&ev) {
         Ok(r) => r,
         Err(e) => {

@@ -58,6 +58,11 @@ pub struct DevArgs {
     /// stack (its page shows the orders with a Pay button).
     #[arg(long, default_value = "static", value_parser = ["static", "midtrans", "xendit"])]
     pub provider: String,
+    /// How viewers are identified (the template's ViewerAuth): `anonymous`, or `oidc`: a local OpenID
+    /// provider (infra/oidc, panva's oidc-provider) is started with the stack and the HTTP API's JWT
+    /// authorizer is emulated from the template on the viewer routes.
+    #[arg(long, default_value = "anonymous", value_parser = ["anonymous", "oidc"])]
+    pub auth: String,
 }
 
 /// Everything the local stack serves with.
@@ -68,6 +73,8 @@ struct Local {
     openapi: String,
     /// The template's HTTP API: which route runs which function, and its CORS.
     http_api: HttpApi,
+    /// Its JWT authorizers, emulated.
+    authorizers: BTreeMap<String, Arc<upstream_local::jwt_authorizer::JwtAuthorizer>>,
     /// The functions reached at their own Function URL (mounted on the stack's port).
     function_urls: Vec<String>,
     /// The functions' environments and IAM proxies, kept for the stack's life.
@@ -198,6 +205,29 @@ async fn serve(
     ]);
     parameters.extend(parameters_from_env());
     parameters.insert("AllowedOrigins".into(), origins.clone());
+    // Signed-in viewers: a real OpenID provider on loopback, stopped with the stack.
+    let oidc = match args.auth.as_str() {
+        "oidc" => {
+            let mut options = upstream_local::oidc::OidcOptions::new(format!("{base}/"));
+            options.redirect_uris.extend(
+                origins
+                    .split(',')
+                    .map(|o| format!("{}/", o.trim().trim_end_matches('/')))
+                    .filter(|o| *o != format!("{base}/")),
+            );
+            let provider = tokio::task::spawn_blocking(move || {
+                upstream_local::oidc::OidcProvider::start(&options)
+            })
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+            parameters.insert("ViewerAuth".into(), "oidc".into());
+            parameters.insert("OidcIssuer".into(), provider.issuer().to_owned());
+            parameters.insert("OidcAudience".into(), provider.audience().to_owned());
+            Some(provider)
+        }
+        _ => None,
+    };
     let values = LocalValues {
         table: table.clone(),
         parameters,
@@ -232,6 +262,7 @@ async fn serve(
     let local = Arc::new(Local {
         stack,
         openapi: routes::openapi_json(),
+        authorizers: api_gateway::authorizers(&http_api),
         http_api,
         function_urls,
         _functions: functions,
@@ -252,6 +283,14 @@ async fn serve(
         );
     }
     println!("  Admin page:   {base}/admin/approve");
+    if let Some(provider) = &oidc {
+        println!(
+            "  Sign-in:      OpenID provider {} (client {}, audience {})",
+            provider.issuer(),
+            provider.client_id(),
+            provider.audience()
+        );
+    }
     println!(
         "  API base:     {base}/api  (OpenAPI: {base}{})",
         routes::OPENAPI_PATH
@@ -336,10 +375,10 @@ async fn dispatch(local: &Local, req: server::Simple) -> hyper::Response<Full<By
         local.function_urls.iter().any(|name| name == f.spec.name) && f.spec.serves(&path)
     });
     if let Some(function) = own_url {
-        let (status, headers, body) = api_gateway::invoke(function, &local.stack, req).await;
+        let (status, headers, body) = api_gateway::invoke(function, &local.stack, req, None).await;
         return api_gateway::respond(status, headers, body);
     }
-    api_gateway::handle(&local.http_api, &local.stack, req).await
+    api_gateway::handle(&local.http_api, &local.authorizers, &local.stack, req).await
 }
 
 /// 32 random hex digits.

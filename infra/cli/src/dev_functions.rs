@@ -34,6 +34,9 @@ pub const PARAMETERS_FROM_ENV: &[(&str, &str)] = &[
     ("SRS_API_USER", "SrsApiUser"),
     ("MEDIAMTX_API_URL", "MediamtxApiUrl"),
     ("MEDIAMTX_API_USER", "MediamtxApiUser"),
+    ("VIEWER_AUTH", "ViewerAuth"),
+    ("OIDC_ISSUER", "OidcIssuer"),
+    ("OIDC_AUDIENCE", "OidcAudience"),
 ];
 
 /// Every function's environment and session manager, and the IAM proxies they call through.

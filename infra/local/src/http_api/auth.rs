@@ -87,12 +87,14 @@ pub(super) fn api_auth(
         .get("DefaultAuthorizer")
         .map(|v| resolver.scalar(v))
         .transpose()?;
-    if let Some(default) = &out.default {
-        if !out.authorizers.contains_key(default) {
-            return Err(bad(format!(
-                "DefaultAuthorizer {default} is not an authorizer of the API"
-            )));
-        }
+    if let Some(default) = out
+        .default
+        .as_ref()
+        .filter(|d| !out.authorizers.contains_key(*d))
+    {
+        return Err(bad(format!(
+            "DefaultAuthorizer {default} is not an authorizer of the API"
+        )));
     }
     Ok(out)
 }
