@@ -68,11 +68,7 @@ pub async fn handle(
         Front::Function(route) => match upstream_registry::named(&route.function) {
             Some(function) => match route.authorizer.as_ref().map(|n| authorizers.get(n)) {
                 None => invoke(function, stack, req, None).await,
-                Some(None) => (
-                    500,
-                    vec![("content-type".to_owned(), "application/json".to_owned())],
-                    br#"{"message":"Internal Server Error"}"#.to_vec(),
-                ),
+                Some(None) => gateway_error(),
                 Some(Some(authorizer)) => {
                     let authorizer = Arc::clone(authorizer);
                     let token = header("authorization").map(str::to_owned);
@@ -102,25 +98,26 @@ pub async fn handle(
                                 rejection.body().as_bytes().to_vec(),
                             )
                         }
-                        Err(_) => (
-                            500,
-                            vec![("content-type".to_owned(), "application/json".to_owned())],
-                            br#"{"message":"Internal Server Error"}"#.to_vec(),
-                        ),
+                        Err(_) => gateway_error(),
                     }
                 }
             },
-            None => (
-                500,
-                vec![("content-type".to_owned(), "application/json".to_owned())],
-                br#"{"message":"Internal Server Error"}"#.to_vec(),
-            ),
+            None => gateway_error(),
         },
     };
     respond(
         status,
         api.response_headers(origin.as_deref(), headers),
         body,
+    )
+}
+
+/// API Gateway's own 500 (an integration it cannot run).
+fn gateway_error() -> Reply {
+    (
+        500,
+        vec![("content-type".to_owned(), "application/json".to_owned())],
+        br#"{"message":"Internal Server Error"}"#.to_vec(),
     )
 }
 
